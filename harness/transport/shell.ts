@@ -1,0 +1,28 @@
+/** What every provider hands out for a node: a way to run one command and get everything back. */
+export interface ExecOptions {
+  /** Kill the command and report `timedOut` after this long. @default 30000 */
+  readonly timeoutMs?: number;
+  /** Throw a CommandError when the command fails (non-zero exit, signal, timeout). @default false */
+  readonly reject?: boolean;
+}
+
+/** One result shape for success and failure (execa-style). */
+export interface ShellResult {
+  readonly node: string;
+  readonly command: string;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Undefined when the command ended by a signal or timed out. */
+  readonly exitCode?: number;
+  readonly signal?: string;
+  readonly durationMs: number;
+  readonly timedOut: boolean;
+  /** exitCode !== 0, or a signal, or a timeout. */
+  readonly failed: boolean;
+}
+
+export interface Shell {
+  readonly node: string;
+  exec(command: string, options?: ExecOptions): Promise<ShellResult>;
+  close(): Promise<void>;
+}
