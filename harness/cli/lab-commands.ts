@@ -1,0 +1,56 @@
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { InputError } from "../model/errors.ts";
+import { loadLab } from "../model/load.ts";
+import type { Lab } from "../model/lab.ts";
+import { PROVIDER_NAMES, providerNamed } from "../providers/registry.ts";
+import { PROJECT_ROOT } from "../providers/state-root.ts";
+import { loadScenarios } from "./load-scenarios.ts";
+
+/** A lab given as a file path or as the id of `labs/<id>.yaml`. */
+export function resolveLab(nameOrFile: string): Lab {
+  const file = nameOrFile.endsWith(".yaml") ? nameOrFile : join(PROJECT_ROOT, "labs", `${nameOrFile}.yaml`);
+  if (!existsSync(file)) throw new InputError(`no lab "${nameOrFile}" (looked for ${file}; labs: ${labIds().join(", ")})`);
+  return loadLab(file);
+}
+
+function labIds(): string[] {
+  const dir = join(PROJECT_ROOT, "labs");
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".yaml")).map((f) => f.slice(0, -5)).sort() : [];
+}
+
+export async function labUp(nameOrFile: string, providerName: string): Promise<string> {
+  const lab = resolveLab(nameOrFile);
+  const provider = providerNamed(providerName === "auto" ? "netns" : providerName);
+  const started = await provider.up(lab);
+  const nodes = started.nodes.map((n) => n.name).join(", ");
+  await started.release();
+  return `lab ${lab.name} is up on ${provider.name} (nodes: ${nodes}); \`macvlab down ${lab.name}\` removes it`;
+}
+
+export async function labDown(names: readonly string[]): Promise<string[]> {
+  const lines: string[] = [];
+  for (const providerName of PROVIDER_NAMES) {
+    const provider = providerNamed(providerName);
+    const running = await provider.list();
+    for (const name of names.length ? names : running) {
+      await provider.down(name);
+      if (running.includes(name)) lines.push(`${providerName}: lab ${name} down`);
+    }
+  }
+  return lines.length ? lines : ["nothing to take down"];
+}
+
+export async function listAll(): Promise<string[]> {
+  const lines = ["labs:"];
+  for (const id of labIds()) {
+    const lab = loadLab(join(PROJECT_ROOT, "labs", `${id}.yaml`));
+    lines.push(`  ${id}: ${Object.keys(lab.nodes).join(", ")} — ${lab.description ?? ""}`);
+  }
+  lines.push("scenarios:");
+  for (const { scenario } of loadScenarios([]))
+    lines.push(`  ${scenario.id} (lab ${scenario.lab}${scenario.requires.length ? `, requires ${scenario.requires.join(" ")}` : ""}): ${scenario.title}`);
+  lines.push("running:");
+  for (const name of PROVIDER_NAMES) for (const lab of await providerNamed(name).list()) lines.push(`  ${name}: ${lab}`);
+  return lines;
+}

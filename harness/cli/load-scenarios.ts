@@ -1,0 +1,27 @@
+import { InputError } from "../model/errors.ts";
+import { loadScenario, scenarioFiles } from "../model/load.ts";
+import type { Lab } from "../model/lab.ts";
+import type { Scenario } from "../model/scenario.ts";
+import { PROJECT_ROOT } from "../providers/state-root.ts";
+
+/** Loads every scenario (and its lab) or refuses all of them at once, before anything is created. */
+export function loadScenarios(paths: readonly string[]): Array<{ scenario: Scenario; lab: Lab }> {
+  const loaded: Array<{ scenario: Scenario; lab: Lab }> = [];
+  const problems: string[] = [];
+  for (const file of scenarioFiles(paths, PROJECT_ROOT)) {
+    try {
+      loaded.push(loadScenario(file));
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      problems.push(error.message);
+    }
+  }
+  if (problems.length) throw new InputError(`refusing to run: ${problems.length} file(s) have errors\n${problems.join("\n")}`);
+  const ids = new Map<string, string>();
+  for (const { scenario } of loaded) {
+    const other = ids.get(scenario.id);
+    if (other) throw new InputError(`scenario id "${scenario.id}" is used by both ${other} and ${scenario.file}`);
+    ids.set(scenario.id, scenario.file);
+  }
+  return loaded;
+}

@@ -1,0 +1,83 @@
+import { Command, CommanderError, Option } from "commander";
+import { join } from "node:path";
+import { exitCodeFor, InputError, MacvlabError } from "../model/errors.ts";
+import { PROJECT_ROOT } from "../providers/state-root.ts";
+import { generateHtml } from "../report/html.ts";
+import { setProgressSink } from "../run/progress.ts";
+import { doctor } from "./doctor.ts";
+import { labDown, labUp, listAll } from "./lab-commands.ts";
+import { DEFAULT_RESULTS_DIR, runScenarios } from "./run-command.ts";
+
+const REPORT_DIR = join(PROJECT_ROOT, "reports", "allure-report");
+const providerOption = () => new Option("-p, --provider <name>", "lab provider: auto or netns").default("auto");
+
+export function buildProgram(): Command {
+  const program = new Command("macvlab")
+    .description("Linux network-virtualisation experiments (macvlan, 802.1Q, ipvlan, routing) as automated, graded checks")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command("run")
+    .description("run scenarios (default: every scenarios/*.yaml) on a fresh lab each; exit 0 all passed, 1 a check failed, 2 bad input")
+    .argument("[files...]", "scenario files or folders")
+    .addOption(providerOption())
+    .option("-g, --grep <pattern>", "only checks whose title matches")
+    .option("--break <control>", "apply the negative control with this id after setup, so its checks go red on purpose")
+    .option("--forbid-skips", "fail when a scenario would be skipped (CI: every scenario must execute)", process.env.MACVLAB_FORBID_SKIPS === "1")
+    .option("--results <dir>", "Allure results directory", DEFAULT_RESULTS_DIR)
+    .action(async (files: string[], opts: { provider: string; grep?: string; break?: string; forbidSkips: boolean; results: string }) => {
+      if (process.stderr.isTTY || process.env.MACVLAB_PROGRESS === "1") setProgressSink((line) => process.stderr.write(`\x1b[2m${line}\x1b[0m\n`));
+      const summary = await runScenarios({ files, provider: opts.provider, grep: opts.grep, breakControl: opts.break, forbidSkips: opts.forbidSkips, resultsDir: opts.results });
+      const skipped = summary.plans.filter((p) => p.skipReason);
+      for (const plan of skipped) process.stdout.write(`skipped ${plan.scenario.id}: ${plan.skipReason}\n`);
+      process.stdout.write(`macvlab: ${summary.passes} passed, ${summary.failures} failed, ${summary.skipped} skipped; Allure results in ${opts.results} (\`macvlab report\` renders HTML)\n`);
+      process.exitCode = summary.failures > 0 ? 1 : 0;
+    });
+
+  program
+    .command("up")
+    .description("bring a lab up and leave it running (for a trainer or for poking around)")
+    .argument("<lab>", "lab id (labs/<id>.yaml) or file")
+    .addOption(providerOption())
+    .action(async (lab: string, opts: { provider: string }) => void process.stdout.write(`${await labUp(lab, opts.provider)}\n`));
+
+  program
+    .command("down")
+    .description("tear labs down (default: every lab with state on this machine); safe to repeat")
+    .argument("[labs...]", "lab ids")
+    .action(async (labs: string[]) => void process.stdout.write(`${(await labDown(labs)).join("\n")}\n`));
+
+  program.command("list").description("labs, scenarios and running labs").action(async () => void process.stdout.write(`${(await listAll()).join("\n")}\n`));
+
+  program
+    .command("doctor")
+    .description("what each provider is missing (and how to install it) and what it can do")
+    .action(async () => {
+      const { lines, ready } = await doctor();
+      process.stdout.write(`${lines.join("\n")}\n`);
+      process.exitCode = ready ? 0 : 2;
+    });
+
+  program
+    .command("report")
+    .description("render the Allure results as an HTML report (Allure 3, no Java)")
+    .option("--results <dir>", "Allure results directory", DEFAULT_RESULTS_DIR)
+    .option("-o, --output <dir>", "report directory", REPORT_DIR)
+    .action(async (opts: { results: string; output: string }) => void process.stdout.write(`report: ${await generateHtml(opts.results, opts.output)}\n`));
+
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv as string[]);
+    return Number(process.exitCode ?? 0);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    process.stderr.write(`macvlab: ${error instanceof MacvlabError ? error.message : (error as Error).stack}\n`);
+    return error instanceof InputError ? 2 : exitCodeFor(error);
+  }
+}
+
+process.exitCode = await main(process.argv);

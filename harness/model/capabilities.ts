@@ -1,0 +1,16 @@
+import { z } from "zod";
+
+/** What a scenario may require and a provider may offer. Probed by providers, never assumed. */
+export const CAPABILITIES = {
+  macvlan: "create macvlan devices",
+  "8021q": "create 802.1Q VLAN sub-interfaces",
+  ipvlan: "create ipvlan devices",
+  bridge: "create Linux bridges",
+  iptables: "iptables filter table",
+  "iptables-nat": "iptables nat table (MASQUERADE)",
+  "switch-hairpin": "turn hairpin on for a switch port of the lab (reflective relay for VEPA)",
+  tcpdump: "capture frames on a node",
+} as const;
+
+export type Capability = keyof typeof CAPABILITIES;
+export const CapabilityName = z.enum(Object.keys(CAPABILITIES) as [Capability, ...Capability[]]);

@@ -1,0 +1,33 @@
+import { z } from "zod";
+import { IfName, Mac, NodeName, Id } from "./names.ts";
+
+export const Nic = z.strictObject({
+  /** The name the documents use (`enp0s3`); providers make the node's NIC carry it. */
+  name: IfName,
+  segment: Id,
+  /** VirtualBox "allow-all" on the switch side and `promisc on` on the node. */
+  promiscuous: z.boolean().default(false),
+  mac: Mac.optional(),
+});
+
+export const Segment = z.strictObject({
+  /** A trunk carries 802.1Q tags between its ports; a switch is one untagged broadcast domain. */
+  kind: z.enum(["switch", "trunk"]).default("switch"),
+  description: z.string().optional(),
+});
+
+export const LabNodeSpec = z.strictObject({
+  description: z.string().optional(),
+  nics: z.array(Nic).min(1),
+});
+
+export const LabSchema = z.strictObject({
+  name: Id,
+  description: z.string().optional(),
+  segments: z.record(Id, Segment),
+  nodes: z.record(NodeName, LabNodeSpec),
+});
+
+export type Lab = z.infer<typeof LabSchema> & { readonly file: string };
+export type NicSpec = z.infer<typeof Nic>;
+export type LabNodeSpecT = z.infer<typeof LabNodeSpec>;

@@ -1,0 +1,101 @@
+import { existsSync, readdirSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { InputError } from "./errors.ts";
+import { LabSchema, type Lab } from "./lab.ts";
+import { ScenarioSchema, isCommandStep, type Scenario, type StepSpec } from "./scenario.ts";
+import { YamlSource, display, type Path } from "./yaml-source.ts";
+
+export function loadLab(file: string): Lab {
+  const source = YamlSource.read(file);
+  const lab = { ...source.validate(LabSchema, "lab"), file: resolve(file) };
+  const issues: string[] = [];
+  for (const [nodeName, node] of Object.entries(lab.nodes)) {
+    const seen = new Set<string>();
+    node.nics.forEach((nic, i) => {
+      const path = ["nodes", nodeName, "nics", i];
+      if (!(nic.segment in lab.segments)) issues.push(source.issue([...path, "segment"], `no segment "${nic.segment}" in segments (${Object.keys(lab.segments).join(", ")})`));
+      if (seen.has(nic.name)) issues.push(source.issue([...path, "name"], `duplicate NIC name "${nic.name}" on node ${nodeName}`));
+      seen.add(nic.name);
+    });
+  }
+  if (issues.length) throw new InputError(`${display(file)}: invalid lab`, issues);
+  return lab;
+}
+
+/** The lab file a scenario names: `labs/<id>.yaml` beside the scenarios folder. */
+export function labFileFor(scenario: Scenario, labsDir?: string): string {
+  const dir = labsDir ?? join(dirname(dirname(scenario.file)), "labs");
+  return join(dir, `${scenario.lab}.yaml`);
+}
+
+export function loadScenario(file: string, labsDir?: string): { scenario: Scenario; lab: Lab } {
+  const source = YamlSource.read(file);
+  const scenario: Scenario = { ...source.validate(ScenarioSchema, "scenario"), file: resolve(file) };
+  const labFile = labFileFor(scenario, labsDir);
+  if (!existsSync(labFile)) throw new InputError(`${source.issue(["lab"], `lab "${scenario.lab}" not found (looked for ${display(labFile)})`)}`);
+  const lab = loadLab(labFile);
+  const issues = crossCheck(scenario, lab, source);
+  if (issues.length) throw new InputError(`${display(file)}: invalid scenario`, issues);
+  return { scenario, lab };
+}
+
+/** References the schema cannot see: nodes and NICs of the lab, check and step ids. */
+function crossCheck(scenario: Scenario, lab: Lab, source: YamlSource): string[] {
+  const issues: string[] = [];
+  const node = (name: string, path: Path) => {
+    if (!(name in lab.nodes)) issues.push(source.issue(path, `no node "${name}" in lab ${lab.name} (${Object.keys(lab.nodes).join(", ")})`));
+  };
+  const steps = (list: readonly StepSpec[], section: Path) =>
+    list.forEach((step, i) => {
+      if (isCommandStep(step)) node(step.node, [...section, i, "node"]);
+      else {
+        node(step.switch_port.node, [...section, i, "switch_port", "node"]);
+        const nics = lab.nodes[step.switch_port.node]?.nics ?? [];
+        if (nics.length && !nics.some((n) => n.name === step.switch_port.nic))
+          issues.push(source.issue([...section, i, "switch_port", "nic"], `node ${step.switch_port.node} has no NIC "${step.switch_port.nic}"`));
+      }
+    });
+  steps(scenario.setup, ["setup"]);
+  steps(scenario.cleanup, ["cleanup"]);
+  const failingSteps = new Set(scenario.setup.filter((s) => isCommandStep(s) && s.expect_failure && s.id).map((s) => s.id));
+  const stepIds = new Set<string>();
+  scenario.setup.forEach((s, i) => {
+    if (s.id && stepIds.has(s.id)) issues.push(source.issue(["setup", i, "id"], `duplicate step id "${s.id}"`));
+    if (s.id) stepIds.add(s.id);
+  });
+  const checkIds = new Set<string>();
+  scenario.checks.forEach((check, i) => {
+    const at = (k: string, ...rest: PropertyKey[]) => ["checks", i, k, ...rest];
+    if (checkIds.has(check.id)) issues.push(source.issue(["checks", i, "id"], `duplicate check id "${check.id}"`));
+    checkIds.add(check.id);
+    if (check.ping) node(check.ping.from, at("ping", "from"));
+    if (check.route) node(check.route.node, at("route", "node"));
+    if (check.link) node(check.link.node, at("link", "node"));
+    if (check.sysctl) node(check.sysctl.node, at("sysctl", "node"));
+    if (check.mac) (["a", "b"] as const).forEach((side) => node(check.mac![side].node, at("mac", side, "node")));
+    if (check.step && !failingSteps.has(check.step.id))
+      issues.push(source.issue(at("step", "id"), `no setup step with id "${check.step.id}" and expect_failure: true`));
+  });
+  scenario.negative_controls.forEach((control, i) => {
+    if (i < scenario.negative_controls.length - 1 && control.restore.length === 0)
+      issues.push(source.issue(["negative_controls", i, "restore"], "a negative control followed by another one needs restore steps"));
+    steps(control.break, ["negative_controls", i, "break"]);
+    steps(control.restore, ["negative_controls", i, "restore"]);
+    control.flips.forEach((id, j) => {
+      if (!checkIds.has(id)) issues.push(source.issue(["negative_controls", i, "flips", j], `no check with id "${id}"`));
+    });
+  });
+  if (basename(scenario.file, ".yaml") !== scenario.id)
+    issues.push(source.issue(["id"], `the id must match the file name (${basename(scenario.file)})`));
+  return issues;
+}
+
+/** Scenario files: the given paths (files or folders), or every `scenarios/*.yaml`. */
+export function scenarioFiles(paths: readonly string[], root: string): string[] {
+  const inputs = paths.length ? paths : [join(root, "scenarios")];
+  return inputs.flatMap((p) => {
+    if (!existsSync(p)) throw new InputError(`no such scenario file or folder: ${p}`);
+    if (p.endsWith(".yaml") || p.endsWith(".yml")) return [resolve(p)];
+    return readdirSync(p).filter((f) => f.endsWith(".yaml")).sort().map((f) => resolve(p, f));
+  });
+}

@@ -1,0 +1,28 @@
+import { isIPv4 } from "node:net";
+import { z } from "zod";
+
+/**
+ * Every value that the harness itself interpolates into a command or a path is checked here,
+ * so a lab or scenario file cannot smuggle shell (`name: "x; rm -rf /"`) into what we run.
+ * Free-text setup commands are the documents' own shell and are not interpolated anywhere.
+ */
+const ifnameRe = /^[A-Za-z][A-Za-z0-9_.@-]{0,14}$/; // IFNAMSIZ is 16 including the NUL
+const nodeRe = /^[a-z][a-z0-9-]{0,30}$/;
+const idRe = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const netnsRe = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const macRe = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
+const sysctlRe = /^[a-z0-9_]+(\.[a-z0-9_-]+)+$/;
+
+export const IfName = z.string().regex(ifnameRe, "an interface name: a letter, then letters, digits, _ . - (at most 15 characters)");
+export const NodeName = z.string().regex(nodeRe, "a node name: lower-case letter, then lower-case letters, digits, - (at most 31)");
+export const Id = z.string().regex(idRe, "an id: lower-case letters, digits and - (kebab-case)");
+export const NetnsName = z.string().regex(netnsRe, "a namespace name: letters, digits, _ . - (at most 64)");
+export const Mac = z.string().regex(macRe, "a MAC address like 02:00:00:00:01:01");
+export const SysctlKey = z.string().regex(sysctlRe, "a sysctl key like net.ipv4.ip_forward");
+export const Ipv4 = z.string().refine(isIPv4, "an IPv4 address like 172.16.5.2");
+export const Ipv4Cidr = z.string().refine((v) => {
+  const [addr, len, ...rest] = v.split("/");
+  return rest.length === 0 && addr !== undefined && isIPv4(addr) && len !== undefined && /^\d{1,2}$/.test(len) && Number(len) <= 32;
+}, "an IPv4 prefix like 172.16.10.0/24");
+/** A route destination as `ip -j route` prints it: `default`, a prefix, or a host address. */
+export const RouteDst = z.union([z.literal("default"), Ipv4Cidr, Ipv4]);

@@ -1,0 +1,89 @@
+import { readFileSync } from "node:fs";
+import { relative } from "node:path";
+import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from "yaml";
+import type { z } from "zod";
+import { InputError } from "./errors.ts";
+
+export type Path = readonly PropertyKey[];
+
+/** A parsed YAML file that can say where any value of it sits: `file:line:col`. */
+export class YamlSource {
+  private constructor(
+    readonly file: string,
+    private readonly doc: Document.Parsed,
+    private readonly lines: LineCounter,
+  ) {}
+
+  static read(file: string): YamlSource {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (error) {
+      throw new InputError(`cannot read ${display(file)}: ${(error as Error).message}`);
+    }
+    return YamlSource.parse(file, text);
+  }
+
+  static parse(file: string, text: string): YamlSource {
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+    const source = new YamlSource(file, doc, lines);
+    if (doc.errors.length > 0) {
+      throw new InputError(
+        `${display(file)} is not valid YAML`,
+        doc.errors.map((e) => `${source.at(e.pos[0])}: ${e.message.split("\n")[0]}`),
+      );
+    }
+    return source;
+  }
+
+  get data(): unknown {
+    return this.doc.toJS();
+  }
+
+  /** `file:line:col` of an offset in the text. */
+  at(offset: number): string {
+    const { line, col } = this.lines.linePos(offset);
+    return `${display(this.file)}:${line}:${col}`;
+  }
+
+  /** Where the value at `path` starts; for a missing key, where its parent starts. With `key`, the key itself. */
+  where(path: Path, key?: string): string {
+    let probe: readonly PropertyKey[] = path;
+    for (;;) {
+      const node = probe.length === 0 ? this.doc.contents : this.doc.getIn(probe as unknown[], true);
+      if (key !== undefined && probe === path && isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key);
+        const range = pair && isScalar(pair.key) ? pair.key.range : undefined;
+        if (range) return this.at(range[0]);
+      }
+      const range = (node as { range?: [number, number, number] } | null)?.range;
+      if (range) return this.at(range[0]);
+      if (probe.length === 0) return `${display(this.file)}:1:1`;
+      probe = probe.slice(0, -1);
+    }
+  }
+
+  /** Validate with a zod schema; every issue becomes `file:line:col: field: message`. */
+  validate<S extends z.ZodType>(schema: S, what: string): z.infer<S> {
+    const result = schema.safeParse(this.data);
+    if (result.success) return result.data;
+    const issues = result.error.issues.flatMap((issue) => {
+      if (issue.code === "unrecognized_keys")
+        return issue.keys.map((k) => this.issue([...issue.path, k], `unknown key "${k}"`, k));
+      return [this.issue(issue.path, issue.message)];
+    });
+    throw new InputError(`${display(this.file)}: invalid ${what}`, issues);
+  }
+
+  issue(path: Path, message: string, key?: string): string {
+    const field = path.length ? path.map(String).join(".") : "(top level)";
+    const parent = key === undefined ? path : path.slice(0, -1);
+    return `${this.where(parent, key)}: ${field}: ${message}`;
+  }
+}
+
+export function display(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel.startsWith("..") ? file : rel;
+}

@@ -1,0 +1,33 @@
+// Test support: reads the captured outputs in ./fixtures (see fixtures/README.md).
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { parsePing, type PingSummary } from "./ping.ts";
+
+const dir = new URL("./fixtures/", import.meta.url);
+
+export function fixture(file: string): string {
+  return readFileSync(new URL(file, dir), "utf8");
+}
+
+/** Names (without .txt) of every captured ping run. */
+export function pingFixtureNames(): string[] {
+  return readdirSync(dir).filter((f) => /^ping-.*(?<!\.stderr)\.txt$/.test(f)).map((f) => f.slice(0, -4)).sort();
+}
+
+/** A ping run is NAME.txt (stdout) plus NAME.stderr.txt when ping wrote to stderr. */
+export function parsePingFixture(name: string): PingSummary {
+  const stderrFile = `${name}.stderr.txt`;
+  return parsePing(fixture(`${name}.txt`), existsSync(new URL(stderrFile, dir)) ? fixture(stderrFile) : "");
+}
+
+/**
+ * One-line-per-reply view of a summary so a whole golden fits in a few readable lines:
+ * replies become "FROM seq=N ttl=N TIMEms[ DUP]" and rtt "min/avg/max".
+ */
+export function compact(summary: PingSummary): Record<string, unknown> {
+  const { replies, rtt, ...rest } = summary;
+  return {
+    ...rest,
+    replies: replies.map((r) => `${r.from} seq=${r.seq} ttl=${r.ttl} ${r.timeMs}ms${r.duplicate ? " DUP" : ""}`),
+    rtt: rtt ? `${rtt.minMs}/${rtt.avgMs}/${rtt.maxMs}` : undefined,
+  };
+}

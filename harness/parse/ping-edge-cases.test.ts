@@ -1,0 +1,66 @@
+import { expect } from "chai";
+import { fixture, parsePingFixture, pingFixtureNames } from "./fixture-files.ts";
+import { parsePing } from "./ping.ts";
+import { ParseError } from "./parse-error.ts";
+
+describe("parsePing edge cases", () => {
+  it("parses every captured ping fixture as the flavour its name says", () => {
+    const names = pingFixtureNames();
+    expect(names.length).to.be.greaterThan(25);
+    for (const name of names) {
+      expect(parsePingFixture(name).flavour, name).to.equal(name.startsWith("ping-busybox") ? "busybox" : "iputils");
+    }
+  });
+
+  it("refuses text that is not ping output, naming the tool and quoting the text", () => {
+    const attempt = () => parsePing("hello world\nsecond line\n");
+    expect(attempt).to.throw(ParseError, /cannot parse ping output: no PING header.*\n {2}got: "hello world/);
+    expect(() => parsePing(fixture("ip-route.json"))).to.throw(ParseError);
+    // A missing binary is not a ping failure: the lab is broken.
+    expect(() => parsePing("", "bash: line 1: busybox: command not found\n")).to.throw(ParseError, /command not found/);
+  });
+
+  it("refuses empty output", () => {
+    expect(() => parsePing("", "")).to.throw(ParseError, /no output at all/);
+    expect(() => parsePing("\n\n")).to.throw(ParseError, /no output at all/);
+  });
+
+  it("classifies the error as infrastructure, not as a network expectation failure", () => {
+    try {
+      parsePing("garbage");
+      expect.fail("should have thrown");
+    } catch (error) {
+      expect(error).to.be.instanceOf(ParseError);
+      expect((error as ParseError).kind).to.equal("infrastructure");
+      expect((error as ParseError).command).to.equal("ping");
+    }
+  });
+
+  it("does not throw when ping was killed before its statistics, and says so", () => {
+    const cut = fixture("ping-iputils-reply.txt").split("\n").slice(0, 3).join("\n");
+    const summary = parsePing(cut);
+    expect(summary).to.include({ flavour: "iputils", target: "10.99.0.2", transmitted: 0, received: 0, lossPercent: 100 });
+    expect(summary.replies).to.have.length(2);
+    expect(summary.problems).to.deep.equal(["ping printed no statistics line (interrupted or killed?)"]);
+    expect(summary.rtt).to.equal(undefined);
+  });
+
+  it("reads CRLF output (ssh with a pty) like LF output", () => {
+    const lf = fixture("ping-busybox-ttl63.txt");
+    expect(parsePing(lf.replaceAll("\n", "\r\n"))).to.deep.equal(parsePing(lf));
+  });
+
+  it("accepts iputils -D timestamps (hand-written sample in the documented iputils format)", () => {
+    const summary = parsePing([
+      "PING 10.0.0.2 (10.0.0.2) 56(84) bytes of data.",
+      "[1700000000.123456] 64 bytes from 10.0.0.2: icmp_seq=1 ttl=64 time=0.050 ms",
+      "[1700000001.123456] From 10.0.0.1 icmp_seq=2 Destination Host Unreachable",
+    ].join("\n"));
+    expect(summary.replies).to.deep.equal([{ from: "10.0.0.2", seq: 1, ttl: 64, timeMs: 0.05 }]);
+    expect(summary.problems).to.deep.equal(["From 10.0.0.1 icmp_seq=2 Destination Host Unreachable"]);
+  });
+
+  it("does not report ping's broadcast WARNING as a problem", () => {
+    expect(parsePingFixture("ping-iputils-broadcast-dup").problems).to.deep.equal([]);
+  });
+});

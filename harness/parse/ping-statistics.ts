@@ -1,0 +1,45 @@
+/**
+ * The two summary lines at the end of ping output. Both flavours list comma-separated
+ * counters, but only some appear in a given run, so each part is matched on its own:
+ *   iputils: "8 packets transmitted, 3 received, +5 errors, 62.5% packet loss, time 4950ms"
+ *   busybox: "2 packets transmitted, 2 packets received, 1 duplicates, 0% packet loss"
+ */
+export interface PingStatistics {
+  readonly transmitted: number;
+  readonly received: number;
+  readonly duplicates: number;
+  readonly errors: number;
+  readonly lossPercent: number;
+  /** "N packets received" is busybox's wording; iputils says "N received". */
+  readonly busyboxWording: boolean;
+}
+
+export function parsePingStatistics(line: string): PingStatistics | undefined {
+  if (!/^\d+ packets transmitted, /.test(line)) return undefined;
+  let transmitted: number | undefined;
+  let received: number | undefined;
+  let lossPercent: number | undefined;
+  let duplicates = 0;
+  let errors = 0;
+  let busyboxWording = false;
+  for (const part of line.split(", ")) {
+    let m: RegExpExecArray | null;
+    if ((m = /^(\d+) packets transmitted$/.exec(part))) transmitted = Number(m[1]);
+    else if ((m = /^(\d+) (packets )?received$/.exec(part))) { received = Number(m[1]); busyboxWording = m[2] !== undefined; }
+    else if ((m = /^\+?(\d+) duplicates$/.exec(part))) duplicates = Number(m[1]);
+    else if ((m = /^\+(\d+) errors$/.exec(part))) errors = Number(m[1]);
+    else if ((m = /^([\d.]+)% packet loss$/.exec(part))) lossPercent = Number(m[1]);
+    // "time 407ms", "+N corrupted" and future counters are not needed by any check.
+  }
+  if (transmitted === undefined || received === undefined || lossPercent === undefined) return undefined;
+  return { transmitted, received, duplicates, errors, lossPercent, busyboxWording };
+}
+
+/**
+ * iputils: "rtt min/avg/max/mdev = 0.05/449.2/1027.5/429.2 ms, pipe 5"
+ * busybox: "round-trip min/avg/max = 0.084/437.910/1006.855 ms"
+ */
+export function parsePingRtt(line: string): { minMs: number; avgMs: number; maxMs: number } | undefined {
+  const m = /^(?:rtt|round-trip) min\/avg\/max(?:\/mdev)? = ([\d.]+)\/([\d.]+)\/([\d.]+)(?:\/[\d.]+)? ms/.exec(line);
+  return m ? { minMs: Number(m[1]), avgMs: Number(m[2]), maxMs: Number(m[3]) } : undefined;
+}

@@ -1,0 +1,79 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Lab } from "../../model/lab.ts";
+import { hostRun } from "../host-exec.ts";
+import type { NetnsLayout } from "./layout.ts";
+
+/** What the fabric calls each switch port, so evidence and hairpin settings can find it. */
+export interface PortMap {
+  readonly bridges: Record<string, string>;
+  /** `node/nic` → the fabric-side veth name. */
+  readonly ports: Record<string, string>;
+}
+
+const NODE_INIT = [
+  "set -e",
+  'hostname "$1"',
+  // A private /run: the node's own /run/netns (two nodes may both `ip netns add net1`) and sshd's privsep dir.
+  "mount -t tmpfs -o mode=0755 macvlab-run /run",
+  "mkdir -p /run/netns /run/sshd",
+  'mount --bind "$2" /etc/passwd',
+  // sysfs shows the network namespace of whoever mounted it: remount so /sys/class/net is the node's.
+  "mount -t sysfs macvlab-sys /sys",
+  "ip link set dev lo up",
+].join("\n");
+
+export function writeNeutralPasswd(layout: NetnsLayout): void {
+  const passwd = readFileSync("/etc/passwd", "utf8")
+    .split("\n")
+    .map((line) => (line.startsWith("root:") ? line.replace(/:[^:]*$/, ":/bin/sh") : line))
+    .join("\n");
+  writeFileSync(layout.passwd, passwd);
+}
+
+export async function createFabric(layout: NetnsLayout, lab: Lab): Promise<PortMap> {
+  mkdirSync(dirname(layout.fabricNet), { recursive: true });
+  writeFileSync(layout.fabricNet, "");
+  await hostRun(["unshare", `--net=${layout.fabricNet}`, "ip", "link", "set", "dev", "lo", "up"]);
+  const fabric = layout.enterFabric();
+  const bridges: Record<string, string> = {};
+  for (const [i, segment] of Object.keys(lab.segments).entries()) {
+    const bridge = segment.length <= 15 ? segment : `seg${i}`;
+    bridges[segment] = bridge;
+    // No STP and no forward delay: a lab switch forwards as soon as a port comes up.
+    await hostRun([...fabric, "ip", "link", "add", "name", bridge, "type", "bridge", "stp_state", "0", "forward_delay", "0"]);
+    await hostRun([...fabric, "ip", "link", "set", "dev", bridge, "up"]);
+  }
+  return { bridges, ports: {} };
+}
+
+export async function createNode(layout: NetnsLayout, node: string): Promise<void> {
+  mkdirSync(layout.nodeDir(node), { recursive: true });
+  for (const kind of ["net", "uts", "mnt"] as const) writeFileSync(layout.nodeNs(node, kind), "");
+  await hostRun([
+    "unshare", `--net=${layout.nodeNs(node, "net")}`, `--uts=${layout.nodeNs(node, "uts")}`, `--mount=${layout.nodeNs(node, "mnt")}`,
+    "--propagation", "private", "sh", "-c", NODE_INIT, "macvlab-node-init", node, layout.passwd,
+  ]);
+}
+
+/** A veth pair per NIC: the lab's name (and MAC) inside the node, the other end a port of the segment's bridge. */
+export async function plugNics(layout: NetnsLayout, lab: Lab, map: PortMap): Promise<void> {
+  const fabric = layout.enterFabric();
+  for (const [n, [node, spec]] of Object.entries(lab.nodes).entries()) {
+    const enter = layout.enter(node);
+    for (const [k, nic] of spec.nics.entries()) {
+      const port = `n${n}p${k}`;
+      const mac = nic.mac ?? `02:6d:76:6c:${hex(n)}:${hex(k)}`;
+      await hostRun([...enter, "ip", "link", "add", "name", nic.name, "address", mac, "type", "veth", "peer", "name", port, "netns", layout.fabricNet]);
+      await hostRun([...fabric, "ip", "link", "set", "dev", port, "alias", `${node}/${nic.name}`]);
+      await hostRun([...fabric, "ip", "link", "set", "dev", port, "master", map.bridges[nic.segment]!, "up"]);
+      await hostRun([...enter, "ip", "link", "set", "dev", nic.name, "up"]);
+      if (nic.promiscuous) await hostRun([...enter, "ip", "link", "set", "dev", nic.name, "promisc", "on"]);
+      map.ports[`${node}/${nic.name}`] = port;
+    }
+  }
+}
+
+function hex(n: number): string {
+  return n.toString(16).padStart(2, "0");
+}

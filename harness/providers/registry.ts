@@ -1,0 +1,19 @@
+import { InputError } from "../model/errors.ts";
+import { NetnsProvider } from "./netns/netns-provider.ts";
+import type { Provider } from "./provider.ts";
+
+/** Fastest first: `auto` takes the first one that can run a scenario. */
+const FACTORIES: ReadonlyArray<[string, () => Provider]> = [["netns", () => new NetnsProvider()]];
+
+export const PROVIDER_NAMES = FACTORIES.map(([name]) => name);
+
+export function providerNamed(name: string): Provider {
+  const factory = FACTORIES.find(([n]) => n === name)?.[1];
+  if (!factory) throw new InputError(`unknown provider "${name}" (choose one of: auto, ${PROVIDER_NAMES.join(", ")})`);
+  return factory();
+}
+
+/** `auto` means every provider, in order of speed; otherwise exactly the one named. */
+export function providersFor(choice: string): Provider[] {
+  return choice === "auto" ? FACTORIES.map(([, make]) => make()) : [providerNamed(choice)];
+}

@@ -1,0 +1,19 @@
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { InputError } from "../model/errors.ts";
+import { PROJECT_ROOT } from "../providers/state-root.ts";
+
+/** Allure Report 3 (npm `allure`, pure TypeScript): HTML from the results without Java. */
+export async function generateHtml(resultsDir: string, reportDir: string): Promise<string> {
+  if (!existsSync(resultsDir) || !readdirSync(resultsDir).some((f) => f.endsWith("-result.json")))
+    throw new InputError(`no Allure results in ${resultsDir}: run \`macvlab run\` first`);
+  const bin = join(PROJECT_ROOT, "node_modules", ".bin", "allure");
+  const code = await new Promise<number>((resolve) => {
+    const child = spawn(bin, ["generate", resultsDir, "--output", reportDir, "--report-name", "macvlab"], { stdio: ["ignore", "inherit", "inherit"] });
+    child.on("exit", (c) => resolve(c ?? 1));
+    child.on("error", () => resolve(127));
+  });
+  if (code !== 0) throw new Error(`allure generate exited with ${code}`);
+  return join(reportDir, "index.html");
+}

@@ -1,0 +1,10 @@
+/** One line per step for a person at a terminal; silent unless the CLI installs a sink. */
+let sink: ((line: string) => void) | undefined;
+
+export function setProgressSink(next: ((line: string) => void) | undefined): void {
+  sink = next;
+}
+
+export function progress(line: string): void {
+  sink?.(line);
+}

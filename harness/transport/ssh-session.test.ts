@@ -1,0 +1,247 @@
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { InfrastructureError } from "../model/errors.ts";
+import { spawnSshdInetd, type SshdInetd } from "./child-duplex.ts";
+import { CommandError } from "./command-error.ts";
+import { ensureLabKeys, type LabKeys } from "./keys.ts";
+import { SshSession, type SshSessionOptions } from "./ssh-session.ts";
+import { sshdConfig } from "./sshd-config.ts";
+
+/**
+ * Against a real `sshd -i` on this host (no namespace): each test spawns one sshd that speaks
+ * SSH over its stdin/stdout, logging in as root. Root's login shell is bash and sshd runs every
+ * command through it, so root's dotfiles run too (here ~90 ms per command for pyenv init);
+ * they must not print anything or stdout assertions break.
+ */
+describe("SshSession against a real sshd -i", function () {
+  this.timeout(15_000);
+
+  let dir: string;
+  let keys: LabKeys;
+  let configPath: string;
+  let spawned: SshdInetd[] = [];
+  let sessions: SshSession[] = [];
+  /** Remote commands orphaned on purpose (their sshd was killed): killed after the test. */
+  let orphanPidFiles: string[] = [];
+  const allPids: number[] = [];
+
+  before(async () => {
+    // sshd's privilege-separation directory; the openssh package creates it when its service runs.
+    await mkdir("/run/sshd", { recursive: true, mode: 0o755 });
+    dir = await mkdtemp(join(tmpdir(), "macvlab-ssh-"));
+    keys = await ensureLabKeys(join(dir, "keys"));
+    configPath = join(dir, "sshd_config");
+    await writeFile(configPath, sshdConfig(keys));
+  });
+
+  afterEach(async () => {
+    await Promise.all(sessions.map((session) => session.close()));
+    await Promise.all(spawned.map((sshd) => sshd.stop()));
+    for (const file of orphanPidFiles) {
+      const pid = Number(await readFile(file, "utf8").catch(() => "NaN"));
+      if (pid > 0) spawnSync("kill", ["-KILL", String(pid)]);
+    }
+    sessions = [];
+    spawned = [];
+    orphanPidFiles = [];
+  });
+
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+    // After login sshd renames itself ("sshd: root@notty"), so `pgrep -f 'sshd -i'` alone would
+    // miss it; check by pid as well. (Other people's sshd may run on this host: not ours to judge.)
+    const alive = allPids.filter((pid) => spawnSync("kill", ["-0", String(pid)]).status === 0);
+    const leftovers = spawnSync("pgrep", ["-f", `sshd -i -e -f ${dir}`], { encoding: "utf8" }).stdout.trim();
+    expect(alive, "sshd processes still alive").to.deep.equal([]);
+    expect(leftovers, "stray sshd -i processes").to.equal("");
+  });
+
+  function track(process: SshdInetd): SshdInetd {
+    spawned.push(process);
+    if (process.child.pid) allPids.push(process.child.pid);
+    return process;
+  }
+
+  function startSshd(config = configPath): SshdInetd {
+    return track(spawnSshdInetd(["/usr/sbin/sshd", "-i", "-e", "-f", config]));
+  }
+
+  async function connect(overrides: Partial<SshSessionOptions> = {}): Promise<{ sshd: SshdInetd; session: SshSession }> {
+    const sshd = startSshd();
+    const session = await SshSession.connect({
+      node: "n1",
+      sock: sshd.sock,
+      hostKey: keys.hostPublicKey,
+      privateKey: keys.clientPrivateKey,
+      diagnostics: sshd.diagnostics,
+      ...overrides,
+    });
+    sessions.push(session);
+    return { sshd, session };
+  }
+
+  it("runs a command and returns exit code, stdout, stderr and duration", async () => {
+    const { session } = await connect();
+    const result = await session.exec("echo out; echo err >&2; echo $LC_ALL; sleep 0.2");
+    expect(result).to.deep.include({
+      node: "n1",
+      command: "echo out; echo err >&2; echo $LC_ALL; sleep 0.2",
+      stdout: "out\nC\n",
+      stderr: "err\n",
+      exitCode: 0,
+      signal: undefined,
+      timedOut: false,
+      failed: false,
+    });
+    expect(result.durationMs).to.be.within(200, 5000);
+  });
+
+  it("reports a non-zero exit without throwing", async () => {
+    const { session } = await connect();
+    const result = await session.exec("echo partial; exit 3");
+    expect(result).to.deep.include({ exitCode: 3, failed: true, timedOut: false, stdout: "partial\n" });
+  });
+
+  it("throws a CommandError naming node and command with reject: true", async () => {
+    const { session } = await connect();
+    const command = "ls /nonexistent-macvlab-path";
+    const error = await session.exec(command, { reject: true }).then(
+      () => expect.fail("should have thrown"),
+      (e: unknown) => e,
+    );
+    expect(error).to.be.instanceOf(CommandError);
+    const commandError = error as CommandError;
+    expect(commandError.kind).to.equal("infrastructure");
+    expect(commandError.shortMessage).to.equal(`Command failed with exit code 2 on n1: ${command}`);
+    expect(commandError.message).to.contain("No such file or directory");
+    expect(commandError.result.exitCode).to.equal(2);
+  });
+
+  it("gives commands EOF on stdin, so reading it does not hang", async () => {
+    const { session } = await connect();
+    const result = await session.exec("cat", { timeoutMs: 3000 });
+    expect(result).to.deep.include({ exitCode: 0, timedOut: false, stdout: "" });
+  });
+
+  it("times out a hanging command quickly and kills it on the server", async () => {
+    const { session } = await connect();
+    const started = Date.now();
+    const result = await session.exec("sleep 30.25", { timeoutMs: 500 });
+    expect(Date.now() - started).to.be.below(2000);
+    expect(result).to.deep.include({ timedOut: true, failed: true, exitCode: undefined });
+    expect(result.durationMs).to.be.within(500, 1000);
+    // sshd refuses SSH signals for root, so this checks the marker-based kill did its job.
+    const check = await session.exec("pgrep -fx 'sleep 30.25'");
+    expect(check.stdout, "the timed-out command is still running").to.equal("");
+    expect(check.exitCode).to.equal(1);
+  });
+
+  it("throws a CommandError for a timeout with reject: true", async () => {
+    const { session } = await connect();
+    const error = await session.exec("sleep 30", { timeoutMs: 300, reject: true }).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(CommandError);
+    expect((error as CommandError).shortMessage).to.equal("Command timed out after 300 ms on n1: sleep 30");
+  });
+
+  it("runs 20 concurrent commands, at most maxChannels at a time (sshd allows MaxSessions 10)", async () => {
+    const { session } = await connect({ maxChannels: 8 });
+    const started = Date.now();
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => session.exec(`sleep 0.2; echo ${i}`)));
+    expect(results.map((r) => r.stdout)).to.deep.equal(Array.from({ length: 20 }, (_, i) => `${i}\n`));
+    expect(results.every((r) => !r.failed)).to.equal(true);
+    // 20 commands of >= 200 ms, 8 at a time, need at least 3 rounds.
+    expect(Date.now() - started).to.be.at.least(600);
+  });
+
+  it("shows why the cap exists: beyond MaxSessions sshd refuses channels", async () => {
+    const { session } = await connect({ maxChannels: 20 });
+    const outcomes = await Promise.allSettled(Array.from({ length: 20 }, () => session.exec("sleep 0.3")));
+    const refused = outcomes.filter((o) => o.status === "rejected");
+    expect(refused.length).to.be.greaterThan(0);
+    expect(String((refused[0] as PromiseRejectedResult).reason)).to.match(/n1: cannot start command/);
+  });
+
+  it("refuses a server whose host key is not the pinned one", async () => {
+    const otherKeys = await ensureLabKeys(join(dir, "other-keys"));
+    const error = await connect({ hostKey: otherKeys.hostPublicKey }).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(InfrastructureError);
+    expect((error as Error).message).to.match(/^node n1: SSH connect failed \(host key mismatch: expected SHA256:\S+, server offered SHA256:\S+\)/);
+  });
+
+  it("fails to connect with sshd's own words when sshd cannot start", async () => {
+    const badConfig = join(dir, "bad_sshd_config");
+    await writeFile(badConfig, sshdConfig({ ...keys, hostKeyPath: join(dir, "missing_host_key") }));
+    const sshd = startSshd(badConfig);
+    const error = await SshSession.connect({
+      node: "n1",
+      sock: sshd.sock,
+      hostKey: keys.hostPublicKey,
+      privateKey: keys.clientPrivateKey,
+      diagnostics: sshd.diagnostics,
+    }).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(InfrastructureError);
+    expect((error as Error).message).to.match(/^node n1: SSH connect failed/);
+    expect((error as Error).message).to.contain("exited with code 1").and.to.match(/no hostkeys available/i);
+  });
+
+  it("settles once when the handshake times out", async () => {
+    // A peer that never says anything: ssh2 reports a timeout and then "lost before handshake".
+    const silent = track(spawnSshdInetd(["sleep", "30"]));
+    const started = Date.now();
+    const error = await SshSession.connect({
+      node: "n1",
+      sock: silent.sock,
+      hostKey: keys.hostPublicKey,
+      privateKey: keys.clientPrivateKey,
+      readyTimeoutMs: 300,
+    }).catch((e: unknown) => e);
+    expect(Date.now() - started).to.be.below(2000);
+    expect((error as Error).message).to.equal("node n1: SSH connect failed (Timed out while waiting for handshake)");
+  });
+
+  it("rejects the running and every later exec when sshd dies", async () => {
+    const { sshd, session } = await connect();
+    const pidFile = join(dir, "orphan.pid");
+    orphanPidFiles.push(pidFile);
+    const running = session.exec(`echo $$ > ${pidFile}; exec sleep 5`);
+    await waitFor(() => readFile(pidFile, "utf8").then(Boolean, () => false));
+
+    const killedAt = Date.now();
+    sshd.child.kill("SIGKILL");
+    const error = await running.then(
+      () => expect.fail("should have rejected"),
+      (e: unknown) => e,
+    );
+    expect(Date.now() - killedAt).to.be.below(1500);
+    expect(error).to.be.instanceOf(InfrastructureError);
+    expect((error as Error).message).to.match(/^node n1: SSH connection lost \(/);
+    expect((error as Error).message).to.contain("/usr/sbin/sshd was killed by SIGKILL");
+
+    const later = await session.exec("true").catch((e: unknown) => e);
+    expect(later).to.be.instanceOf(InfrastructureError);
+    expect((later as Error).message).to.match(/^node n1: SSH connection lost/);
+  });
+
+  it("close() is idempotent, ends sshd and makes exec reject", async () => {
+    const { sshd, session } = await connect();
+    const exited = once(sshd.child, "exit");
+    await Promise.all([session.close(), session.close()]);
+    await session.close();
+    await exited; // sshd saw the disconnect and ended by itself
+    const error = await session.exec("true").catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(InfrastructureError);
+    expect((error as Error).message).to.equal("node n1: SSH session closed");
+  });
+});
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error("waitFor: condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

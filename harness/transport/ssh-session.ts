@@ -1,0 +1,333 @@
+import { createHash } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import type { Duplex } from "node:stream";
+import { Client, type ClientChannel } from "ssh2";
+import { InfrastructureError } from "../model/errors.ts";
+import { CommandError } from "./command-error.ts";
+import { EXEC_ID_ENV, killByExecIdCommand, newExecId } from "./remote-kill.ts";
+import type { ExecOptions, Shell, ShellResult } from "./shell.ts";
+
+export interface SshSessionOptions {
+  /** Node name, used in every error message. */
+  readonly node: string;
+  /** The SSH byte stream (e.g. from spawnSshdInetd). The session owns it from now on. */
+  readonly sock: Duplex;
+  /** The server's raw public key blob (LabKeys.hostPublicKey); any other key is refused. */
+  readonly hostKey: Buffer;
+  /** OpenSSH-format client private key. */
+  readonly privateKey: Buffer;
+  /** @default "root" */
+  readonly username?: string;
+  /** @default 10000 */
+  readonly readyTimeoutMs?: number;
+  /** Send SSH keepalives this often; three unanswered ones end the connection. @default off */
+  readonly keepaliveIntervalMs?: number;
+  /**
+   * Channels open at once; more exec calls wait. sshd refuses channels beyond its MaxSessions (10);
+   * the default leaves headroom for sessions sshd still holds (a timed-out command it has not
+   * let go of yet). @default 8
+   */
+  readonly maxChannels?: number;
+  /** Extra text for connection errors, e.g. sshd's stderr. Read when the error is made. */
+  readonly diagnostics?: () => string;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+/**
+ * After the socket ended or errored, how long to wait for its 'close' before declaring the
+ * connection gone. 'close' is preferred because by then sshd's stderr has been fully read.
+ */
+const GONE_GRACE_MS = 1000;
+/** How long the kill of a timed-out command may delay its result. */
+const KILL_TIMEOUT_MS = 1000;
+/** A timed-out channel keeps its slot until the server confirms the close, but no longer than this. */
+const TIMED_OUT_SLOT_GRACE_MS = 5000;
+/** close(): how long to wait for a polite disconnect before cutting the stream. */
+const CLOSE_GRACE_MS = 2000;
+
+type Release = () => void;
+
+/**
+ * The one SSH client for every provider: runs commands on one node over one SSH connection.
+ * Once the connection is gone (server died, stream closed, close() called) every pending and
+ * future exec rejects with an InfrastructureError naming the node — nothing waits forever.
+ */
+export class SshSession implements Shell {
+  readonly node: string;
+  private readonly client = new Client();
+  private readonly options: SshSessionOptions;
+  private readonly maxChannels: number;
+
+  private openChannels = 0;
+  private readonly waiting: Array<{ resolve: (release: Release) => void; reject: (error: Error) => void }> = [];
+  /** Fails one in-flight command; used when the connection goes away under it. */
+  private readonly running = new Set<(error: Error) => void>();
+
+  private ready = false;
+  private onConnectSettled?: (error?: Error) => void;
+  private hostKeyProblem?: string;
+  private firstError?: Error;
+  private goneTimer?: NodeJS.Timeout;
+  private sockClosed = false;
+  /** Set once the connection can no longer be used; every exec from then on rejects with it. */
+  private goneError?: InfrastructureError;
+  private closing?: Promise<void>;
+
+  private constructor(options: SshSessionOptions) {
+    this.node = options.node;
+    this.options = options;
+    this.maxChannels = Math.max(1, options.maxChannels ?? 8);
+  }
+
+  /** Handshakes and authenticates over `options.sock`. Rejects with an InfrastructureError. */
+  static async connect(options: SshSessionOptions): Promise<SshSession> {
+    const session = new SshSession(options);
+    await session.handshake();
+    return session;
+  }
+
+  async exec(command: string, options: ExecOptions = {}): Promise<ShellResult> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const result = await this.run(command, timeoutMs, true);
+    if (options.reject && result.failed) throw new CommandError(result, { timeoutMs });
+    return result;
+  }
+
+  /** Disconnects; pending commands reject. Idempotent: later calls return the same promise. */
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      this.markGone(new InfrastructureError(`node ${this.node}: SSH session closed`));
+      if (this.sockClosed) return resolve();
+      const timer = setTimeout(() => {
+        this.options.sock.destroy();
+        resolve();
+      }, CLOSE_GRACE_MS);
+      this.client.once("close", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.client.end();
+    });
+    return this.closing;
+  }
+
+  private handshake(): Promise<void> {
+    const { client, options } = this;
+    client.on("ready", () => {
+      this.ready = true;
+      this.onConnectSettled?.();
+    });
+    // ssh2 may report one failure twice (e.g. "Timed out while waiting for handshake" and then
+    // "Connection lost before handshake"): remember the first and act once, at 'close'.
+    client.on("error", (error: Error) => {
+      this.firstError ??= error;
+      this.armGoneTimer();
+    });
+    client.on("end", () => this.armGoneTimer());
+    client.on("close", () => {
+      this.sockClosed = true;
+      this.connectionGone();
+    });
+
+    return new Promise<void>((resolve, reject) => {
+      this.onConnectSettled = (error) => {
+        this.onConnectSettled = undefined; // settle exactly once
+        if (error) reject(error);
+        else resolve();
+      };
+      try {
+        client.connect({
+          sock: options.sock,
+          username: options.username ?? "root",
+          privateKey: options.privateKey,
+          readyTimeout: options.readyTimeoutMs ?? 10_000,
+          ...(options.keepaliveIntervalMs ? { keepaliveInterval: options.keepaliveIntervalMs } : {}),
+          // ssh2 passes the raw key blob when hostHash is unset: compare bytes, no hashing.
+          hostVerifier: (key: Buffer) => {
+            if (key.equals(options.hostKey)) return true;
+            this.hostKeyProblem = `host key mismatch: expected ${fingerprint(options.hostKey)}, server offered ${fingerprint(key)}`;
+            return false;
+          },
+        });
+      } catch (error) {
+        // e.g. an unparsable private key: nothing was sent yet.
+        options.sock.destroy();
+        this.onConnectSettled(new InfrastructureError(`node ${this.node}: SSH connect failed (${(error as Error).message})`, { cause: error }));
+      }
+    });
+  }
+
+  private armGoneTimer(): void {
+    if (this.goneError || this.goneTimer) return;
+    this.goneTimer = setTimeout(() => this.connectionGone(), GONE_GRACE_MS);
+    this.goneTimer.unref();
+  }
+
+  /** The stream is closed (or ended/errored long enough ago): fail everything that waits. */
+  private connectionGone(): void {
+    clearTimeout(this.goneTimer);
+    if (this.goneError) return;
+    const reason = this.hostKeyProblem ?? this.firstError?.message ?? "connection closed by the server";
+    const what = this.ready ? "SSH connection lost" : "SSH connect failed";
+    const error = new InfrastructureError(this.withDiagnostics(`node ${this.node}: ${what} (${reason})`), {
+      cause: this.firstError,
+    });
+    this.markGone(error);
+    this.options.sock.destroy();
+  }
+
+  private markGone(error: InfrastructureError): void {
+    if (this.goneError) return;
+    this.goneError = error;
+    this.onConnectSettled?.(error);
+    for (const waiter of this.waiting.splice(0)) waiter.reject(error);
+    for (const fail of [...this.running]) fail(error);
+  }
+
+  private withDiagnostics(message: string): string {
+    let text = "";
+    try {
+      text = this.options.diagnostics?.().trim() ?? "";
+    } catch (error) {
+      text = `(diagnostics unavailable: ${(error as Error).message})`;
+    }
+    return text ? `${message}\n${text.replace(/^/gm, "  ")}` : message;
+  }
+
+  /** Waits for a free channel slot (sshd refuses channels beyond MaxSessions). */
+  private acquireChannel(): Promise<Release> {
+    if (this.goneError) return Promise.reject(this.goneError);
+    if (this.openChannels < this.maxChannels) {
+      this.openChannels++;
+      return Promise.resolve(this.makeRelease());
+    }
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+
+  private makeRelease(): Release {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.openChannels--;
+      const next = this.waiting.shift();
+      if (next) {
+        this.openChannels++;
+        next.resolve(this.makeRelease());
+      }
+    };
+  }
+
+  private async run(command: string, timeoutMs: number, killOnTimeout: boolean): Promise<ShellResult> {
+    const release = await this.acquireChannel();
+    return this.runOnChannel(command, timeoutMs, killOnTimeout, release);
+  }
+
+  private runOnChannel(command: string, timeoutMs: number, killOnTimeout: boolean, release: Release): Promise<ShellResult> {
+    return new Promise<ShellResult>((resolve, reject) => {
+      const execId = newExecId();
+      const started = performance.now();
+      let ended: number | undefined;
+      const stdout: Buffer[] = [];
+      const stderr: Buffer[] = [];
+      let exitCode: number | undefined;
+      let signal: string | undefined;
+      let timedOut = false;
+      let channel: ClientChannel | undefined;
+      let settled = false;
+
+      const finish = (error?: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.running.delete(fail);
+        if (error) return reject(error);
+        resolve({
+          node: this.node,
+          command,
+          stdout: Buffer.concat(stdout).toString("utf8"),
+          stderr: Buffer.concat(stderr).toString("utf8"),
+          exitCode,
+          signal,
+          durationMs: Math.round((ended ?? performance.now()) - started),
+          timedOut,
+          failed: timedOut || signal !== undefined || exitCode !== 0,
+        });
+      };
+      // The connection is gone: the slot no longer matters. A command that had already timed
+      // out stays a timeout (we were only cleaning up after it).
+      const fail = (error: Error) => {
+        release();
+        finish(timedOut ? undefined : error);
+      };
+      this.running.add(fail);
+
+      const timer = setTimeout(() => {
+        timedOut = true;
+        ended = performance.now();
+        // No SSH "signal" request: OpenSSH refuses it for root (see remote-kill.ts), and ssh2's
+        // channel.signal() is a no-op anyway once stdin got EOF. Closing the channel does not
+        // stop the command, so kill it by its marker; then resolve whatever the server does.
+        channel?.close();
+        // Keep the slot until the server confirms the close (its session counts towards
+        // MaxSessions until the command is gone), but not forever.
+        setTimeout(release, TIMED_OUT_SLOT_GRACE_MS).unref();
+        if (!killOnTimeout) return finish();
+        void this.killRemote(execId).finally(() => finish());
+      }, timeoutMs);
+
+      const cannotStart = (error: Error) => {
+        release();
+        finish(this.goneError ?? new InfrastructureError(`node ${this.node}: cannot start command (${error.message}): ${command}`, { cause: error }));
+      };
+      try {
+        this.client.exec(command, { env: { [EXEC_ID_ENV]: execId } }, (error, ch) => {
+          if (error) return cannotStart(error);
+          channel = ch;
+          ch.on("error", () => {}); // channel stream errors end in 'close' too; handled there
+          ch.on("data", (chunk: Buffer) => stdout.push(chunk));
+          ch.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+          ch.on("exit", (code: number | null, signalName?: string) => {
+            if (code !== null) exitCode = code;
+            else signal = signalName ?? "unknown signal";
+          });
+          ch.on("close", () => {
+            release();
+            // No exit status and the connection is gone: the command's fate is unknown.
+            const lost = exitCode === undefined && signal === undefined && !timedOut && this.goneError;
+            finish(lost || undefined);
+          });
+          // Commands get EOF on stdin at once: nothing we run reads it, and `cat` must not hang.
+          ch.end();
+          if (timedOut) {
+            // Timed out while the channel was opening: the command has started only now.
+            ch.close();
+            if (killOnTimeout) void this.killRemote(execId);
+          }
+        });
+      } catch (error) {
+        // ssh2 throws "Not connected" synchronously when the stream is already unwritable.
+        cannotStart(error as Error);
+      }
+    });
+  }
+
+  /** Best effort, bounded: SIGKILL a timed-out command's processes from another channel. */
+  private async killRemote(execId: string): Promise<void> {
+    if (this.goneError) return;
+    let timer: NodeJS.Timeout | undefined;
+    const giveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, KILL_TIMEOUT_MS)));
+    // The queue wait for a free slot is not covered by run()'s own timeout, hence the race.
+    const kill = this.run(killByExecIdCommand(execId), KILL_TIMEOUT_MS, false).then(
+      () => undefined,
+      () => undefined,
+    );
+    await Promise.race([kill, giveUp]);
+    clearTimeout(timer);
+  }
+}
+
+/** OpenSSH-style fingerprint (`SHA256:…`, as `ssh-keygen -l` prints) for error messages. */
+export function fingerprint(keyBlob: Buffer): string {
+  return `SHA256:${createHash("sha256").update(keyBlob).digest("base64").replace(/=+$/, "")}`;
+}

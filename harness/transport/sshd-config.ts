@@ -1,0 +1,50 @@
+import { isAbsolute } from "node:path";
+import { InfrastructureError } from "../model/errors.ts";
+import type { LabKeys } from "./keys.ts";
+import { EXEC_ID_ENV } from "./remote-kill.ts";
+
+/**
+ * sshd_config text for one `sshd -i` (inetd mode: one connection over stdin/stdout, no listener).
+ *
+ * `extra` lines go FIRST because sshd keeps the first value it reads for a keyword, so they
+ * override the defaults below. They must not contain a `Match` block (it would swallow the rest).
+ */
+export function sshdConfig(
+  keys: Pick<LabKeys, "hostKeyPath" | "authorizedKeysPath">,
+  extra: readonly string[] = [],
+): string {
+  for (const path of [keys.hostKeyPath, keys.authorizedKeysPath]) {
+    // A relative AuthorizedKeysFile is taken relative to the user's home, not to us.
+    if (!isAbsolute(path)) throw new InfrastructureError(`sshd_config: path must be absolute: ${path}`);
+  }
+  const lines = [
+    ...extra,
+    `HostKey ${quote(keys.hostKeyPath)}`,
+    `AuthorizedKeysFile ${quote(keys.authorizedKeysPath)}`,
+    "PermitRootLogin prohibit-password",
+    "PasswordAuthentication no",
+    "KbdInteractiveAuthentication no",
+    // No PAM: no session modules, no motd, no delays; key auth is all we use.
+    "UsePAM no",
+    // Keys live in a temp dir whose ownership/modes we do not want sshd to judge.
+    "StrictModes no",
+    // Many sshd -i run side by side; none of them is a daemon.
+    "PidFile none",
+    "PrintMotd no",
+    "PrintLastLog no",
+    // The client caps its open channels below this (see SshSession maxChannels).
+    "MaxSessions 10",
+    // Stable, parseable output from every command regardless of the host's locale.
+    "SetEnv LC_ALL=C",
+    // Lets SshSession find and kill a timed-out command (see remote-kill.ts).
+    `AcceptEnv ${EXEC_ID_ENV}`,
+    // With `-e` logs go to stderr, which we keep for diagnostics; keep only real problems.
+    "LogLevel ERROR",
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+function quote(value: string): string {
+  if (/[\n\r"]/.test(value)) throw new InfrastructureError(`sshd_config: unsupported characters in ${JSON.stringify(value)}`);
+  return /\s/.test(value) ? `"${value}"` : value;
+}
