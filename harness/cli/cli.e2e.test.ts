@@ -1,0 +1,110 @@
+import { expect } from "chai";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "../providers/state-root.ts";
+import { hostSnapshot, strayProcesses } from "../testing/host-snapshot.ts";
+
+const BIN = join(PROJECT_ROOT, "bin", "macvlab.js");
+const SCENARIO = join(PROJECT_ROOT, "scenarios", "macvlan-same-network.yaml");
+
+/** Runs the CLI with its own state and results directories. */
+function cli(args: string[], env: Record<string, string>) {
+  return spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 170_000 });
+}
+
+/** Starts the CLI, waits until its output matches `when`, then calls `act` with its pid. */
+function runUntil(args: string[], env: Record<string, string>, when: RegExp, act: (pid: number) => void): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env, MACVLAB_PROGRESS: "1" } });
+    let output = "";
+    let acted = false;
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!acted && when.test(output)) {
+        acted = true;
+        act(child.pid!);
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("close", (code) => resolve({ code, output }));
+  });
+}
+
+describe("macvlab CLI end to end (root, netns provider)", function () {
+  let work: string;
+  let env: Record<string, string>;
+  let before: string;
+
+  beforeEach(() => {
+    work = mkdtempSync(join(tmpdir(), "macvlab-e2e-"));
+    env = { MACVLAB_STATE_DIR: join(work, "state") };
+    before = hostSnapshot();
+  });
+  afterEach(() => {
+    expect(hostSnapshot(), "host root namespace changed").to.equal(before);
+    expect(strayProcesses(), "processes left behind").to.deep.equal([]);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it("refuses a scenario that injects shell, with file:line and exit 2, creating nothing", () => {
+    const file = join(work, "macvlan-same-network.yaml");
+    writeFileSync(file, readFileSync(SCENARIO, "utf8").replace("link: { node: node2, dev: enp0s3,", 'link: { node: node2, dev: "x; rm -rf /",'));
+    const result = cli(["run", file, "--results", join(work, "results")], env);
+    expect(result.status, result.stderr).to.equal(2);
+    expect(result.stderr).to.match(/macvlan-same-network\.yaml:\d+:\d+: checks\.0\.link\.dev: an interface name/);
+    expect(existsSync(join(work, "state")), "state dir created").to.equal(false);
+    expect(existsSync(join(work, "results")), "results written").to.equal(false);
+  });
+
+  it("refuses an unknown key and a YAML error with exit 2", () => {
+    const file = join(work, "macvlan-same-network.yaml");
+    writeFileSync(file, readFileSync(SCENARIO, "utf8").replace("severity: critical\ntags:", "severity: critical\nname: \"x; rm -rf /\"\ntags:"));
+    const unknown = cli(["run", file], env);
+    expect(unknown.status).to.equal(2);
+    expect(unknown.stderr).to.match(/macvlan-same-network\.yaml:\d+:1: name: unknown key "name"/);
+    writeFileSync(file, "id: [oops\n");
+    const broken = cli(["run", file], env);
+    expect(broken.status).to.equal(2);
+    expect(broken.stderr).to.match(/macvlan-same-network\.yaml:\d+:\d+: /);
+  });
+
+  it("turns checks red with expected vs seen when the lab is broken on purpose (--break)", () => {
+    const result = cli(["run", SCENARIO, "--break", "other-subnet", "--results", join(work, "results")], env);
+    expect(result.status, result.stdout + result.stderr).to.equal(1);
+    expect(result.stdout).to.match(/2 failing/);
+    expect(result.stdout).to.match(/expected 'unreachable' to equal 'reachable, TTL 64'/);
+    expect(readdirSync(join(work, "state", "netns"))).to.deep.equal([]);
+  });
+
+  it("cleans up and says so when interrupted with SIGINT mid-scenario", async () => {
+    const { code, output } = await runUntil(["run", SCENARIO, "--results", join(work, "results")], env, /node2-parent-promisc/, (pid) => process.kill(pid, "SIGINT"));
+    expect(code, output).to.equal(130);
+    expect(output).to.match(/SIGINT received/);
+    expect(output).to.match(/two-hosts: taken down/);
+    expect(readdirSync(join(work, "state", "netns"))).to.deep.equal([]);
+  });
+
+  it("reports a killed sshd as a broken lab naming the node, and still cleans up", async () => {
+    const { code, output } = await runUntil(["run", SCENARIO, "--results", join(work, "results")], env, /node2-parent-promisc/, (pid) => {
+      spawnSync("pkill", ["-KILL", "-P", String(pid), "sshd"]);
+    });
+    expect(code, output).to.equal(1);
+    expect(output).to.match(/node node\d: SSH (connection lost|session closed)/);
+    expect(readdirSync(join(work, "state", "netns"))).to.deep.equal([]);
+  });
+
+  it("clears a crashed run's leftovers on the next up, and down is idempotent", async () => {
+    const { code } = await runUntil(["run", SCENARIO, "--results", join(work, "results")], env, /node2-parent-promisc/, (pid) => process.kill(pid, "SIGKILL"));
+    expect(code).to.equal(null);
+    expect(readdirSync(join(work, "state", "netns"))).to.deep.equal(["two-hosts"]);
+    const up = cli(["up", "two-hosts"], env);
+    expect(up.status, up.stderr).to.equal(0);
+    expect(up.stdout).to.match(/lab two-hosts is up on netns/);
+    const down = cli(["down"], env);
+    expect(down.stdout).to.match(/netns: lab two-hosts down/);
+    expect(cli(["down", "two-hosts"], env).status).to.equal(0);
+  });
+});

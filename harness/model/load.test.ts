@@ -1,0 +1,128 @@
+import { expect } from "chai";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { InputError } from "./errors.ts";
+import { loadLab, loadScenario } from "./load.ts";
+
+const LAB = `name: pair
+segments:
+  lan: { kind: switch }
+nodes:
+  a:
+    nics:
+      - { name: enp0s3, segment: lan, promiscuous: true }
+  b:
+    nics:
+      - { name: enp0s3, segment: lan }
+`;
+
+const SCENARIO = `id: demo
+title: demo
+technology: macvlan
+source: [{ seed: "001", section: "§1" }]
+lab: pair
+goal: a reaches b
+setup:
+  - node: a
+    run: ip link set dev enp0s3 up
+checks:
+  - id: reach
+    title: a reaches b
+    hint: check the addresses
+    ping: { from: a, to: 172.16.5.3, ttl: 64 }
+negative_controls:
+  - id: down
+    title: link down
+    break:
+      - node: b
+        run: ip link set dev enp0s3 down
+    flips: [reach]
+`;
+
+describe("lab and scenario files", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "macvlab-model-"));
+    mkdirSync(join(dir, "labs"));
+    mkdirSync(join(dir, "scenarios"));
+    writeFileSync(join(dir, "labs", "pair.yaml"), LAB);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const scenario = (text: string) => {
+    const file = join(dir, "scenarios", "demo.yaml");
+    writeFileSync(file, text);
+    return file;
+  };
+  const refusal = (fn: () => unknown): InputError => {
+    try {
+      fn();
+    } catch (error) {
+      expect(error).to.be.instanceOf(InputError);
+      return error as InputError;
+    }
+    throw new Error("expected an InputError");
+  };
+
+  it("loads a valid scenario with its lab and applies defaults", () => {
+    const { scenario: s, lab } = loadScenario(scenario(SCENARIO));
+    expect(lab.nodes.a!.nics[0]!.promiscuous).to.equal(true);
+    expect(lab.nodes.b!.nics[0]!.promiscuous).to.equal(false);
+    expect(s.checks[0]!.points).to.equal(1);
+    expect(s.checks[0]!.ping!.expect).to.equal("reachable");
+  });
+
+  it("refuses shell in a name that reaches a command, at its line and column", () => {
+    const error = refusal(() => loadScenario(scenario(SCENARIO.replace("ping: { from: a, to: 172.16.5.3", 'link: { node: a, dev: "x; rm -rf /"').replace(", ttl: 64 }", " }"))));
+    expect(error.issues, error.message).to.have.length(1);
+    expect(error.issues[0]).to.match(/scenarios\/demo\.yaml:14:\d+: checks\.0\.link\.dev: an interface name/);
+  });
+
+  it("refuses an address that is not IPv4", () => {
+    const error = refusal(() => loadScenario(scenario(SCENARIO.replace("172.16.5.3", "172.16.5.3;reboot"))));
+    expect(error.issues[0]).to.match(/demo\.yaml:14:\d+: checks\.0\.ping\.to: an IPv4 address/);
+  });
+
+  it("names an unknown key with the line of the key itself", () => {
+    const error = refusal(() => loadScenario(scenario(SCENARIO.replace("    hint: check the addresses", "    hint: check the addresses\n    pionts: 3"))));
+    expect(error.issues).to.deep.equal([`${join(dir, "scenarios", "demo.yaml")}:14:5: checks.0.pionts: unknown key "pionts"`.replace(`${process.cwd()}/`, "")]);
+  });
+
+  it("reports YAML syntax errors with file:line:col", () => {
+    const error = refusal(() => loadScenario(scenario(SCENARIO.replace("title: demo", "title: [demo"))));
+    expect(error.message).to.match(/is not valid YAML/);
+    expect(error.issues[0]).to.match(/demo\.yaml:\d+:\d+: /);
+  });
+
+  it("refuses duplicate keys", () => {
+    const error = refusal(() => loadScenario(scenario(SCENARIO.replace("title: demo", "title: demo\ntitle: again"))));
+    expect(error.issues[0]).to.match(/demo\.yaml:3:1: .*unique/i);
+  });
+
+  it("refuses references to nodes the lab does not have", () => {
+    const error = refusal(() => loadScenario(scenario(SCENARIO.replace("  - node: a\n", "  - node: c\n"))));
+    expect(error.issues[0]).to.match(/demo\.yaml:8:\d+: setup\.0\.node: no node "c" in lab pair/);
+  });
+
+  it("refuses a negative control that flips an unknown check, and a scenario without any control", () => {
+    expect(refusal(() => loadScenario(scenario(SCENARIO.replace("flips: [reach]", "flips: [nope]")))).issues[0]).to.match(/negative_controls\.0\.flips\.0: no check with id "nope"/);
+    expect(refusal(() => loadScenario(scenario(SCENARIO.replace(/negative_controls:[\s\S]*$/, "negative_controls: []\n")))).issues[0]).to.match(/every scenario needs a negative control/);
+  });
+
+  it("requires exactly one kind per check", () => {
+    const error = refusal(() => loadScenario(scenario(SCENARIO.replace("    ping:", "    sysctl: { node: a, key: net.ipv4.ip_forward, value: \"1\" }\n    ping:"))));
+    expect(error.issues[0]).to.match(/checks\.0: a check needs exactly one of .* \(found ping, sysctl\)/);
+  });
+
+  it("refuses a lab NIC on a segment that does not exist, at the NIC", () => {
+    writeFileSync(join(dir, "labs", "pair.yaml"), LAB.replace("{ name: enp0s3, segment: lan }", "{ name: enp0s3, segment: wan }"));
+    const error = refusal(() => loadLab(join(dir, "labs", "pair.yaml")));
+    expect(error.issues[0]).to.match(/pair\.yaml:10:\d+: nodes\.b\.nics\.0\.segment: no segment "wan"/);
+  });
+
+  it("touches nothing while refusing", () => {
+    refusal(() => loadScenario(scenario("id: demo\nname: \"x; rm -rf /\"\n")));
+    expect(readdirSync(dir).sort()).to.deep.equal(["labs", "scenarios"]);
+  });
+});
