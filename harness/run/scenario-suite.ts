@@ -38,15 +38,15 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan): Mocha
     return lab;
   };
 
-  const metadata = async (check: CheckSpec) => {
+  const metadata = async (check: CheckSpec, variant?: { story: string; testCaseId: string }) => {
     await allure.epic(scenario.technology);
     await allure.feature(`${scenario.id}: ${scenario.title}`);
-    await allure.story(check.title);
+    await allure.story(variant?.story ?? check.title);
     await allure.severity(check.severity);
     await allure.tags(...scenario.tags);
     await allure.label("source", scenario.source.map((s) => `seed ${s.seed} ${s.section}`).join("; "));
     await allure.label("points", String(check.points));
-    await allure.testCaseId(`${scenario.id}/${check.id}`);
+    await allure.testCaseId(variant?.testCaseId ?? `${scenario.id}/${check.id}`);
     await allure.parameter("provider", plan.provider?.name ?? "none");
     await allure.parameter("kernel", plan.capabilities?.kernel ?? "unknown", { excluded: true });
     await allure.description(`${scenario.goal}\n\n**Check:** ${check.title} (${check.points} point${check.points === 1 ? "" : "s"})\n\n**Hint when it fails:** ${check.hint}`);
@@ -118,9 +118,7 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan): Mocha
     const flipped = control.flips.map((id) => scenario.checks.find((c) => c.id === id)!);
     for (const check of flipped) {
       addTest(controlSuite, `${check.id} fails when: ${control.title}`, async () => {
-        await metadata(check);
-        await allure.testCaseId(`${scenario.id}/${control.id}/${check.id}`);
-        await allure.story(`${check.title} — negative control`);
+        await metadata(check, { story: `${check.title} — negative control`, testCaseId: `${scenario.id}/${control.id}/${check.id}` });
         assertOutcomeFails(await judge(check, control.title), `with ${control.title}`);
       }, defaultDeadlineMs(check) + 60_000);
     }
@@ -130,8 +128,7 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan): Mocha
     restored.beforeAll(`restore after ${control.title}`, () => runSteps(started(), control.restore, stepOutcomes));
     for (const check of flipped) {
       addTest(restored, `${check.id} passes again after restoring`, async () => {
-        await metadata(check);
-        await allure.testCaseId(`${scenario.id}/${control.id}/${check.id}/restored`);
+        await metadata(check, { story: `${check.title} — restored`, testCaseId: `${scenario.id}/${control.id}/${check.id}/restored` });
         assertOutcome(await judge(check, undefined));
       }, defaultDeadlineMs(check) + 60_000);
     }
