@@ -3,14 +3,19 @@ import { CapabilityName } from "./capabilities.ts";
 import { Id, IfName, Ipv4, NetnsName, NodeName, RouteDst, SysctlKey } from "./names.ts";
 
 /** A command on a node. `run` is the documents' own shell, verbatim where possible. */
-export const CommandStep = z.strictObject({
-  id: Id.optional(),
-  node: NodeName,
-  run: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-  /** The documents say this command fails (e.g. a second passthru child): a `step` check asserts how. */
-  expect_failure: z.boolean().default(false),
-  timeout_ms: z.number().int().positive().max(600_000).default(30_000),
-});
+export const CommandStep = z
+  .strictObject({
+    id: Id.optional(),
+    node: NodeName,
+    run: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    /** The documents say this command fails (e.g. a second passthru child): a `step` check asserts how. */
+    expect_failure: z.boolean().default(false),
+    timeout_ms: z.number().int().positive().max(600_000).default(30_000),
+  })
+  .refine((step) => !step.expect_failure || typeof step.run === "string" || step.run.length === 1, {
+    message: "a step with expect_failure runs exactly one command (otherwise an earlier failure would go unnoticed)",
+    path: ["run"],
+  });
 
 /** A switch-side action; only providers that own the switch can do it (capability switch-hairpin). */
 export const SwitchPortStep = z.strictObject({
