@@ -1,7 +1,5 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
 import type { Lab } from "../../model/lab.ts";
-import { hostRun } from "../host-exec.ts";
+import { mustRun, type LabHost } from "./lab-host.ts";
 import type { NetnsLayout } from "./layout.ts";
 
 /** What the fabric calls each switch port, so evidence and hairpin settings can find it. */
@@ -23,52 +21,50 @@ const NODE_INIT = [
   "ip link set dev lo up",
 ].join("\n");
 
-export function writeNeutralPasswd(layout: NetnsLayout): void {
-  const passwd = readFileSync("/etc/passwd", "utf8")
+/** A passwd whose root shell is /bin/sh: commands must not run through the host user's dotfiles. */
+export function neutralPasswd(passwd: string): string {
+  return passwd
     .split("\n")
     .map((line) => (line.startsWith("root:") ? line.replace(/:[^:]*$/, ":/bin/sh") : line))
     .join("\n");
-  writeFileSync(layout.passwd, passwd);
 }
 
-export async function createFabric(layout: NetnsLayout, lab: Lab): Promise<PortMap> {
-  mkdirSync(dirname(layout.fabricNet), { recursive: true });
-  writeFileSync(layout.fabricNet, "");
-  await hostRun(["unshare", `--net=${layout.fabricNet}`, "ip", "link", "set", "dev", "lo", "up"]);
+export async function createFabric(host: LabHost, layout: NetnsLayout, lab: Lab): Promise<PortMap> {
+  await host.writeFile(layout.fabricNet, "");
+  await mustRun(host, ["unshare", `--net=${layout.fabricNet}`, "ip", "link", "set", "dev", "lo", "up"]);
   const fabric = layout.enterFabric();
   const bridges: Record<string, string> = {};
   for (const [i, segment] of Object.keys(lab.segments).entries()) {
     const bridge = segment.length <= 15 ? segment : `seg${i}`;
     bridges[segment] = bridge;
     // No STP and no forward delay: a lab switch forwards as soon as a port comes up.
-    await hostRun([...fabric, "ip", "link", "add", "name", bridge, "type", "bridge", "stp_state", "0", "forward_delay", "0"]);
-    await hostRun([...fabric, "ip", "link", "set", "dev", bridge, "up"]);
+    await mustRun(host, [...fabric, "ip", "link", "add", "name", bridge, "type", "bridge", "stp_state", "0", "forward_delay", "0"]);
+    await mustRun(host, [...fabric, "ip", "link", "set", "dev", bridge, "up"]);
   }
   return { bridges, ports: {} };
 }
 
-export async function createNode(layout: NetnsLayout, node: string): Promise<void> {
-  mkdirSync(layout.nodeDir(node), { recursive: true });
-  for (const kind of ["net", "uts", "mnt"] as const) writeFileSync(layout.nodeNs(node, kind), "");
-  await hostRun([
+export async function createNode(host: LabHost, layout: NetnsLayout, node: string): Promise<void> {
+  for (const kind of ["net", "uts", "mnt"] as const) await host.writeFile(layout.nodeNs(node, kind), "");
+  await mustRun(host, [
     "unshare", `--net=${layout.nodeNs(node, "net")}`, `--uts=${layout.nodeNs(node, "uts")}`, `--mount=${layout.nodeNs(node, "mnt")}`,
     "--propagation", "private", "sh", "-c", NODE_INIT, "macvlab-node-init", node, layout.passwd,
   ]);
 }
 
 /** A veth pair per NIC: the lab's name (and MAC) inside the node, the other end a port of the segment's bridge. */
-export async function plugNics(layout: NetnsLayout, lab: Lab, map: PortMap): Promise<void> {
+export async function plugNics(host: LabHost, layout: NetnsLayout, lab: Lab, map: PortMap): Promise<void> {
   const fabric = layout.enterFabric();
   for (const [n, [node, spec]] of Object.entries(lab.nodes).entries()) {
     const enter = layout.enter(node);
     for (const [k, nic] of spec.nics.entries()) {
       const port = `n${n}p${k}`;
       const mac = nic.mac ?? `02:6d:76:6c:${hex(n)}:${hex(k)}`;
-      await hostRun([...enter, "ip", "link", "add", "name", nic.name, "address", mac, "type", "veth", "peer", "name", port, "netns", layout.fabricNet]);
-      await hostRun([...fabric, "ip", "link", "set", "dev", port, "alias", `${node}/${nic.name}`]);
-      await hostRun([...fabric, "ip", "link", "set", "dev", port, "master", map.bridges[nic.segment]!, "up"]);
-      await hostRun([...enter, "ip", "link", "set", "dev", nic.name, "up"]);
-      if (nic.promiscuous) await hostRun([...enter, "ip", "link", "set", "dev", nic.name, "promisc", "on"]);
+      await mustRun(host, [...enter, "ip", "link", "add", "name", nic.name, "address", mac, "type", "veth", "peer", "name", port, "netns", layout.fabricNet]);
+      await mustRun(host, [...fabric, "ip", "link", "set", "dev", port, "alias", `${node}/${nic.name}`]);
+      await mustRun(host, [...fabric, "ip", "link", "set", "dev", port, "master", map.bridges[nic.segment]!, "up"]);
+      await mustRun(host, [...enter, "ip", "link", "set", "dev", nic.name, "up"]);
+      if (nic.promiscuous) await mustRun(host, [...enter, "ip", "link", "set", "dev", nic.name, "promisc", "on"]);
       map.ports[`${node}/${nic.name}`] = port;
     }
   }

@@ -1,13 +1,13 @@
 import { join } from "node:path";
 
-/** Where everything of one netns lab lives inside its state directory. */
+/** Where everything of one namespace lab lives inside its state directory (on whichever host runs it). */
 export class NetnsLayout {
   constructor(readonly dir: string) {}
-  get sshDir(): string { return join(this.dir, "ssh"); }
+  get hostKey(): string { return join(this.dir, "ssh", "host_ed25519_key"); }
+  get authorizedKeys(): string { return join(this.dir, "ssh", "authorized_keys"); }
   get sshdConfig(): string { return join(this.dir, "sshd_config"); }
   /** A passwd whose root shell is /bin/sh: commands must not run through the host user's dotfiles. */
   get passwd(): string { return join(this.dir, "passwd"); }
-  get labJson(): string { return join(this.dir, "lab.json"); }
   get fabricNet(): string { return join(this.dir, "fabric", "net"); }
   nodeDir(node: string): string { return join(this.dir, "nodes", node); }
   nodeNs(node: string, kind: "net" | "uts" | "mnt"): string { return join(this.nodeDir(node), kind); }
