@@ -71,11 +71,13 @@ describe("macvlab CLI end to end (root, netns provider)", function () {
     expect(broken.stderr).to.match(/macvlan-same-network\.yaml:\d+:\d+: /);
   });
 
-  it("turns checks red with expected vs seen when the lab is broken on purpose (--break)", () => {
-    const result = cli(["run", SCENARIO, "--break", "other-subnet", "--results", join(work, "results")], env);
+  it("turns the router's checks red with expected vs seen when ip_forward=0 is set on purpose (--break)", () => {
+    const routed = join(PROJECT_ROOT, "scenarios", "l3-routed.yaml");
+    const result = cli(["run", routed, "--break", "forwarding-off", "--results", join(work, "results")], env);
     expect(result.status, result.stdout + result.stderr).to.equal(1);
-    expect(result.stdout).to.match(/2 failing/);
-    expect(result.stdout).to.match(/expected 'unreachable' to equal 'reachable, TTL 64'/);
+    expect(result.stdout).to.match(/3 failing/);
+    expect(result.stdout).to.match(/router-forwards[\s\S]*expected net\.ipv4\.ip_forward = 1, saw net\.ipv4\.ip_forward = 0/);
+    expect(result.stdout).to.match(/box1-reaches-box4[\s\S]*expected reachable, TTL 63, saw unreachable/);
     expect(readdirSync(join(work, "state", "netns"))).to.deep.equal([]);
   });
 

@@ -31,7 +31,7 @@ export function buildProgram(): Command {
       const summary = await runScenarios({ files, provider: opts.provider, grep: opts.grep, breakControl: opts.break, forbidSkips: opts.forbidSkips, resultsDir: opts.results });
       const skipped = summary.plans.filter((p) => p.skipReason);
       for (const plan of skipped) process.stdout.write(`skipped ${plan.scenario.id}: ${plan.skipReason}\n`);
-      process.stdout.write(`macvlab: ${summary.passes} passed, ${summary.failures} failed, ${summary.skipped} skipped; Allure results in ${opts.results} (\`macvlab report\` renders HTML)\n`);
+      process.stdout.write(`Allure results: ${opts.results} (\`macvlab report\` renders HTML)\nmacvlab: ${summary.passes} passed, ${summary.failures} failed, ${summary.skipped} skipped\n`);
       process.exitCode = summary.failures > 0 ? 1 : 0;
     });
 

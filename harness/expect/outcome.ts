@@ -1,4 +1,4 @@
-import { AssertionError, expect } from "chai";
+import { AssertionError } from "chai";
 
 /**
  * An expectation's verdict, netlab's show/valid split made typed: what the scenario expects and what
@@ -16,9 +16,17 @@ export function holds(outcome: Outcome): boolean {
   return outcome.actual === outcome.expected;
 }
 
-/** The one place outcomes become chai assertions (AssertionError: Allure's "failed", not "broken"). */
+/**
+ * The one place outcomes become chai assertions (AssertionError: Allure's "failed", not "broken").
+ * The message names both sides itself: reporters shorten "…: expected x to equal y" messages when
+ * they show a diff, and a grader reading only the message must still see what was expected and seen.
+ */
 export function assertOutcome(outcome: Outcome): void {
-  expect(outcome.actual, `${outcome.subject}${outcome.detail ? ` [${outcome.detail}]` : ""}`).to.equal(outcome.expected);
+  if (holds(outcome)) return;
+  throw new AssertionError(
+    `${outcome.subject} — expected ${outcome.expected}, saw ${outcome.actual}${outcome.detail ? ` [${outcome.detail}]` : ""}`,
+    { expected: outcome.expected, actual: outcome.actual, showDiff: true },
+  );
 }
 
 /** For negative controls: the check must NOT hold once its cause is removed. */

@@ -33,6 +33,13 @@ export interface SshSessionOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** A long-running remote command's stdin/stdout as one stream (see SshSession.openStream). */
+export interface RemoteStream {
+  readonly sock: Duplex;
+  stderr(): string;
+  stop(): Promise<void>;
+}
 /**
  * After the socket ended or errored, how long to wait for its 'close' before declaring the
  * connection gone. 'close' is preferred because by then sshd's stderr has been fully read.
@@ -91,6 +98,41 @@ export class SshSession implements Shell {
     const result = await this.run(command, timeoutMs, true);
     if (options.reject && result.failed) throw new CommandError(result, { timeoutMs });
     return result;
+  }
+
+  /**
+   * Starts a long-running command and hands back its channel as a byte stream (stdin/stdout), e.g.
+   * an `sshd -i` deeper inside the machine, to be the `sock` of a nested SshSession. The channel
+   * holds one slot until `stop()` or until it closes.
+   */
+  async openStream(command: string): Promise<RemoteStream> {
+    const release = await this.acquireChannel();
+    return new Promise<RemoteStream>((resolve, reject) => {
+      let stderr = "";
+      try {
+        this.client.exec(command, (error, channel) => {
+          if (error) {
+            release();
+            return reject(this.goneError ?? new InfrastructureError(`node ${this.node}: cannot start ${command} (${error.message})`, { cause: error }));
+          }
+          channel.stderr.on("data", (chunk: Buffer) => void (stderr = (stderr + chunk.toString("utf8")).slice(-16384)));
+          channel.on("error", () => {});
+          const closed = new Promise<void>((done) => channel.once("close", () => (release(), done())));
+          resolve({
+            sock: channel,
+            stderr: () => stderr,
+            stop: async () => {
+              channel.close();
+              await Promise.race([closed, new Promise((done) => setTimeout(done, CLOSE_GRACE_MS).unref())]);
+              release();
+            },
+          });
+        });
+      } catch (error) {
+        release();
+        reject(this.goneError ?? new InfrastructureError(`node ${this.node}: cannot start ${command} (${(error as Error).message})`));
+      }
+    });
   }
 
   /** Disconnects; pending commands reject. Idempotent: later calls return the same promise. */

@@ -84,8 +84,16 @@ run mount -t devpts -o gid=5,mode=0620,ptmxmode=0666 devpts /dev/pts
 run mount -t tmpfs shm /dev/shm
 # The UML kernel's version is not the host's: give modprobe a /lib/modules of its own.
 v=$(uname -r)
-run mount -t tmpfs -o mode=0755 modules /lib/modules
-mkdir /lib/modules/$v
+if [ -d /lib/modules ]; then
+  run mount -t tmpfs -o mode=0755 modules /lib/modules
+else
+  # No /lib/modules on this host (and the host is not ours to change): overlay /usr/lib, inside
+  # UML only, with a tmpfs upper layer that can hold the directory.
+  run insmod /usr/lib/uml/modules/$v/kernel/fs/overlayfs/overlay.ko
+  mkdir -p ${UML_RUN_DIR}/usr-lib/upper ${UML_RUN_DIR}/usr-lib/work
+  run mount -t overlay -o lowerdir=/usr/lib,upperdir=${UML_RUN_DIR}/usr-lib/upper,workdir=${UML_RUN_DIR}/usr-lib/work usr-lib /usr/lib
+fi
+mkdir -p /lib/modules/$v
 run mount --bind /usr/lib/uml/modules/$v /lib/modules/$v
 modprobe -a ${modules.join(" ")} 2>${UML_RUN_DIR}/modprobe.err || cp ${UML_RUN_DIR}/modprobe.err ${MODULES_FAILED_FILE}
 # nft-backed iptables -t nat fails in UML ("Operation not supported"); the legacy backend works.

@@ -89,13 +89,14 @@ export class UmlMachineImpl implements UmlMachine {
   }
 
   private async doStop(): Promise<void> {
-    process.off("exit", this.onExit);
     if (this.child.exitCode === null && this.child.signalCode === null) {
       // sysrq "o" powers off at once; the exec never answers (the connection dies with the kernel).
       this.shell.exec("echo o > /proc/sysrq-trigger", { timeoutMs: POWEROFF_GRACE_MS }).catch(() => {});
       await Promise.race([this.exited, sleep(POWEROFF_GRACE_MS)]);
     }
     const left = await killGroupAndWait(this.pid);
+    // Only now: the harness may die while we stop (an error in a finally), and the hook must still fire.
+    if (left.length === 0) process.off("exit", this.onExit);
     this.sock.destroy();
     for (const stream of [this.child.stdin, this.child.stdout, this.child.stderr]) stream?.destroy();
     await this.shell.close();
