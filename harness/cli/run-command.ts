@@ -2,13 +2,12 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import Mocha from "mocha";
 import { InputError } from "../model/errors.ts";
-import { planScenario, type ScenarioPlan } from "../run/plan.ts";
+import { planScenario, type Candidate, type ScenarioPlan } from "../run/plan.ts";
 import { addScenarioSuite } from "../run/scenario-suite.ts";
 import { downAll } from "../run/active-labs.ts";
 import { writeResultsMeta } from "../report/results-meta.ts";
 import { providersFor } from "../providers/registry.ts";
 import { PROJECT_ROOT } from "../providers/state-root.ts";
-import type { CapabilityReport, Provider } from "../providers/provider.ts";
 import { loadScenarios } from "./load-scenarios.ts";
 
 export interface RunOptions {
@@ -36,24 +35,26 @@ export async function runScenarios(options: RunOptions): Promise<RunSummary> {
   if (options.breakControl && !loaded.some(({ scenario }) => scenario.negative_controls.some((c) => c.id === options.breakControl)))
     throw new InputError(`--break ${options.breakControl}: no negative control with that id in the chosen scenarios`);
 
-  const candidates: Array<{ provider: Provider; capabilities: CapabilityReport }> = [];
+  const candidates: Candidate[] = [];
   for (const provider of providersFor(options.provider)) {
     const missing = await provider.probe();
-    if (missing.length === 0) candidates.push({ provider, capabilities: await provider.capabilities() });
+    if (missing.length === 0) candidates.push({ provider, capabilities: () => provider.capabilities() });
     else if (options.provider !== "auto")
       throw new InputError(`provider ${provider.name} cannot run here:\n${missing.map((m) => `  missing ${m.what}: ${m.install}`).join("\n")}\n(see \`macvlab doctor\`)`);
   }
-  const plans = loaded.map(({ scenario, lab }) => ({ ...planScenario(scenario, lab, candidates), breakControl: options.breakControl }));
+  const plans: ScenarioPlan[] = [];
+  for (const { scenario, lab } of loaded) plans.push({ ...(await planScenario(scenario, lab, candidates)), breakControl: options.breakControl });
   const skippedPlans = plans.filter((p) => p.skipReason);
   if (options.forbidSkips && skippedPlans.length)
     throw new InputError(`skips are forbidden here, but:\n${skippedPlans.map((p) => `  ${p.scenario.id}: ${p.skipReason}`).join("\n")}`);
 
   const resultsDir = options.resultsDir ?? DEFAULT_RESULTS_DIR;
   rmSync(resultsDir, { recursive: true, force: true });
+  const used = [...new Map(plans.filter((p) => p.provider && p.capabilities).map((p) => [p.provider!.name, p.capabilities!])).values()];
   const environment = {
-    providers: candidates.map((c) => c.provider.name).join(", ") || "none",
-    kernel: candidates[0]?.capabilities.kernel ?? "unknown",
-    capabilities: candidates.map((c) => `${c.provider.name}: ${[...c.capabilities.has].join(" ")}`).join("; "),
+    providers: used.map((c) => c.provider).join(", ") || "none",
+    kernels: used.map((c) => `${c.provider}: ${c.kernel}`).join("; ") || "none",
+    capabilities: used.map((c) => `${c.provider}: ${[...c.has].join(" ")}`).join("; ") || "none",
     node: process.version,
     scenarios: plans.map((p) => p.scenario.id).join(", "),
   };

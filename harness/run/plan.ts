@@ -13,13 +13,20 @@ export interface ScenarioPlan {
   readonly breakControl?: string;
 }
 
+/** A provider that is installed here; its capabilities are measured only when a plan asks (uml boots a kernel for it). */
+export interface Candidate {
+  readonly provider: Provider;
+  readonly capabilities: () => Promise<CapabilityReport>;
+}
+
 /** The first provider (fastest first) whose measured capabilities cover the scenario's `requires`. */
-export function planScenario(scenario: Scenario, lab: Lab, candidates: ReadonlyArray<{ provider: Provider; capabilities: CapabilityReport }>): ScenarioPlan {
+export async function planScenario(scenario: Scenario, lab: Lab, candidates: readonly Candidate[]): Promise<ScenarioPlan> {
   const reasons: string[] = [];
-  for (const { provider, capabilities } of candidates) {
+  for (const candidate of candidates) {
+    const capabilities = await candidate.capabilities();
     const lacking = scenario.requires.filter((c) => !capabilities.has.has(c));
-    if (lacking.length === 0) return { scenario, lab, provider, capabilities };
-    reasons.push(`${provider.name}: ${lacking.map((c) => capabilities.absent.get(c) ?? `no ${c}`).join("; ")}`);
+    if (lacking.length === 0) return { scenario, lab, provider: candidate.provider, capabilities };
+    reasons.push(`${candidate.provider.name}: ${lacking.map((c) => capabilities.absent.get(c) ?? `no ${c}`).join("; ")}`);
   }
-  return { scenario, lab, skipReason: reasons.join(" | ") || "no provider available" };
+  return { scenario, lab, skipReason: reasons.join(" | ") || "no provider is installed (see `macvlab doctor`)" };
 }

@@ -1,10 +1,11 @@
 import type { Capability } from "../../model/capabilities.ts";
-import { hostExec } from "../host-exec.ts";
 import type { CapabilityReport } from "../provider.ts";
+import type { LabHost } from "./lab-host.ts";
 
 /**
  * Each capability is measured by doing the thing in a throwaway network namespace (`unshare --net`,
- * gone when the probe exits), so the host's own namespace is never touched.
+ * gone when the probe exits), so the host's own namespace is never touched. The same probes run on
+ * this machine (netns) and inside a UML kernel (uml).
  */
 const PROBES: ReadonlyArray<[Capability, string, string]> = [
   ["bridge", "ip link add name pb type bridge", "kernel has no bridge support"],
@@ -12,21 +13,19 @@ const PROBES: ReadonlyArray<[Capability, string, string]> = [
   ["8021q", "ip link add link p0 name p0.100 type vlan id 100", "kernel has no 8021q (802.1Q VLAN)"],
   ["ipvlan", "ip link add link p0 name pi type ipvlan mode l2", "kernel has no ipvlan"],
   ["iptables", "iptables -S FORWARD", "iptables does not work (filter table)"],
-  ["iptables-nat", "iptables -t nat -S POSTROUTING", "iptables nat table does not work"],
+  ["iptables-nat", "iptables -t nat -A POSTROUTING -o p0 -j MASQUERADE", "iptables nat table does not work"],
   ["switch-hairpin", "ip link add name pb type bridge && ip link set dev p0 master pb && bridge link set dev p0 hairpin on", "bridge ports cannot be set to hairpin"],
   ["tcpdump", "command -v tcpdump", "tcpdump is not installed (apt-get install -y tcpdump)"],
 ];
 
-export async function probeNetnsCapabilities(): Promise<CapabilityReport> {
+export async function probeCapabilities(host: LabHost, provider: string): Promise<CapabilityReport> {
   const has = new Set<Capability>();
   const absent = new Map<Capability, string>();
-  const kernel = (await hostExec(["uname", "-r"])).stdout.trim();
-  await Promise.all(
-    PROBES.map(async ([capability, script, reason]) => {
-      const result = await hostExec(["unshare", "--net", "sh", "-c", `ip link add name p0 type veth peer name p1 && ${script}`], { timeoutMs: 10_000 });
-      if (result.exitCode === 0) has.add(capability);
-      else absent.set(capability, `${reason} (${result.stderr.trim().split("\n")[0] ?? "failed"})`);
-    }),
-  );
-  return { provider: "netns", kernel, has, absent };
+  const kernel = (await host.run(["uname", "-r"])).stdout.trim();
+  for (const [capability, script, reason] of PROBES) {
+    const result = await host.run(["unshare", "--net", "sh", "-c", `ip link add name p0 type veth peer name p1 && ${script}`], { timeoutMs: 10_000 });
+    if (result.exitCode === 0) has.add(capability);
+    else absent.set(capability, `${reason} (${result.stderr.trim().split("\n")[0] ?? "failed"})`);
+  }
+  return { provider, kernel, has, absent };
 }

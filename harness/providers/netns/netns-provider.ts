@@ -4,7 +4,7 @@ import type { Lab } from "../../model/lab.ts";
 import { hostExec } from "../host-exec.ts";
 import type { CapabilityReport, Missing, Provider, StartedLab } from "../provider.ts";
 import { stateDir } from "../state-root.ts";
-import { probeNetnsCapabilities } from "./capabilities.ts";
+import { probeCapabilities } from "./capabilities.ts";
 import { LocalHost } from "./local-host.ts";
 import { NamespaceLab } from "./namespace-lab.ts";
 import { requiredTools } from "./requirements.ts";
@@ -21,7 +21,7 @@ export class NetnsProvider implements Provider {
   }
 
   capabilities(): Promise<CapabilityReport> {
-    this.report ??= probeNetnsCapabilities();
+    this.report ??= probeCapabilities(this.host, this.name);
     return this.report;
   }
 
