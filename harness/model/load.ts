@@ -73,6 +73,10 @@ function crossCheck(scenario: Scenario, lab: Lab, source: YamlSource): string[] 
     if (check.link) node(check.link.node, at("link", "node"));
     if (check.sysctl) node(check.sysctl.node, at("sysctl", "node"));
     if (check.mac) (["a", "b"] as const).forEach((side) => node(check.mac![side].node, at("mac", side, "node")));
+    if (check.capture) {
+      node(check.capture.node, at("capture", "node"));
+      node(check.capture.traffic.from, at("capture", "traffic", "from"));
+    }
     if (check.step && !failingSteps.has(check.step.id))
       issues.push(source.issue(at("step", "id"), `no setup step with id "${check.step.id}" and expect_failure: true`));
   });

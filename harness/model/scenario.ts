@@ -72,7 +72,16 @@ export const StepCheck = z.strictObject({
   stderr: z.string().optional(),
 });
 
-export const CHECK_KINDS = ["ping", "route", "link", "mac", "sysctl", "step"] as const;
+/** Frames on a NIC while a ping runs elsewhere: are they 802.1Q-tagged, and with which id (tcpdump -e). */
+export const CaptureCheck = z.strictObject({
+  node: NodeName,
+  dev: IfName,
+  traffic: z.strictObject({ from: NodeName, netns: NetnsName.optional(), to: Ipv4 }),
+  /** The VLAN id the traffic's frames must carry on `dev`; null: they must be untagged. */
+  vlan: z.number().int().min(1).max(4094).nullable(),
+});
+
+export const CHECK_KINDS = ["ping", "route", "link", "mac", "sysctl", "step", "capture"] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
 
 export const Check = z
@@ -90,6 +99,7 @@ export const Check = z
     mac: MacCheck.optional(),
     sysctl: SysctlCheck.optional(),
     step: StepCheck.optional(),
+    capture: CaptureCheck.optional(),
   })
   .superRefine((check, ctx) => {
     const present = CHECK_KINDS.filter((k) => check[k] !== undefined);
@@ -137,6 +147,7 @@ export type LinkCheckSpec = z.infer<typeof LinkCheck>;
 export type MacCheckSpec = z.infer<typeof MacCheck>;
 export type SysctlCheckSpec = z.infer<typeof SysctlCheck>;
 export type StepCheckSpec = z.infer<typeof StepCheck>;
+export type CaptureCheckSpec = z.infer<typeof CaptureCheck>;
 
 export function isCommandStep(step: StepSpec): step is CommandStepSpec {
   return "node" in step;

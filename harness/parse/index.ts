@@ -6,3 +6,4 @@ export {
 } from "./ip-json.ts";
 export { findLink, hasFlag, ipv4Addresses, routeMatches, type RouteQuery } from "./ip-query.ts";
 export { parseRouteN, prefixLength, type RouteNRow } from "./route-n.ts";
+export { parseTcpdumpE, type CapturedFrame } from "./tcpdump.ts";

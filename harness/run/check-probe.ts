@@ -4,6 +4,7 @@ import { expectLink, expectMac, expectPing, expectRoute, expectStep, expectSysct
 import { parseIpLinks, parseIpRoutes, parsePing } from "../parse/index.ts";
 import type { StartedLab } from "../providers/provider.ts";
 import type { ShellResult } from "../transport/shell.ts";
+import { probeCapture } from "./capture-probe.ts";
 import { inNetns, recordedExec } from "./recorded-exec.ts";
 
 export interface ProbeContext {
@@ -65,6 +66,7 @@ export async function probeCheck(check: CheckSpec, ctx: ProbeContext, deadlineMs
     return expectSysctl(spec, result.stdout, where(spec.node, spec.netns));
   }
   if (check.step) return expectStep(check.step, ctx.steps.get(check.step.id));
+  if (check.capture) return probeCapture(check.id, check.capture, ctx.lab);
   throw new Error(`check ${check.id} has no kind`); // the schema makes this unreachable
 }
 
@@ -81,6 +83,6 @@ function infra(checkId: string, result: ShellResult): InfrastructureError {
 export function defaultDeadlineMs(check: CheckSpec): number {
   if (check.deadline_ms !== undefined) return check.deadline_ms;
   if (check.ping) return check.ping.expect === "unreachable" ? 1000 : 5000;
-  if (check.step) return 0;
+  if (check.step || check.capture) return 0;
   return 2000;
 }

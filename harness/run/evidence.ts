@@ -19,6 +19,7 @@ export function placesOf(check: CheckSpec): Array<{ node: string; netns?: string
   if (check.link) return [check.link];
   if (check.sysctl) return [check.sysctl];
   if (check.mac) return [check.mac.a, check.mac.b];
+  if (check.capture) return [{ node: check.capture.node }, { node: check.capture.traffic.from, netns: check.capture.traffic.netns }];
   return [];
 }
 

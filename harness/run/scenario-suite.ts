@@ -55,7 +55,7 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan): Mocha
   const judge = async (check: CheckSpec, wantFailure: string | undefined): Promise<Outcome> => {
     const deadline = defaultDeadlineMs(check);
     // An unreachable ping spends its whole deadline in one probe; a step check reads a recorded result.
-    const oneShot = check.step !== undefined || check.ping?.expect === "unreachable";
+    const oneShot = check.step !== undefined || check.capture !== undefined || check.ping?.expect === "unreachable";
     const wanted = wantFailure ? (o: Outcome) => !holds(o) : holds;
     const { result } = await retryUntil(() => probeCheck(check, { lab: started(), steps: stepOutcomes }, deadline), wanted, oneShot ? 0 : deadline);
     await allure.attachment("verdict", `expected: ${result.expected}\nactual:   ${result.actual}\n${result.detail}`, "text/plain");
