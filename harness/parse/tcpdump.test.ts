@@ -11,12 +11,15 @@ describe("tcpdump -e -nn", () => {
     expect(frames[3]!.payload).to.match(/^10\.98\.0\.1 > 10\.98\.0\.2: ICMP echo request/);
   });
 
-  it("reads 802.1Q tags, outermost first, and the payload inside them", () => {
-    const [frame] = parseTcpdumpE(
-      "12:00:00.000001 08:00:27:00:02:03 > 08:00:27:00:03:03, ethertype 802.1Q (0x8100), length 102: vlan 100, p 0, ethertype IPv4 (0x0800), 172.16.10.10 > 172.16.10.11: ICMP echo request, id 7, seq 1, length 64\n",
-    );
-    expect(frame!.vlans).to.deep.equal([100]);
-    expect(frame!.payload).to.equal("172.16.10.10 > 172.16.10.11: ICMP echo request, id 7, seq 1, length 64");
+  it("reads 802.1Q tags and the payload inside them (a real trunk capture: routed, masqueraded, tagged 200)", () => {
+    const frames = parseTcpdumpE(fixture("tcpdump-e-vlan.txt"));
+    expect(frames).to.have.length(15);
+    expect(frames[0]!.vlans).to.deep.equal([100]);
+    expect(frames[2]!.vlans).to.deep.equal([]);
+    const echo = frames.find((f) => f.payload.includes("ICMP echo request"))!;
+    expect(echo.vlans).to.deep.equal([200]);
+    expect(echo.src).to.equal("08:00:27:00:01:03");
+    expect(echo.payload).to.equal("172.16.20.1 > 172.16.20.11: ICMP echo request, id 1064, seq 1, length 64");
   });
 
   it("skips tcpdump's own chatter and refuses other text", () => {

@@ -1,9 +1,13 @@
 import { InputError } from "../model/errors.ts";
 import { NetnsProvider } from "./netns/netns-provider.ts";
+import { UmlProvider } from "./uml/uml-provider.ts";
 import type { Provider } from "./provider.ts";
 
 /** Fastest first: `auto` takes the first one that can run a scenario. */
-const FACTORIES: ReadonlyArray<[string, () => Provider]> = [["netns", () => new NetnsProvider()]];
+const FACTORIES: ReadonlyArray<[string, () => Provider]> = [
+  ["netns", () => new NetnsProvider()],
+  ["uml", () => new UmlProvider()],
+];
 
 export const PROVIDER_NAMES = FACTORIES.map(([name]) => name);
 

@@ -17,7 +17,7 @@ export class NetnsProvider implements Provider {
   private report?: Promise<CapabilityReport>;
 
   probe(): Promise<readonly Missing[]> {
-    return requiredTools();
+    return requiredTools({ needsRoot: true });
   }
 
   capabilities(): Promise<CapabilityReport> {

@@ -13,9 +13,11 @@ const TOOLS: ReadonlyArray<[path: string, what: string, pkg: string]> = [
   ["/usr/bin/tcpdump", "tcpdump", "tcpdump"],
 ];
 
-export async function requiredTools(): Promise<readonly Missing[]> {
+/** Tools a namespace lab needs on the machine that builds it (the host, or the host's files seen by UML). */
+export async function requiredTools(options: { needsRoot: boolean }): Promise<readonly Missing[]> {
   const missing: Missing[] = [];
-  if (process.geteuid?.() !== 0) missing.push({ what: "root (namespaces, veth and mounts need CAP_SYS_ADMIN)", install: "run as root, e.g. sudo" });
+  if (options.needsRoot && process.geteuid?.() !== 0)
+    missing.push({ what: "root (namespaces, veth and mounts on the host kernel need CAP_SYS_ADMIN)", install: "run as root, e.g. sudo, or use --provider uml" });
   for (const [path, what, pkg] of TOOLS) {
     const alt = path.replace("/usr/bin/", "/bin/").replace("/usr/sbin/", "/sbin/");
     if (!executable(path) && !executable(alt)) missing.push({ what, install: `apt-get install -y ${pkg}` });

@@ -4,8 +4,8 @@
  * `bonding` create dummy0/bond0 when loaded; they autoload on `ip link add … type dummy|bond`.
  */
 export const DEFAULT_UML_MODULES: readonly string[] = [
-  "ipv6", // a modular in this UML; a real host has IPv6
-  "af_packet", // tcpdump
+  "ipv6", // a module in Debian's UML; a real host has IPv6
+  "af_packet", // tcpdump (built in to Debian's UML: modprobe then just succeeds)
   "8021q",
   "macvlan",
   "ipvlan",
@@ -23,14 +23,16 @@ export const DEFAULT_UML_MODULES: readonly string[] = [
 ];
 
 export interface UmlInitOptions {
-  /** Hostname inside UML. */
+  /** Hostname inside. */
   readonly hostname: string;
   readonly modules: readonly string[];
   /** sshd_config path (hostfs root: host paths are valid inside). */
   readonly sshdConfigPath: string;
-  /** Replacement /etc/passwd (root's shell /bin/sh) and /etc/shadow (root unlocked for keys). */
-  readonly passwdPath: string;
-  readonly shadowPath: string;
+  /** fstab files for the two `mount -a` passes and what goes between them (see fstab.ts). */
+  readonly earlyFstabPath: string;
+  readonly lateFstabPath: string;
+  readonly dirs: readonly string[];
+  readonly overlayModule?: string;
   /** The console sshd speaks on: con1 is /dev/tty1. */
   readonly sshTty: string;
 }
@@ -42,15 +44,14 @@ export const MODULES_FAILED_FILE = `${UML_RUN_DIR}/modprobe.failed`;
 const SAFE = /^[A-Za-z0-9_./+-]+$/;
 
 /**
- * The PID 1 shell script for a UML booted on the host filesystem (rootfstype=hostfs). Everything it
- * mounts lives in the UML kernel's own mount table, so the host is never touched. It runs twice:
- * as PID 1 (setup, then wait forever so the kernel never sees init exit and panics) and, via
- * setsid, as the sshd loop that owns the SSH console (a separate session, so the console tty never
- * becomes PID 1's controlling terminal).
+ * The PID 1 shell script for a UML booted on the host filesystem (rootfstype=hostfs). Everything
+ * it mounts lives in the UML kernel's own mount table, so the host is never touched. Few
+ * processes on purpose: each costs ~50 ms inside UML. A failed step powers off, so the host sees
+ * UML exit and reports the console log.
  */
 export function umlInitScript(options: UmlInitOptions): string {
-  const { hostname, modules, sshdConfigPath, passwdPath, shadowPath, sshTty } = options;
-  for (const value of [hostname, sshdConfigPath, passwdPath, shadowPath, sshTty, ...modules]) {
+  const { hostname, modules, sshdConfigPath, earlyFstabPath, lateFstabPath, dirs, overlayModule, sshTty } = options;
+  for (const value of [hostname, sshdConfigPath, earlyFstabPath, lateFstabPath, sshTty, ...dirs, ...modules, ...(overlayModule ? [overlayModule] : [])]) {
     if (!SAFE.test(value)) throw new TypeError(`UML init: unsafe value ${JSON.stringify(value)}`);
   }
   return `#!/bin/sh
@@ -58,13 +59,22 @@ export function umlInitScript(options: UmlInitOptions): string {
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=${UML_RUN_DIR}
 say() { echo "macvlab-init: $*"; }
-# A failed step powers off (the host sees UML exit and reports this console log).
 die() { say "FATAL: $*"; echo o > /proc/sysrq-trigger; sleep 5; exit 1; }
 run() { "$@" || die "$*"; }
 
-if [ "\${1:-}" = sshd-loop ]; then
-  # Each pass serves one SSH connection; a new one needs a new sshd. Raw mode again every time:
-  # the line discipline must not echo or translate a single byte of the SSH stream.
+run mount -a -T ${earlyFstabPath}
+run mkdir -p ${dirs.join(" ")}
+${overlayModule ? `run insmod ${overlayModule}
+` : ""}run mount -a -T ${lateFstabPath}
+modprobe -a ${modules.join(" ")} 2>${UML_RUN_DIR}/modprobe.err || cp ${UML_RUN_DIR}/modprobe.err ${MODULES_FAILED_FILE}
+echo ${hostname} > /proc/sys/kernel/hostname || die "set hostname"
+run ip link set lo up
+say "ready for sshd on ${sshTty}"
+
+# Each pass serves one SSH connection (a new connection needs a new sshd). Raw mode every time:
+# the line discipline must neither echo nor translate a byte of the SSH stream. A background
+# subshell is no session leader, so the tty never becomes anyone's controlling terminal.
+(
   while :; do
     if stty -F ${sshTty} raw -echo; then
       /usr/sbin/sshd -i -e -f ${sshdConfigPath} <${sshTty} >${sshTty}
@@ -72,41 +82,8 @@ if [ "\${1:-}" = sshd-loop ]; then
     fi
     sleep 0.5
   done
-fi
-
-run mount -t proc proc /proc
-run mount -t sysfs sysfs /sys
-# Not over /tmp: the host's state directory may live there and must stay visible.
-run mount -t tmpfs -o mode=0755 run /run
-mkdir -p /run/sshd /run/netns ${UML_RUN_DIR} /dev/pts /dev/shm
-chmod 0755 /run/sshd
-run mount -t devpts -o gid=5,mode=0620,ptmxmode=0666 devpts /dev/pts
-run mount -t tmpfs shm /dev/shm
-# The UML kernel's version is not the host's: give modprobe a /lib/modules of its own.
-v=$(uname -r)
-if [ -d /lib/modules ]; then
-  run mount -t tmpfs -o mode=0755 modules /lib/modules
-else
-  # No /lib/modules on this host (and the host is not ours to change): overlay /usr/lib, inside
-  # UML only, with a tmpfs upper layer that can hold the directory.
-  run insmod /usr/lib/uml/modules/$v/kernel/fs/overlayfs/overlay.ko
-  mkdir -p ${UML_RUN_DIR}/usr-lib/upper ${UML_RUN_DIR}/usr-lib/work
-  run mount -t overlay -o lowerdir=/usr/lib,upperdir=${UML_RUN_DIR}/usr-lib/upper,workdir=${UML_RUN_DIR}/usr-lib/work usr-lib /usr/lib
-fi
-mkdir -p /lib/modules/$v
-run mount --bind /usr/lib/uml/modules/$v /lib/modules/$v
-modprobe -a ${modules.join(" ")} 2>${UML_RUN_DIR}/modprobe.err || cp ${UML_RUN_DIR}/modprobe.err ${MODULES_FAILED_FILE}
-# nft-backed iptables -t nat fails in UML ("Operation not supported"); the legacy backend works.
-run mount --bind /usr/sbin/xtables-legacy-multi /usr/sbin/xtables-nft-multi
-# root's shell /bin/sh: no dotfiles (bash's .bashrc cost ~4 s per command here). The shadow file
-# unlocks root for key login (a non-root host user cannot read the host's /etc/shadow).
-run mount --bind ${passwdPath} /etc/passwd
-run mount --bind ${shadowPath} /etc/shadow
-run hostname ${hostname}
-run ip link set lo up
-say "ready for sshd on ${sshTty}"
-setsid /bin/sh "$0" sshd-loop &
-# PID 1 must never exit (the kernel would panic); waiting also reaps orphans.
+) &
+# PID 1 must never exit (the kernel would panic); wait also reaps orphans.
 while :; do wait; sleep 1; done
 `;
 }

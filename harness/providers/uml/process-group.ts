@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
+import { InfrastructureError } from "../../model/errors.ts";
 
 /** Live (non-zombie) processes whose process group is `pgid`, from /proc/PID/stat. */
 export function pidsInGroup(pgid: number): number[] {
@@ -33,21 +34,37 @@ export function readStat(pid: number): Stat | undefined {
   return { comm: text.slice(text.indexOf("(") + 1, close), state: fields[0] ?? "?", pgrp: Number(fields[2]) };
 }
 
+/** Group members in any state, zombies included (what `pgrep` would still list). */
+function anyInGroup(pgid: number): boolean {
+  for (const entry of readdirSync("/proc")) {
+    if (/^\d+$/.test(entry) && readStat(Number(entry))?.pgrp === pgid) return true;
+  }
+  return false;
+}
+
 /**
  * SIGKILLs the whole group and waits until none of it is left: UML forks helper processes that
  * linger a moment after the main process died. Returns the pids still alive after `timeoutMs`
  * (empty on success). Kills again on every poll, in case a helper forked in between.
+ * Then waits (at most `zombieGraceMs`, never an error) for the zombies to be reaped: orphaned
+ * helpers are reaped by the host's init, which on some machines does so only every second or two.
  */
-export async function killGroupAndWait(pgid: number, timeoutMs = 10_000): Promise<number[]> {
+export async function killGroupAndWait(pgid: number, timeoutMs = 10_000, zombieGraceMs = 3000): Promise<number[]> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  // Signal only while members exist: a group id cannot be reused while it has members, so we
+  // never hit a stranger's group that got the same number after ours was gone.
+  for (let left = pidsInGroup(pgid); left.length > 0; left = pidsInGroup(pgid)) {
+    if (Date.now() >= deadline) return left;
     try {
       process.kill(-pgid, "SIGKILL");
-    } catch {
-      // ESRCH: nothing left (zombies do not count either)
+    } catch (error) {
+      // ESRCH: gone meanwhile. EPERM: someone else's processes.
+      if ((error as NodeJS.ErrnoException).code === "EPERM")
+        throw new InfrastructureError(`not permitted to kill process group ${pgid} (started by another user?)`, { cause: error });
     }
-    const left = pidsInGroup(pgid);
-    if (left.length === 0 || Date.now() >= deadline) return left;
     await sleep(20);
   }
+  const zombieDeadline = Date.now() + zombieGraceMs;
+  while (anyInGroup(pgid) && Date.now() < zombieDeadline) await sleep(50);
+  return [];
 }

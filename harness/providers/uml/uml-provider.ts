@@ -1,0 +1,90 @@
+import { access, mkdir, readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { InfrastructureError } from "../../model/errors.ts";
+import type { Lab } from "../../model/lab.ts";
+import { probeCapabilities } from "../netns/capabilities.ts";
+import { NamespaceLab } from "../netns/namespace-lab.ts";
+import { requiredTools } from "../netns/requirements.ts";
+import type { CapabilityReport, Missing, Provider, StartedLab } from "../provider.ts";
+import { stateDir } from "../state-root.ts";
+import { bootUml, killStrayUml, UML_KERNEL } from "./boot.ts";
+import { UmlHost } from "./uml-host.ts";
+
+export interface UmlSettings {
+  /** @default 512, or MACVLAB_UML_MEM_MB */
+  readonly memMb: number;
+  /** @default 60000, or MACVLAB_UML_BOOT_TIMEOUT_MS */
+  readonly bootTimeoutMs: number;
+}
+
+export function umlSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): UmlSettings {
+  return { memMb: Number(env.MACVLAB_UML_MEM_MB ?? 512), bootTimeoutMs: Number(env.MACVLAB_UML_BOOT_TIMEOUT_MS ?? 60_000) };
+}
+
+/**
+ * The netns lab inside a User-Mode Linux kernel: a full kernel (8021q, ipvlan, legacy iptables nat)
+ * as an ordinary process, no hypervisor and no host root. One kernel per lab, stopped at `down`.
+ */
+export class UmlProvider implements Provider {
+  readonly name = "uml";
+  private report?: Promise<CapabilityReport>;
+
+  constructor(private readonly settings: UmlSettings = umlSettingsFromEnv()) {}
+
+  async probe(): Promise<readonly Missing[]> {
+    const kernel = await access(UML_KERNEL).then(() => [], () => [{ what: "User-Mode Linux kernel (/usr/bin/linux)", install: "apt-get install -y user-mode-linux kmod" }]);
+    return [...kernel, ...(await requiredTools({ needsRoot: false }))];
+  }
+
+  /** Measured inside a short-lived kernel: the same probes as netns, in UML's own namespaces. */
+  capabilities(): Promise<CapabilityReport> {
+    this.report ??= (async () => {
+      const machine = await bootUml({ stateDir: stateDir(this.name, "capability-probe"), name: "probe", memMb: 256, bootTimeoutMs: this.settings.bootTimeoutMs });
+      try {
+        return await probeCapabilities(new UmlHost(machine), this.name);
+      } finally {
+        await machine.stop();
+        await rm(stateDir(this.name, "capability-probe"), { recursive: true, force: true });
+      }
+    })();
+    return this.report;
+  }
+
+  async up(lab: Lab): Promise<StartedLab> {
+    const dir = stateDir(this.name, lab.name);
+    await this.down(lab.name);
+    await mkdir(dir, { recursive: true });
+    const machine = await bootUml({ stateDir: join(dir, "kernel"), name: lab.name, memMb: this.settings.memMb, bootTimeoutMs: this.settings.bootTimeoutMs });
+    try {
+      return await NamespaceLab.build({
+        host: new UmlHost(machine),
+        lab,
+        provider: this.name,
+        kernel: machine.kernelVersion,
+        // Inside UML the host's files are the root filesystem (hostfs): the lab's namespace pins live here.
+        dir: join(dir, "lab"),
+        keysDir: stateDir("keys", lab.name),
+        afterDown: async () => {
+          await machine.stop();
+          await rm(dir, { recursive: true, force: true });
+        },
+      });
+    } catch (error) {
+      const log = machine.consoleLog();
+      await machine.stop().catch(() => {});
+      if (!(error instanceof InfrastructureError)) throw error;
+      throw new InfrastructureError(`${error.message}\nUML console (last lines):\n${log.split("\n").slice(-20).join("\n")}`, { cause: error });
+    }
+  }
+
+  async down(labName: string): Promise<void> {
+    const dir = stateDir(this.name, labName);
+    await killStrayUml(join(dir, "kernel"));
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  async list(): Promise<readonly string[]> {
+    const names = await readdir(stateDir(this.name)).catch(() => [] as string[]);
+    return names.filter((n) => n !== "capability-probe").sort();
+  }
+}
