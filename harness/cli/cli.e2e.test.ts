@@ -110,3 +110,30 @@ describe("macvlab CLI end to end (root, netns provider)", function () {
     expect(cli(["down", "two-hosts"], env).status).to.equal(0);
   });
 });
+
+describe("macvlab CLI end to end (uml provider)", function () {
+  let work: string;
+  beforeEach(() => (work = mkdtempSync(join(tmpdir(), "macvlab-e2e-uml-"))));
+  afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+  /** UML kernels started under this test's state dir (other runs on the machine may have their own). */
+  const ourKernels = () => spawnSync("pgrep", ["-f", `^/usr/bin/linux .*${work}`], { encoding: "utf8" }).stdout.trim();
+
+  it("stops the kernel and leaves nothing behind when interrupted mid-scenario", async () => {
+    const env = { MACVLAB_STATE_DIR: join(work, "state") };
+    const scenario = join(PROJECT_ROOT, "scenarios", "vlan-isolation.yaml");
+    const { code, output } = await runUntil(["run", scenario, "--provider", "uml", "--results", join(work, "results")], env, /vlan100-subinterface/, (pid) => process.kill(pid, "SIGINT"));
+    expect(code, output).to.equal(130);
+    expect(output).to.match(/trunk: taken down/);
+    expect(ourKernels(), "UML processes left").to.equal("");
+    expect(readdirSync(join(work, "state", "uml"))).to.deep.equal([]);
+  });
+
+  it("reports a lab that cannot boot as a broken lab with the console log, and leaves no kernel", () => {
+    const env = { MACVLAB_STATE_DIR: join(work, "state"), MACVLAB_UML_MEM_MB: "16" };
+    const result = cli(["run", join(PROJECT_ROOT, "scenarios", "vlan-isolation.yaml"), "--provider", "uml", "--results", join(work, "results")], env);
+    expect(result.status, result.stdout + result.stderr).to.equal(1);
+    expect(result.stdout).to.match(/UML \S+ failed to boot/);
+    expect(ourKernels(), "UML processes left").to.equal("");
+  });
+});

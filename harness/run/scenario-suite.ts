@@ -74,7 +74,13 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan): Mocha
 
   suite.beforeAll(`bring up lab ${plan.lab.name} on ${plan.provider!.name} and run setup`, async () => {
     progress(`${scenario.id}: lab ${plan.lab.name} up (${plan.provider!.name})`);
-    lab = track(await plan.provider!.up(plan.lab));
+    try {
+      lab = track(await plan.provider!.up(plan.lab));
+    } catch (error) {
+      // The provider's own words (a UML console log, sshd's stderr) as a file of their own in the report.
+      await allure.attachment(`lab ${plan.lab.name} failed to come up`, (error as Error).message, "text/plain");
+      throw error;
+    }
     await runSteps(lab, scenario.setup, stepOutcomes);
     const broken = scenario.negative_controls.find((c) => c.id === plan.breakControl);
     if (broken) {

@@ -126,8 +126,12 @@ async function raceFailure<T>(work: Promise<T>, proc: UmlProcess, timeoutMs: num
     timer = setTimeout(() => reject(new Error(`not ready within ${timeoutMs} ms`)), timeoutMs);
     void proc.exited.then(() => reject(new Error("the SSH console closed")));
     onData = () => {
+      const recent = proc.log.tail(40);
       // Give the panic's trace a moment to arrive before we kill and report.
-      if (/Kernel panic/.test(proc.log.tail(40))) setTimeout(() => reject(new Error("kernel panic")), 300);
+      if (/Kernel panic/.test(recent)) setTimeout(() => reject(new Error("kernel panic")), 300);
+      // During boot an sshd that exits has failed (bad config, refused login): no need to wait it out.
+      const sshd = /macvlab-init: sshd exited.*/.exec(recent);
+      if (sshd) reject(new Error(sshd[0]));
     };
     proc.child.stdout?.on("data", onData);
   });

@@ -32,14 +32,6 @@ export class UmlMachineImpl implements UmlMachine {
   private readonly proc: UmlProcess;
   private readonly watchdog: GroupWatchdog;
   private stopping?: Promise<void>;
-  /** The harness exits without stop(): kill at once (the watchdog covers deaths by signal). */
-  private readonly onExit = () => {
-    try {
-      process.kill(-this.pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  };
 
   constructor(parts: { name: string; stateDir: string; proc: UmlProcess; shell: SshSession; watchdog: GroupWatchdog; kernelVersion: string; bootMs: number }) {
     this.name = parts.name;
@@ -50,7 +42,6 @@ export class UmlMachineImpl implements UmlMachine {
     this.watchdog = parts.watchdog;
     this.kernelVersion = parts.kernelVersion;
     this.bootMs = parts.bootMs;
-    process.once("exit", this.onExit);
   }
 
   consoleLog(): string {
@@ -71,8 +62,7 @@ export class UmlMachineImpl implements UmlMachine {
     await this.shell.close();
     if (left.length > 0) throw new InfrastructureError(`UML ${this.name}: processes ${left.join(", ")} survived SIGKILL`);
     // Only now: the harness may die while we stop (say, an error thrown in a finally), and then
-    // the hooks must still fire.
-    process.off("exit", this.onExit);
+    // the watchdog must still fire.
     this.watchdog.disarm();
     await removePidFile(this.stateDir);
   }

@@ -9,7 +9,7 @@ import { startGroupWatchdog, type GroupWatchdog } from "./watchdog.ts";
 /** A spawned UML kernel process and the host ends of its consoles. */
 export interface UmlProcess {
   readonly child: ChildProcess;
-  /** Undefined when the spawn itself failed (see `spawnError`). */
+  /** Undefined when the spawn itself failed (see exitStatus). */
   readonly pid: number | undefined;
   /** con1: the SSH byte stream. */
   readonly sock: Socket;
