@@ -6,6 +6,7 @@ import type { Lab } from "../model/lab.ts";
 import { PROVIDER_NAMES, providerNamed } from "../providers/registry.ts";
 import { PROJECT_ROOT } from "../providers/state-root.ts";
 import { loadScenarios } from "./load-scenarios.ts";
+import { runSteps } from "../run/steps.ts";
 
 /** A lab given as a file path or as the id of `labs/<id>.yaml`. */
 export function resolveLab(nameOrFile: string): Lab {
@@ -19,13 +20,32 @@ function labIds(): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".yaml")).map((f) => f.slice(0, -5)).sort() : [];
 }
 
-export async function labUp(nameOrFile: string, providerName: string): Promise<string> {
-  const lab = resolveLab(nameOrFile);
+/**
+ * A trainer's lab: up and left running. `solve` applies a scenario's setup (a worked solution to show
+ * or grade), `mistake` then one of its negative controls (a deliberate mistake for a demo or a test).
+ */
+export async function labUp(nameOrFile: string, providerName: string, solve?: { scenario: string; mistake?: string }): Promise<string> {
+  const solution = solve ? loadScenarios([solve.scenario])[0]! : undefined;
+  const lab = solution ? solution.lab : resolveLab(nameOrFile);
+  if (solution && solution.lab.name !== nameOrFile && !nameOrFile.endsWith(".yaml"))
+    throw new InputError(`scenario ${solution.scenario.id} runs on lab ${solution.lab.name}, not ${nameOrFile}`);
+  const mistake = solve?.mistake ? solution!.scenario.negative_controls.find((c) => c.id === solve.mistake) : undefined;
+  if (solve?.mistake && !mistake) throw new InputError(`scenario ${solution!.scenario.id} has no negative control "${solve.mistake}"`);
   const provider = providerNamed(providerName === "auto" ? "netns" : providerName);
+  if (!provider.attach) throw new InputError(`provider ${provider.name} keeps a lab only while the harness process runs; \`lab up\` needs one that outlives it (netns)`);
   const started = await provider.up(lab);
+  try {
+    const outcomes = new Map();
+    if (solution) await runSteps(started, solution.scenario.setup, outcomes);
+    if (mistake) await runSteps(started, mistake.break, outcomes);
+  } catch (error) {
+    await started.down();
+    throw error;
+  }
   const nodes = started.nodes.map((n) => n.name).join(", ");
   await started.release();
-  return `lab ${lab.name} is up on ${provider.name} (nodes: ${nodes}); \`macvlab down ${lab.name}\` removes it`;
+  const applied = solution ? `, with the setup of ${solution.scenario.id}${mistake ? ` and the mistake "${mistake.title}"` : ""}` : "";
+  return `lab ${lab.name} is up on ${provider.name} (nodes: ${nodes})${applied}; \`macvlab down ${lab.name}\` removes it`;
 }
 
 export async function labDown(names: readonly string[]): Promise<string[]> {

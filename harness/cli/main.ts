@@ -4,9 +4,12 @@ import { exitCodeFor, InputError, MacvlabError } from "../model/errors.ts";
 import { PROJECT_ROOT } from "../providers/state-root.ts";
 import { generateHtml } from "../report/html.ts";
 import { setProgressSink } from "../run/progress.ts";
+import { installQuietAllureRuntime } from "../report/quiet-runtime.ts";
 import { doctor } from "./doctor.ts";
 import { labDown, labUp, listAll } from "./lab-commands.ts";
 import { DEFAULT_RESULTS_DIR, runScenarios } from "./run-command.ts";
+import { gradeScenarios } from "./grade-command.ts";
+import { sshInto, taskFor } from "./training-commands.ts";
 
 const REPORT_DIR = join(PROJECT_ROOT, "reports", "allure-report");
 const providerOption = () => new Option("-p, --provider <name>", "lab provider: auto or netns").default("auto");
@@ -35,18 +38,69 @@ export function buildProgram(): Command {
       process.exitCode = summary.failures > 0 ? 1 : 0;
     });
 
-  program
-    .command("up")
-    .description("bring a lab up and leave it running (for a trainer or for poking around)")
-    .argument("<lab>", "lab id (labs/<id>.yaml) or file")
-    .addOption(providerOption())
-    .action(async (lab: string, opts: { provider: string }) => void process.stdout.write(`${await labUp(lab, opts.provider)}\n`));
+  const addUpDown = (parent: Command) => {
+    parent
+      .command("up")
+      .description("bring a lab up and leave it running, without any scenario's setup (a trainer's lab for a student)")
+      .argument("<lab>", "lab id (labs/<id>.yaml) or file")
+      .addOption(new Option("-p, --provider <name>", "lab provider: netns (a lab that outlives this command)").default("netns"))
+      .option("--solve <scenario>", "also run that scenario's setup (a worked solution)")
+      .option("--mistake <control>", "with --solve: then apply that negative control (a deliberate mistake)")
+      .action(async (lab: string, opts: { provider: string; solve?: string; mistake?: string }) => {
+        if (opts.mistake && !opts.solve) throw new InputError("--mistake needs --solve <scenario>");
+        process.stdout.write(`${await labUp(lab, opts.provider, opts.solve ? { scenario: opts.solve, mistake: opts.mistake } : undefined)}\n`);
+      });
+    parent
+      .command("down")
+      .description("tear labs down (default: every lab with state on this machine); safe to repeat")
+      .argument("[labs...]", "lab ids")
+      .action(async (labs: string[]) => void process.stdout.write(`${(await labDown(labs)).join("\n")}\n`));
+  };
+  addUpDown(program);
+  addUpDown(program.command("lab").description("labs for training: up, down"));
 
   program
-    .command("down")
-    .description("tear labs down (default: every lab with state on this machine); safe to repeat")
-    .argument("[labs...]", "lab ids")
-    .action(async (labs: string[]) => void process.stdout.write(`${(await labDown(labs)).join("\n")}\n`));
+    .command("ssh")
+    .description("an interactive shell on a node of a lab that is up")
+    .argument("<node>", "node name, e.g. node2")
+    .requiredOption("-l, --lab <lab>", "the lab the node belongs to")
+    .addOption(providerOption())
+    .action(async (node: string, opts: { lab: string; provider: string }) => void (process.exitCode = await sshInto(node, opts.lab, opts.provider)));
+
+  program
+    .command("rubric")
+    .description("validate the scenarios' rubrics on fresh labs: checks fail before the setup, pass after it, and each mistake costs exactly its declared checks")
+    .argument("[files...]", "scenario files or folders")
+    .addOption(providerOption())
+    .option("--forbid-skips", "fail when a scenario would be skipped", process.env.MACVLAB_FORBID_SKIPS === "1")
+    .option("--results <dir>", "Allure results directory", join(PROJECT_ROOT, "reports", "rubric-results"))
+    .action(async (files: string[], opts: { provider: string; forbidSkips: boolean; results: string }) => {
+      const summary = await runScenarios({ files, provider: opts.provider, forbidSkips: opts.forbidSkips, resultsDir: opts.results, mode: "rubric" });
+      process.stdout.write(`macvlab: ${summary.passes} passed, ${summary.failures} failed, ${summary.skipped} skipped\n`);
+      process.exitCode = summary.failures > 0 ? 1 : 0;
+    });
+
+  program
+    .command("task")
+    .description("the task sheet of a scenario: goal, article section, what will be checked (not the commands)")
+    .argument("<scenario>", "scenario id or file")
+    .action(async (scenario: string) => void process.stdout.write(`${taskFor(scenario)}\n`));
+
+  program
+    .command("grade")
+    .description("grade labs a student set up by hand: checks only, read-only; exit 0 when the pass mark is met")
+    .argument("[files...]", "scenario files (default: every scenario whose lab is up is still required to be up)")
+    .addOption(providerOption())
+    .option("--student <id>", "student or lab id for grade.json (default: $MACVLAB_STUDENT or user@host)")
+    .option("--pass-mark <percent>", "percentage of points needed to pass", "100")
+    .option("--results <dir>", "Allure results directory", DEFAULT_RESULTS_DIR)
+    .action(async (files: string[], opts: { provider: string; student?: string; passMark: string; results: string }) => {
+      const passMark = Number(opts.passMark);
+      if (!Number.isFinite(passMark) || passMark < 0 || passMark > 100) throw new InputError(`--pass-mark must be a percentage (0–100), got "${opts.passMark}"`);
+      const { summary, table } = await gradeScenarios({ files, provider: opts.provider, student: opts.student, passMarkPercent: passMark, resultsDir: opts.results });
+      process.stdout.write(`\n${table}\nwritten: reports/grade.json, reports/grade-junit.xml, Allure results in ${opts.results}\n`);
+      process.exitCode = summary.passed ? 0 : 1;
+    });
 
   program.command("list").description("labs, scenarios and running labs").action(async () => void process.stdout.write(`${(await listAll()).join("\n")}\n`));
 
@@ -70,6 +124,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  installQuietAllureRuntime();
   try {
     await buildProgram().parseAsync(argv as string[]);
     return Number(process.exitCode ?? 0);

@@ -80,6 +80,11 @@ function crossCheck(scenario: Scenario, lab: Lab, source: YamlSource): string[] 
     if (check.step && !failingSteps.has(check.step.id))
       issues.push(source.issue(at("step", "id"), `no setup step with id "${check.step.id}" and expect_failure: true`));
   });
+  scenario.checks.forEach((check, i) =>
+    check.needs.forEach((id, j) => {
+      if (!checkIds.has(id) || id === check.id) issues.push(source.issue(["checks", i, "needs", j], `"${id}" is not an earlier check of this scenario`));
+    }),
+  );
   scenario.negative_controls.forEach((control, i) => {
     if (i < scenario.negative_controls.length - 1 && control.restore.length === 0)
       issues.push(source.issue(["negative_controls", i, "restore"], "a negative control followed by another one needs restore steps"));

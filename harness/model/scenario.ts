@@ -91,6 +91,10 @@ export const Check = z
     points: z.number().int().min(0).max(100).default(1),
     hint: z.string().min(1),
     severity: z.enum(["blocker", "critical", "normal", "minor", "trivial"]).default("normal"),
+    /** Checks this one depends on: when one of them fails, grading reports this one "blocked by" it. */
+    needs: z.array(Id).default([]),
+    /** The check legitimately holds on a lab before its setup (the self-validating rubric allows it). */
+    holds_before_setup: z.boolean().default(false),
     /** How long a check may retry until the network converges (ARP, STP). */
     deadline_ms: z.number().int().min(200).max(120_000).optional(),
     ping: PingCheck.optional(),

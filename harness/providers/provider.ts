@@ -48,6 +48,11 @@ export interface Provider {
   probe(): Promise<readonly Missing[]>;
   capabilities(): Promise<CapabilityReport>;
   up(lab: Lab): Promise<StartedLab>;
+  /**
+   * Connects to a lab that is already up (brought up earlier by `macvlab lab up`), for grading:
+   * its `down()` only disconnects. Providers whose labs live only as long as their process lack it.
+   */
+  attach?(lab: Lab): Promise<StartedLab>;
   /** Tears a lab down from its state alone (a crashed run's leftovers included). Idempotent. */
   down(labName: string): Promise<void>;
   /** Labs that have state on this machine. */

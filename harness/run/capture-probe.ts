@@ -4,9 +4,9 @@ import { expectCapture, type Outcome } from "../expect/index.ts";
 import { parseTcpdumpE } from "../parse/index.ts";
 import type { StartedLab } from "../providers/provider.ts";
 import { InfrastructureError } from "../model/errors.ts";
-import { inNetns, recordedExec } from "./recorded-exec.ts";
+import { recordedExec } from "./recorded-exec.ts";
+import { CAPTURE_SECONDS, captureCommands } from "./check-commands.ts";
 
-const CAPTURE_SECONDS = 3;
 /** tcpdump needs a moment to open the socket before the first probe goes out. */
 const CAPTURE_WARMUP_MS = 700;
 
@@ -16,17 +16,16 @@ const CAPTURE_WARMUP_MS = 700;
  */
 export async function probeCapture(checkId: string, spec: CaptureCheckSpec, lab: StartedLab): Promise<Outcome> {
   const node = lab.node(spec.node);
-  const file = `/run/macvlab-${checkId}.pcap`;
-  const capture = recordedExec(node, `timeout ${CAPTURE_SECONDS} tcpdump -e -nn -U -i ${spec.dev} -c 50 -w ${file}`, { timeoutMs: (CAPTURE_SECONDS + 10) * 1000 });
+  const commands = captureCommands(checkId, spec);
+  const capture = recordedExec(node, commands.capture, { timeoutMs: (CAPTURE_SECONDS + 10) * 1000 });
   await new Promise((resolve) => setTimeout(resolve, CAPTURE_WARMUP_MS));
-  const { from, netns, to } = spec.traffic;
-  await recordedExec(lab.node(from), inNetns(netns, `env LC_ALL=C ping -n -c 3 -i 0.2 -W 1 ${to}`));
+  await recordedExec(lab.node(spec.traffic.from), commands.traffic);
   const captured = await capture;
   // timeout(1) ends tcpdump with 124 when fewer than 50 frames came: that is the normal case.
   if (captured.exitCode !== 0 && captured.exitCode !== 124)
     throw new InfrastructureError(`capture on ${spec.node}/${spec.dev} failed (exit ${captured.exitCode}): ${captured.stderr.trim()}`);
-  const text = await recordedExec(node, `tcpdump -e -nn -r ${file}`);
-  const pcap = await recordedExec(node, `base64 -w0 ${file} && rm -f ${file}`, { label: `read and remove ${file}` });
+  const text = await recordedExec(node, commands.read);
+  const pcap = await recordedExec(node, commands.fetchAndRemove, { label: `read and remove ${commands.file}` });
   await allure.attachment(`capture ${spec.node}/${spec.dev}.pcap`, Buffer.from(pcap.stdout, "base64"), "application/vnd.tcpdump.pcap");
   await allure.attachment(`capture ${spec.node}/${spec.dev} (tcpdump -e -nn)`, text.stdout, "text/plain");
   return expectCapture(spec, parseTcpdumpE(text.stdout), `${spec.node}/${spec.dev}`);

@@ -5,7 +5,10 @@ import { parseIpLinks, parseIpRoutes, parsePing } from "../parse/index.ts";
 import type { StartedLab } from "../providers/provider.ts";
 import type { ShellResult } from "../transport/shell.ts";
 import { probeCapture } from "./capture-probe.ts";
-import { inNetns, recordedExec } from "./recorded-exec.ts";
+import { recordedExec } from "./recorded-exec.ts";
+import { linkCommand, pingCommand, routeCommand, sysctlCommand } from "./check-commands.ts";
+
+export { pingCommand } from "./check-commands.ts";
 
 export interface ProbeContext {
   readonly lab: StartedLab;
@@ -15,16 +18,6 @@ export interface ProbeContext {
 
 /** iputils: 1 = no reply; 2 with these texts = the kernel refused to send, which is also "unreachable". */
 const UNREACHABLE_TEXT = /Network is unreachable|No route to host|Destination Host Unreachable/;
-
-export function pingCommand(spec: PingCheckSpec, deadlineMs: number): string {
-  if (spec.expect === "unreachable") {
-    // Several probes, all inside the deadline: the check ends at its deadline, not after ping's defaults.
-    const seconds = Math.max(1, Math.round(deadlineMs / 1000));
-    return inNetns(spec.netns, `env LC_ALL=C ping -n -c ${spec.count ?? 3} -i 0.3 -W 1 -w ${seconds} ${spec.to}`);
-  }
-  const count = spec.count ?? 1;
-  return inNetns(spec.netns, `env LC_ALL=C ping -n -c ${count} ${count > 1 ? "-i 0.2 " : ""}-W 1 ${spec.to}`);
-}
 
 function where(node: string, netns?: string): string {
   return netns ? `${node}/${netns}` : node;
@@ -42,12 +35,12 @@ export async function probeCheck(check: CheckSpec, ctx: ProbeContext, deadlineMs
   }
   if (check.route) {
     const spec = check.route;
-    const result = await mustRun(ctx, spec.node, inNetns(spec.netns, "ip -j route show"));
+    const result = await mustRun(ctx, spec.node, routeCommand(spec));
     return expectRoute(spec, parseIpRoutes(result.stdout), where(spec.node, spec.netns));
   }
   if (check.link) {
     const spec = check.link;
-    const result = await recordedExec(ctx.lab.node(spec.node), inNetns(spec.netns, `ip -j -d link show dev ${spec.dev}`));
+    const result = await recordedExec(ctx.lab.node(spec.node), linkCommand(spec));
     const missing = result.exitCode !== 0 && /does not exist/.test(result.stderr);
     if (result.exitCode !== 0 && !missing) throw infra(check.id, result);
     return expectLink(spec, missing ? undefined : parseIpLinks(result.stdout)[0], where(spec.node, spec.netns));
@@ -55,14 +48,14 @@ export async function probeCheck(check: CheckSpec, ctx: ProbeContext, deadlineMs
   if (check.mac) {
     const { a, b } = check.mac;
     const read = async (side: typeof a) => {
-      const result = await recordedExec(ctx.lab.node(side.node), inNetns(side.netns, `ip -j link show dev ${side.dev}`));
+      const result = await recordedExec(ctx.lab.node(side.node), linkCommand(side, false));
       return result.exitCode === 0 ? parseIpLinks(result.stdout)[0] : undefined;
     };
     return expectMac(check.mac, await read(a), await read(b), `${where(a.node, a.netns)}:${a.dev}`, `${where(b.node, b.netns)}:${b.dev}`);
   }
   if (check.sysctl) {
     const spec = check.sysctl;
-    const result = await mustRun(ctx, spec.node, inNetns(spec.netns, `cat /proc/sys/${spec.key.replaceAll(".", "/")}`));
+    const result = await mustRun(ctx, spec.node, sysctlCommand(spec));
     return expectSysctl(spec, result.stdout, where(spec.node, spec.netns));
   }
   if (check.step) return expectStep(check.step, ctx.steps.get(check.step.id));

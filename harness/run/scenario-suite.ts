@@ -5,22 +5,31 @@ import { assertOutcome, assertOutcomeFails, holds, type Outcome } from "../expec
 import type { StartedLab } from "../providers/provider.ts";
 import type { ShellResult } from "../transport/shell.ts";
 import { track, untrack } from "./active-labs.ts";
-import { defaultDeadlineMs, probeCheck } from "./check-probe.ts";
+import { defaultDeadlineMs } from "./check-probe.ts";
 import { attachEvidence } from "./evidence.ts";
+import { gradeCheck, judgeCheck, type CheckGrade } from "./grade-check.ts";
 import type { ScenarioPlan } from "./plan.ts";
 import { progress } from "./progress.ts";
-import { retryUntil } from "./retry.ts";
 import { runSteps } from "./steps.ts";
 
 const HOOK_TIMEOUT_MS = 180_000;
+
+export interface SuiteOptions {
+  /** "run": a fresh lab, setup, checks, negative controls, cleanup. "grade": checks only, on a lab that is up. */
+  readonly mode?: "run" | "grade" | "rubric";
+  /** Grade mode: every check's grade, in order. */
+  readonly onGrade?: (grade: CheckGrade) => void;
+}
 
 /**
  * A scenario as a mocha `describe`: lab up + setup in `before`, one `it` per check (retrying until its
  * deadline), each negative control as a nested `describe` proving its checks can fail, and cleanup +
  * lab down in `after` (mocha runs it on failure too; Ctrl-C is handled by the CLI via active-labs).
+ * In grade mode the lab is the student's: attach, check, detach — no setup, no cleanup, no controls.
  */
-export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan): Mocha.Suite {
+export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, options: SuiteOptions = {}): Mocha.Suite {
   const { scenario } = plan;
+  const grading = options.mode === "grade";
   const suite = Mocha.Suite.create(parent, `${scenario.id}: ${scenario.title}${plan.skipReason ? ` (skipped: ${plan.skipReason})` : ""}`);
   suite.timeout(HOOK_TIMEOUT_MS);
   // allure-mocha needs every runnable to have a file (programmatic tests have none): use the scenario's.
@@ -33,10 +42,12 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan): Mocha
   };
   let lab: StartedLab | undefined;
   const stepOutcomes = new Map<string, ShellResult>();
+  const passed = new Set<string>();
   const started = (): StartedLab => {
     if (!lab) throw new Error(`lab ${plan.lab.name} is not up`);
     return lab;
   };
+  const context = () => ({ lab: started(), steps: stepOutcomes });
 
   const metadata = async (check: CheckSpec, variant?: { story: string; testCaseId: string }) => {
     await allure.epic(scenario.technology);
@@ -52,12 +63,8 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan): Mocha
     await allure.description(`${scenario.goal}\n\n**Check:** ${check.title} (${check.points} point${check.points === 1 ? "" : "s"})\n\n**Hint when it fails:** ${check.hint}`);
   };
 
-  const judge = async (check: CheckSpec, wantFailure: string | undefined): Promise<Outcome> => {
-    const deadline = defaultDeadlineMs(check);
-    // An unreachable ping spends its whole deadline in one probe; a step check reads a recorded result.
-    const oneShot = check.step !== undefined || check.capture !== undefined || check.ping?.expect === "unreachable";
-    const wanted = wantFailure ? (o: Outcome) => !holds(o) : holds;
-    const { result } = await retryUntil(() => probeCheck(check, { lab: started(), steps: stepOutcomes }, deadline), wanted, oneShot ? 0 : deadline);
+  const judge = async (check: CheckSpec, want: "hold" | "fail"): Promise<Outcome> => {
+    const result = await judgeCheck(check, context(), want);
     await allure.attachment("verdict", `expected: ${result.expected}\nactual:   ${result.actual}\n${result.detail}`, "text/plain");
     return result;
   };
@@ -72,15 +79,16 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan): Mocha
     return suite;
   }
 
-  suite.beforeAll(`bring up lab ${plan.lab.name} on ${plan.provider!.name} and run setup`, async () => {
-    progress(`${scenario.id}: lab ${plan.lab.name} up (${plan.provider!.name})`);
+  suite.beforeAll(grading ? `attach to lab ${plan.lab.name} on ${plan.provider!.name}` : `bring up lab ${plan.lab.name} on ${plan.provider!.name} and run setup`, async () => {
+    progress(`${scenario.id}: lab ${plan.lab.name} ${grading ? "attach" : "up"} (${plan.provider!.name})`);
     try {
-      lab = track(await plan.provider!.up(plan.lab));
+      lab = track(grading ? await plan.provider!.attach!(plan.lab) : await plan.provider!.up(plan.lab));
     } catch (error) {
       // The provider's own words (a UML console log, sshd's stderr) as a file of their own in the report.
       await allure.attachment(`lab ${plan.lab.name} failed to come up`, (error as Error).message, "text/plain");
       throw error;
     }
+    if (grading) return;
     await runSteps(lab, scenario.setup, stepOutcomes);
     const broken = scenario.negative_controls.find((c) => c.id === plan.breakControl);
     if (broken) {
@@ -90,26 +98,38 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan): Mocha
   });
 
   for (const check of scenario.checks) {
-    addTest(suite, `${check.id}: ${check.title}`, async () => {
+    addTest(suite, `${check.id}: ${check.title}`, async function () {
       await metadata(check);
-      const outcome = await judge(check, undefined);
+      if (grading) {
+        const grade = await gradeCheck(scenario, check, context(), passed);
+        options.onGrade?.(grade);
+        if (grade.status === "passed") passed.add(check.id);
+        if (grade.status === "blocked" || grade.status === "not-graded") {
+          await allure.description(`Not graded: ${grade.reason}`);
+          this.skip();
+        }
+        if (grade.outcome && !holds(grade.outcome)) await attachEvidence(started(), check);
+        if (grade.outcome) return assertOutcome(grade.outcome);
+        throw new Error(`${check.id}: ${grade.reason}`);
+      }
+      const outcome = await judge(check, "hold");
       if (!holds(outcome)) await attachEvidence(started(), check);
       assertOutcome(outcome);
     }, defaultDeadlineMs(check) + 60_000);
   }
 
-  if (!plan.breakControl) for (const control of scenario.negative_controls) addNegativeControl(suite, control);
+  if (!grading && !plan.breakControl) for (const control of scenario.negative_controls) addNegativeControl(suite, control);
 
-  suite.afterAll(`cleanup and bring down lab ${plan.lab.name}`, async () => {
+  suite.afterAll(grading ? `detach from lab ${plan.lab.name}` : `cleanup and bring down lab ${plan.lab.name}`, async () => {
     if (!lab) return;
     const current = lab;
     lab = undefined;
     try {
-      await runSteps(current, scenario.cleanup, stepOutcomes, { tolerateFailures: true });
+      if (!grading) await runSteps(current, scenario.cleanup, stepOutcomes, { tolerateFailures: true });
     } finally {
       untrack(current);
       await current.down();
-      progress(`${scenario.id}: lab ${plan.lab.name} down`);
+      progress(`${scenario.id}: lab ${plan.lab.name} ${grading ? "detached" : "down"}`);
     }
   });
   return suite;
@@ -122,21 +142,22 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan): Mocha
       await runSteps(started(), control.break, stepOutcomes);
     });
     const flipped = control.flips.map((id) => scenario.checks.find((c) => c.id === id)!);
-    for (const check of flipped) {
+    for (const check of flipped)
       addTest(controlSuite, `${check.id} fails when: ${control.title}`, async () => {
         await metadata(check, { story: `${check.title} — negative control`, testCaseId: `${scenario.id}/${control.id}/${check.id}` });
-        assertOutcomeFails(await judge(check, control.title), `with ${control.title}`);
+        // A check that needs a flipped check is lost with it (graded "blocked by"), whatever it would say alone.
+        const blockers = check.needs.filter((id) => control.flips.includes(id));
+        if (blockers.length) return void (await allure.description(`Lost with ${blockers.join(", ")}: graded "blocked by" them.`));
+        assertOutcomeFails(await judge(check, "fail"), `with ${control.title}`);
       }, defaultDeadlineMs(check) + 60_000);
-    }
     if (control.restore.length === 0) return;
     const restored = Mocha.Suite.create(controlSuite, `restored: ${control.id}`);
     restored.file = scenario.file;
     restored.beforeAll(`restore after ${control.title}`, () => runSteps(started(), control.restore, stepOutcomes));
-    for (const check of flipped) {
+    for (const check of flipped)
       addTest(restored, `${check.id} passes again after restoring`, async () => {
         await metadata(check, { story: `${check.title} — restored`, testCaseId: `${scenario.id}/${control.id}/${check.id}/restored` });
-        assertOutcome(await judge(check, undefined));
+        assertOutcome(await judge(check, "hold"));
       }, defaultDeadlineMs(check) + 60_000);
-    }
   }
 }

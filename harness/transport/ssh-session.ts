@@ -135,6 +135,37 @@ export class SshSession implements Shell {
     });
   }
 
+  /** An interactive login shell on a pseudo-terminal (`macvlab ssh`); resolves when it ends, with its exit code. */
+  async interactive(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream }): Promise<number> {
+    const release = await this.acquireChannel();
+    return new Promise<number>((resolve, reject) => {
+      const window = { term: process.env.TERM ?? "xterm", rows: io.stdout.rows ?? 24, cols: io.stdout.columns ?? 80 };
+      this.client.shell(window, (error, channel) => {
+        if (error) {
+          release();
+          return reject(new InfrastructureError(`node ${this.node}: cannot open a shell (${error.message})`));
+        }
+        const raw = io.stdin.isTTY;
+        if (raw) io.stdin.setRawMode(true);
+        io.stdin.pipe(channel);
+        channel.pipe(io.stdout);
+        channel.stderr.pipe(io.stdout);
+        const resize = () => channel.setWindow(io.stdout.rows ?? 24, io.stdout.columns ?? 80, 0, 0);
+        io.stdout.on("resize", resize);
+        let code = 0;
+        channel.on("exit", (c: number | null) => void (code = c ?? 1));
+        channel.on("close", () => {
+          io.stdin.unpipe(channel);
+          if (raw) io.stdin.setRawMode(false);
+          io.stdin.pause();
+          io.stdout.off("resize", resize);
+          release();
+          resolve(code);
+        });
+      });
+    });
+  }
+
   /** Disconnects; pending commands reject. Idempotent: later calls return the same promise. */
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {

@@ -64,7 +64,9 @@ export async function plugNics(host: LabHost, layout: NetnsLayout, lab: Lab, map
       await mustRun(host, [...fabric, "ip", "link", "set", "dev", port, "alias", `${node}/${nic.name}`]);
       await mustRun(host, [...fabric, "ip", "link", "set", "dev", port, "master", map.bridges[nic.segment]!, "up"]);
       await mustRun(host, [...enter, "ip", "link", "set", "dev", nic.name, "up"]);
-      if (nic.promiscuous) await mustRun(host, [...enter, "ip", "link", "set", "dev", nic.name, "promisc", "on"]);
+      // The lab's "promiscuous" is the hypervisor's side (VirtualBox allow-all): the switch port. Inside
+      // the node, `promisc on` is the articles' own step, left to the scenario (or the student).
+      if (nic.promiscuous) await mustRun(host, [...fabric, "ip", "link", "set", "dev", port, "promisc", "on"]);
       map.ports[`${node}/${nic.name}`] = port;
     }
   }

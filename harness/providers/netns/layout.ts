@@ -8,6 +8,8 @@ export class NetnsLayout {
   get sshdConfig(): string { return join(this.dir, "sshd_config"); }
   /** A passwd whose root shell is /bin/sh: commands must not run through the host user's dotfiles. */
   get passwd(): string { return join(this.dir, "passwd"); }
+  /** The switch ports the fabric has, for a later `attach` (grading a trainer's lab). */
+  get portsJson(): string { return join(this.dir, "ports.json"); }
   get fabricNet(): string { return join(this.dir, "fabric", "net"); }
   nodeDir(node: string): string { return join(this.dir, "nodes", node); }
   nodeNs(node: string, kind: "net" | "uts" | "mnt"): string { return join(this.nodeDir(node), kind); }

@@ -8,6 +8,7 @@ import type { LabNode, StartedLab, SwitchPortSettings } from "../provider.ts";
 import { createFabric, createNode, neutralPasswd, plugNics, type PortMap } from "./build.ts";
 import { mustRun, type LabHost, type SshdChannel } from "./lab-host.ts";
 import { NetnsLayout } from "./layout.ts";
+import { InputError } from "../../model/errors.ts";
 import { prepareStateDir, teardown } from "./teardown.ts";
 
 export interface NamespaceLabOptions {
@@ -21,6 +22,8 @@ export interface NamespaceLabOptions {
   readonly keysDir: string;
   /** Runs after the namespaces are gone (the uml provider stops its kernel here). */
   readonly afterDown?: () => Promise<void>;
+  /** Attached to a lab someone else brought up (grading): `down()` only disconnects. */
+  readonly attached?: boolean;
 }
 
 /**
@@ -60,12 +63,8 @@ export class NamespaceLab implements StartedLab {
       const ports = await createFabric(host, layout, lab);
       for (const node of Object.keys(lab.nodes)) await createNode(host, layout, node);
       await plugNics(host, layout, lab, ports);
-      for (const name of Object.keys(lab.nodes)) {
-        const daemon = await host.openSshd([...layout.enter(name), "/usr/sbin/sshd", "-i", "-e", "-f", layout.sshdConfig]);
-        daemons.push(daemon);
-        const shell = await SshSession.connect({ node: name, sock: daemon.sock, hostKey: keys.hostPublicKey, privateKey: keys.clientPrivateKey, diagnostics: () => daemon.stderr() });
-        nodes.push({ name, shell });
-      }
+      await host.writeFile(layout.portsJson, JSON.stringify(ports));
+      await connectNodes(host, layout, lab, options.keysDir, daemons, nodes);
       return new NamespaceLab(options, layout, ports, nodes, daemons);
     } catch (error) {
       await Promise.allSettled(nodes.map((n) => n.shell.close()));
@@ -74,6 +73,23 @@ export class NamespaceLab implements StartedLab {
       if (error instanceof InfrastructureError) throw error;
       throw new InfrastructureError(`lab ${lab.name} failed to come up on ${host.description}: ${(error as Error).message}`, { cause: error });
     }
+  }
+
+  /** Connects to a lab that is already up (a trainer's `macvlab lab up`), without changing it. */
+  static async attach(options: NamespaceLabOptions): Promise<NamespaceLab> {
+    const layout = new NetnsLayout(options.dir);
+    const state = await options.host.run(["cat", layout.portsJson]);
+    if (state.exitCode !== 0) throw new InputError(`lab ${options.lab.name} is not up on ${options.host.description} (start it with \`macvlab lab up ${options.lab.name}\`)`);
+    const daemons: SshdChannel[] = [];
+    const nodes: LabNode[] = [];
+    try {
+      await connectNodes(options.host, layout, options.lab, options.keysDir, daemons, nodes);
+    } catch (error) {
+      await Promise.allSettled(nodes.map((n) => n.shell.close()));
+      await Promise.allSettled(daemons.map((d) => d.stop()));
+      throw error;
+    }
+    return new NamespaceLab({ ...options, attached: true }, layout, JSON.parse(state.stdout) as PortMap, nodes, daemons);
   }
 
   node(name: string): LabNode {
@@ -103,6 +119,7 @@ export class NamespaceLab implements StartedLab {
   down(): Promise<void> {
     this.stopping ??= (async () => {
       await this.release();
+      if (this.options.attached) return;
       try {
         await teardown(this.options.host, this.options.dir);
       } finally {
@@ -114,5 +131,16 @@ export class NamespaceLab implements StartedLab {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.down();
+  }
+}
+
+/** One `sshd -i` per node inside its namespaces, and an SSH session over it. */
+async function connectNodes(host: LabHost, layout: NetnsLayout, lab: Lab, keysDir: string, daemons: SshdChannel[], nodes: LabNode[]): Promise<void> {
+  const keys = await ensureLabKeys(keysDir);
+  for (const name of Object.keys(lab.nodes)) {
+    const daemon = await host.openSshd([...layout.enter(name), "/usr/sbin/sshd", "-i", "-e", "-f", layout.sshdConfig]);
+    daemons.push(daemon);
+    const shell = await SshSession.connect({ node: name, sock: daemon.sock, hostKey: keys.hostPublicKey, privateKey: keys.clientPrivateKey, diagnostics: () => daemon.stderr() });
+    nodes.push({ name, shell });
   }
 }

@@ -33,6 +33,11 @@ export class NetnsProvider implements Provider {
     return NamespaceLab.build({ host: this.host, lab, provider: this.name, kernel, dir: stateDir(this.name, lab.name), keysDir: stateDir("keys", lab.name) });
   }
 
+  async attach(lab: Lab): Promise<StartedLab> {
+    const kernel = (await hostExec(["uname", "-r"])).stdout.trim();
+    return NamespaceLab.attach({ host: this.host, lab, provider: this.name, kernel, dir: stateDir(this.name, lab.name), keysDir: stateDir("keys", lab.name) });
+  }
+
   async down(labName: string): Promise<void> {
     await teardown(this.host, stateDir(this.name, labName));
   }

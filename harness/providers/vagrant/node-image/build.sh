@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Builds the node image for the Vagrantfile's docker provider, locally (no registry exists here):
+# a Debian minbase rootfs (debootstrap) with OpenSSH, iproute2, iputils-ping, tcpdump, iptables,
+# net-tools, vlan and sudo, a `vagrant` user with Vagrant's insecure key (Vagrant swaps it for a
+# fresh key at `up`) and passwordless sudo; host keys are generated when a container starts.
+#
+#   DOCKER_HOST=unix://… harness/providers/vagrant/node-image/build.sh [TAG]   (default macvlab-node:latest)
+# Env: MACVLAB_DEBIAN_MIRROR (default http://deb.debian.org/debian), MACVLAB_DEBIAN_SUITE (default bookworm).
+set -euo pipefail
+tag=${1:-${MACVLAB_NODE_IMAGE:-macvlab-node:latest}}
+mirror=${MACVLAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+suite=${MACVLAB_DEBIAN_SUITE:-bookworm}
+for tool in debootstrap docker; do
+  command -v "$tool" >/dev/null || { echo "build.sh: $tool not found (apt-get install -y debootstrap docker.io)" >&2; exit 2; }
+done
+key=""
+for k in /usr/share/rubygems-integration/all/gems/vagrant-*/keys/vagrant.pub /opt/vagrant/embedded/gems/gems/vagrant-*/keys/vagrant.pub; do
+  [ -f "$k" ] && key=$k
+done
+[ -n "$key" ] || { echo "build.sh: Vagrant's insecure public key (keys/vagrant.pub) not found: install vagrant first" >&2; exit 2; }
+
+work=$(mktemp -d /tmp/macvlab-node-image.XXXXXX)
+root="$work/root"
+cleanup() {
+  # debootstrap mounts proc/sys inside the target while it works; never leave them behind.
+  for m in $(awk -v d="$work" 'index($2, d "/") == 1 { print $2 }' /proc/self/mounts | sort -r); do umount -l "$m" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+debootstrap --variant=minbase \
+  --include=openssh-server,iproute2,iputils-ping,tcpdump,iptables,net-tools,vlan,sudo,procps,ca-certificates \
+  "$suite" "$root" "$mirror" >"$work/debootstrap.log" 2>&1 || { tail -30 "$work/debootstrap.log" >&2; exit 1; }
+
+chroot "$root" useradd --create-home --shell /bin/sh vagrant
+chroot "$root" usermod -p '*' vagrant   # no password, but not "locked" (sshd refuses locked accounts without PAM)
+install -d -m 700 -o 1000 -g 1000 "$root/home/vagrant/.ssh"
+install -m 600 -o 1000 -g 1000 "$key" "$root/home/vagrant/.ssh/authorized_keys"
+printf 'vagrant ALL=(ALL) NOPASSWD: ALL\nDefaults:vagrant !requiretty\n' >"$root/etc/sudoers.d/vagrant"
+chmod 440 "$root/etc/sudoers.d/vagrant"
+cat >"$root/etc/ssh/sshd_config.d/macvlab.conf" <<'CONF'
+# Containers have no audit/loginuid capability: PAM's session modules would refuse every login.
+UsePAM no
+PasswordAuthentication no
+UseDNS no
+PrintMotd no
+AcceptEnv MACVLAB_EXEC_ID
+SetEnv LC_ALL=C
+CONF
+rm -f "$root"/etc/ssh/ssh_host_*
+rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb
+echo macvlab-node >"$root/etc/hostname"
+
+tar -C "$root" --numeric-owner -c . | docker import \
+  --change 'CMD ["/bin/sh", "-c", "mkdir -p /run/sshd && ssh-keygen -A >/dev/null && exec /usr/sbin/sshd -D -e"]' \
+  --change 'EXPOSE 22' - "$tag" >/dev/null
+echo "built $tag ($(docker image inspect -f '{{.Size}}' "$tag" | awk '{ printf "%d MB", $1 / 1e6 }'))"

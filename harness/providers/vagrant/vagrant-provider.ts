@@ -1,0 +1,236 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { delimiter, join, resolve } from "node:path";
+import { InfrastructureError, InputError } from "../../model/errors.ts";
+import type { Lab } from "../../model/lab.ts";
+import type { SshSession } from "../../transport/ssh-session.ts";
+import { probeCapabilities } from "../netns/capabilities.ts";
+import type { CapabilityReport, LabNode, Missing, Provider, StartedLab } from "../provider.ts";
+import { PROJECT_ROOT, stateDir } from "../state-root.ts";
+import { HostKeyPins, connectMachine } from "./guest-ssh.ts";
+import { nicMarkers } from "./markers.ts";
+import { assignNics, nicScript, type GuestLink } from "./nic-map.ts";
+import { SudoShell } from "./sudo-shell.ts";
+import { parseSshConfig, parseStatus, runVagrant, vagrantFailure, type VagrantResult } from "./vagrant-cli.ts";
+import { VagrantHost } from "./vagrant-host.ts";
+import { VagrantLab } from "./vagrant-lab.ts";
+
+export type VagrantBackend = "virtualbox" | "docker" | "libvirt";
+
+export interface VagrantSettings {
+  /** Vagrant's own provider: MACVLAB_VAGRANT_PROVIDER, else VAGRANT_DEFAULT_PROVIDER, else virtualbox. */
+  readonly backend: VagrantBackend;
+  /** `vagrant up` deadline: MACVLAB_VAGRANT_UP_TIMEOUT_MS, default 15 min (a box download included). */
+  readonly upTimeoutMs: number;
+  /** Every other vagrant call (status, ssh-config, destroy): MACVLAB_VAGRANT_TIMEOUT_MS, default 5 min. */
+  readonly callTimeoutMs: number;
+  /** SSH connect/handshake per machine: MACVLAB_VAGRANT_SSH_TIMEOUT_MS, default 30 s. */
+  readonly sshTimeoutMs: number;
+}
+
+export function vagrantSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): VagrantSettings {
+  const backend = env.MACVLAB_VAGRANT_PROVIDER || env.VAGRANT_DEFAULT_PROVIDER || "virtualbox";
+  if (!["virtualbox", "docker", "libvirt"].includes(backend))
+    throw new InputError(`MACVLAB_VAGRANT_PROVIDER=${backend}: choose virtualbox, docker or libvirt`);
+  const ms = (name: string, fallback: number) => {
+    const value = Number(env[name] ?? fallback);
+    if (!Number.isFinite(value) || value <= 0) throw new InputError(`${name}=${env[name]}: expected milliseconds > 0`);
+    return value;
+  };
+  return {
+    backend: backend as VagrantBackend,
+    upTimeoutMs: ms("MACVLAB_VAGRANT_UP_TIMEOUT_MS", 900_000),
+    callTimeoutMs: ms("MACVLAB_VAGRANT_TIMEOUT_MS", 300_000),
+    sshTimeoutMs: ms("MACVLAB_VAGRANT_SSH_TIMEOUT_MS", 30_000),
+  };
+}
+
+const PROBE_LAB = "capability-probe";
+
+/** What `down` needs to destroy a lab from its state alone (a crashed run's leftovers included). */
+interface LabState {
+  readonly backend: VagrantBackend;
+  readonly labFile: string;
+  readonly labName: string;
+}
+
+/**
+ * Each node is a Vagrant machine (VirtualBox VM by default; Docker container or libvirt VM on
+ * request) from the top-level Vagrantfile, which reads the same labs/*.yaml. Wraps the vagrant CLI
+ * (every call has a deadline), talks to each machine over real SSH (TCP to what `vagrant ssh-config`
+ * reports, host key pinned per `up`), renames the guests' NICs to the lab's names.
+ * Never chosen by `auto`: only `--provider vagrant`.
+ */
+export class VagrantProvider implements Provider {
+  readonly name = "vagrant";
+  private report?: Promise<CapabilityReport>;
+  private settingsCache?: VagrantSettings;
+
+  constructor(private readonly explicitSettings?: VagrantSettings) {}
+
+  private get settings(): VagrantSettings {
+    this.settingsCache ??= this.explicitSettings ?? vagrantSettingsFromEnv();
+    return this.settingsCache;
+  }
+
+  async probe(): Promise<readonly Missing[]> {
+    const missing: Missing[] = [];
+    const version = await runVagrant(["--version"], { cwd: PROJECT_ROOT, env: this.env(), timeoutMs: 60_000 });
+    if (version.exitCode !== 0) {
+      missing.push({ what: "Vagrant", install: "apt-get install -y vagrant (or https://developer.hashicorp.com/vagrant/install)" });
+      return missing;
+    }
+    const { backend } = this.settings;
+    if (backend === "virtualbox" && !onPath("VBoxManage"))
+      missing.push({ what: "VirtualBox (VBoxManage) for Vagrant", install: "install VirtualBox from https://www.virtualbox.org, or set MACVLAB_VAGRANT_PROVIDER=docker" });
+    if (backend === "docker") {
+      if (!onPath("docker")) missing.push({ what: "docker CLI for Vagrant's docker provider", install: "apt-get install -y docker.io" });
+      else if ((await run(["docker", "info", "--format", "{{.ServerVersion}}"], 20_000)).exitCode !== 0)
+        missing.push({ what: "a running Docker engine (DOCKER_HOST)", install: "start dockerd, e.g. harness/providers/vagrant/node-image/engine.sh start DIR, and export DOCKER_HOST" });
+      else if ((await run(["docker", "image", "inspect", process.env.MACVLAB_NODE_IMAGE ?? "macvlab-node:latest"], 20_000)).exitCode !== 0)
+        missing.push({ what: `the node image ${process.env.MACVLAB_NODE_IMAGE ?? "macvlab-node:latest"}`, install: "harness/providers/vagrant/node-image/build.sh" });
+    }
+    if (backend === "libvirt") {
+      const plugins = await runVagrant(["plugin", "list"], { cwd: PROJECT_ROOT, env: this.env(), timeoutMs: 60_000 });
+      if (!/vagrant-libvirt/.test(plugins.stdout)) missing.push({ what: "the vagrant-libvirt plugin", install: "vagrant plugin install vagrant-libvirt" });
+    }
+    return missing;
+  }
+
+  /**
+   * Measured inside a throwaway one-node machine of the chosen backend, with the same probes as
+   * netns. switch-hairpin is absent whatever the kernel says: the switch is the hypervisor's.
+   */
+  capabilities(): Promise<CapabilityReport> {
+    this.report ??= (async () => {
+      // Beside the labs' state dirs, not inside the probe lab's own (up() clears that first).
+      await mkdir(stateDir(this.name), { recursive: true });
+      const file = join(stateDir(this.name), `.${PROBE_LAB}.yaml`);
+      const probeLab = { name: PROBE_LAB, segments: { probe: { kind: "switch" } }, nodes: { probe: { nics: [{ name: "enp0s3", segment: "probe", promiscuous: true }] } } };
+      await writeFile(file, JSON.stringify(probeLab, null, 2));
+      const lab = { ...probeLab, file } as unknown as Lab;
+      const started = await this.up(lab);
+      try {
+        const measured = await probeCapabilities(new VagrantHost(started.node("probe").shell), this.name);
+        const has = new Set(measured.has);
+        const absent = new Map(measured.absent);
+        has.delete("switch-hairpin");
+        absent.set("switch-hairpin", `vagrant: the ${this.settings.backend} switch is not reachable from the harness (no hairpin control)`);
+        return { ...measured, has, absent };
+      } finally {
+        await started.down();
+        await rm(file, { force: true });
+      }
+    })();
+    return this.report;
+  }
+
+  async up(lab: Lab): Promise<StartedLab> {
+    const { backend } = this.settings;
+    if (backend === "docker")
+      for (const [node, spec] of Object.entries(lab.nodes)) {
+        const segments = spec.nics.map((n) => n.segment);
+        const twice = segments.find((s, i) => segments.indexOf(s) !== i);
+        if (twice) throw new InputError(`lab ${lab.name}: node ${node} has two NICs on segment ${twice}; Docker cannot connect a container to one network twice (use MACVLAB_VAGRANT_PROVIDER=virtualbox, or --provider netns/uml)`);
+      }
+    const dir = stateDir(this.name, lab.name);
+    await this.down(lab.name);
+    await mkdir(dir, { recursive: true });
+    const state: LabState = { backend, labFile: resolve(lab.file), labName: lab.name };
+    await writeFile(join(dir, "state.json"), JSON.stringify(state, null, 2));
+    const env = this.env(dir, state);
+    const destroy = () => this.destroyDir(dir, env);
+    const what = `vagrant lab ${lab.name} (${backend})`;
+
+    const sessions: SshSession[] = [];
+    try {
+      const up = await runVagrant(["up", `--provider=${backend}`, "--no-parallel"], { cwd: PROJECT_ROOT, env, timeoutMs: this.settings.upTimeoutMs });
+      if (up.exitCode !== 0) throw vagrantFailure(up, { what, provider: backend, timeoutMs: this.settings.upTimeoutMs });
+      const status = parseStatus((await this.call(["status", "--machine-readable"], env, what)).stdout);
+      for (const node of Object.keys(lab.nodes)) {
+        const state = status.get(node);
+        if (state !== "running")
+          throw new InfrastructureError(`${what}: machine ${node} is ${state ?? "unknown to vagrant"} after \`vagrant up\` (expected running); see \`vagrant status ${node}\` with VAGRANT_DOTFILE_PATH=${join(dir, "dot")}`);
+      }
+      const pins = new HostKeyPins(join(dir, "host-keys"));
+      await pins.reset();
+      const nodes: LabNode[] = [];
+      let kernel = "";
+      for (const node of Object.keys(lab.nodes)) {
+        const config = parseSshConfig((await this.call(["ssh-config", node], env, what)).stdout, node);
+        const session = await connectMachine(node, config, pins, this.settings.sshTimeoutMs);
+        sessions.push(session);
+        const shell = new SudoShell(session);
+        const sudo = await shell.exec("true", { timeoutMs: this.settings.sshTimeoutMs });
+        if (sudo.failed) throw new InfrastructureError(`machine ${node}: user ${config.user} cannot run commands as root with \`sudo -n\` (${sudo.stderr.trim() || `exit ${sudo.exitCode}`}); the box must allow passwordless sudo`);
+        await this.mapNics(lab, node, shell);
+        kernel ||= (await shell.exec("uname -r")).stdout.trim();
+        nodes.push({ name: node, shell });
+      }
+      return new VagrantLab(lab, kernel, nodes, destroy);
+    } catch (error) {
+      await Promise.allSettled(sessions.map((s) => s.close()));
+      await destroy().catch(() => {});
+      if (error instanceof InputError || error instanceof InfrastructureError) throw error;
+      throw new InfrastructureError(`${what} failed to come up: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async down(labName: string): Promise<void> {
+    const dir = stateDir(this.name, labName);
+    if (!existsSync(dir)) return;
+    const state = await readFile(join(dir, "state.json"), "utf8").then((t) => JSON.parse(t) as LabState, () => undefined);
+    await this.destroyDir(dir, this.env(dir, state));
+  }
+
+  async list(): Promise<readonly string[]> {
+    const names = await readdir(stateDir(this.name)).catch(() => [] as string[]);
+    return names.filter((n) => n !== PROBE_LAB && !n.startsWith(".")).sort();
+  }
+
+  /** Lab NICs get the lab's names, MACs and promiscuous flags (scenario files stay identical). */
+  private async mapNics(lab: Lab, node: string, shell: SudoShell): Promise<void> {
+    const listed = await shell.exec("ip -j addr show", { timeoutMs: this.settings.sshTimeoutMs });
+    if (listed.failed) throw new InfrastructureError(`machine ${node}: \`ip -j addr show\` failed: ${listed.stderr.trim()}`);
+    const links = JSON.parse(listed.stdout) as GuestLink[];
+    const script = nicScript(assignNics(node, nicMarkers(lab, node), links), links);
+    const result = await shell.exec(script, { timeoutMs: this.settings.sshTimeoutMs });
+    if (result.failed) throw new InfrastructureError(`machine ${node}: renaming its NICs to the lab's names failed (exit ${result.exitCode}): ${result.stderr.trim()}\n${script}`);
+  }
+
+  private async destroyDir(dir: string, env: NodeJS.ProcessEnv): Promise<void> {
+    if (existsSync(join(dir, "dot")) && env.MACVLAB_LAB_FILE) {
+      const result = await runVagrant(["destroy", "-f"], { cwd: PROJECT_ROOT, env, timeoutMs: this.settings.callTimeoutMs });
+      if (result.exitCode !== 0) throw vagrantFailure(result, { what: `destroying ${dir}`, provider: this.settings.backend, timeoutMs: this.settings.callTimeoutMs });
+    }
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  private async call(args: string[], env: NodeJS.ProcessEnv, what: string): Promise<VagrantResult> {
+    const result = await runVagrant(args, { cwd: PROJECT_ROOT, env, timeoutMs: this.settings.callTimeoutMs });
+    if (result.exitCode !== 0) throw vagrantFailure(result, { what, provider: this.settings.backend, timeoutMs: this.settings.callTimeoutMs });
+    return result;
+  }
+
+  private env(dir?: string, state?: LabState): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      VAGRANT_CHECKPOINT_DISABLE: "1",
+      VAGRANT_NO_COLOR: "1",
+      VAGRANT_CWD: PROJECT_ROOT,
+      ...(dir ? { VAGRANT_DOTFILE_PATH: join(dir, "dot") } : {}),
+      ...(state ? { MACVLAB_LAB: state.labName, MACVLAB_LAB_FILE: state.labFile, VAGRANT_DEFAULT_PROVIDER: state.backend } : {}),
+    };
+  }
+}
+
+function onPath(program: string): boolean {
+  return (process.env.PATH ?? "").split(delimiter).some((d) => d && existsSync(join(d, program)));
+}
+
+function run(argv: readonly string[], timeoutMs: number): Promise<{ exitCode: number }> {
+  return new Promise((done) => {
+    execFile(argv[0]!, argv.slice(1), { timeout: timeoutMs }, (error) => done({ exitCode: error ? 1 : 0 }));
+  });
+}

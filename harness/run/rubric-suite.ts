@@ -1,0 +1,85 @@
+import { AssertionError } from "chai";
+import Mocha from "mocha";
+import type { Scenario } from "../model/scenario.ts";
+import type { StartedLab } from "../providers/provider.ts";
+import type { ShellResult } from "../transport/shell.ts";
+import { track, untrack } from "./active-labs.ts";
+import { gradeCheck, type CheckGrade } from "./grade-check.ts";
+import type { ScenarioPlan } from "./plan.ts";
+import { progress } from "./progress.ts";
+import { runSteps } from "./steps.ts";
+
+/**
+ * The self-validating rubric: on a fresh lab, grade before the setup (every check must fail or be
+ * blocked, unless it declares `holds_before_setup`), after it (every check must pass), and after each
+ * negative control's mistake (exactly the checks it `flips` must be lost — no more, no fewer).
+ * A check that passes on an unsolved lab, or a mistake that costs other points than declared, is a
+ * defect of the scenario, and fails the build.
+ */
+export function addRubricSuite(parent: Mocha.Suite, plan: ScenarioPlan): void {
+  const { scenario } = plan;
+  const suite = Mocha.Suite.create(parent, `rubric of ${scenario.id}${plan.skipReason ? ` (skipped: ${plan.skipReason})` : ""}`);
+  suite.file = scenario.file;
+  suite.timeout(600_000);
+  let lab: StartedLab | undefined;
+  const steps = new Map<string, ShellResult>();
+  const add = (title: string, body: (this: Mocha.Context) => Promise<void>) => {
+    const test = new Mocha.Test(title, body);
+    test.file = scenario.file;
+    suite.addTest(test);
+  };
+  const gradeAll = async (): Promise<CheckGrade[]> => {
+    const passed = new Set<string>();
+    const grades: CheckGrade[] = [];
+    for (const check of scenario.checks) {
+      const grade = await gradeCheck(scenario, check, { lab: lab!, steps }, passed);
+      if (grade.status === "passed") passed.add(check.id);
+      grades.push(grade);
+    }
+    return grades;
+  };
+
+  if (plan.skipReason) {
+    add("rubric", async function () {
+      this.skip();
+    });
+    return;
+  }
+  suite.beforeAll(`bring up a bare lab ${plan.lab.name} on ${plan.provider!.name}`, async () => {
+    progress(`rubric ${scenario.id}: bare lab ${plan.lab.name} (${plan.provider!.name})`);
+    lab = track(await plan.provider!.up(plan.lab));
+  });
+
+  add("before the setup, every check fails (a check that holds on a bare lab proves nothing)", async () => {
+    const holding = (await gradeAll()).filter((g) => g.status === "passed" && !scenario.checks.find((c) => c.id === g.check)!.holds_before_setup);
+    if (holding.length)
+      throw new AssertionError(`${scenario.id}: these checks pass on a lab nobody set up (give them \`needs\`, tighten them, or declare holds_before_setup): ${holding.map((g) => g.check).join(", ")}`);
+  });
+
+  add("after the setup, every check passes", async () => {
+    await runSteps(lab!, scenario.setup, steps);
+    const lost = (await gradeAll()).filter((g) => g.status === "failed" || g.status === "blocked");
+    if (lost.length) throw new AssertionError(`${scenario.id}: after its own setup: ${lost.map((g) => `${g.check} (${g.reason ?? `expected ${g.expected}, saw ${g.actual}`})`).join("; ")}`);
+  });
+
+  for (const control of scenario.negative_controls)
+    add(`the mistake "${control.title}" costs exactly the points of ${control.flips.join(", ")}`, async () => {
+      await runSteps(lab!, control.break, steps);
+      const lost = new Set((await gradeAll()).filter((g) => g.status === "failed" || g.status === "blocked").map((g) => g.check));
+      const declared = new Set(control.flips);
+      const extra = [...lost].filter((id) => !declared.has(id));
+      const kept = [...declared].filter((id) => !lost.has(id));
+      await runSteps(lab!, control.restore, steps);
+      if (extra.length || kept.length)
+        throw new AssertionError(
+          `${scenario.id} / ${control.id}: ${extra.length ? `also lost ${extra.join(", ")} (add them to flips)` : ""}${extra.length && kept.length ? "; " : ""}${kept.length ? `still passed ${kept.join(", ")} (they cannot detect this mistake)` : ""}`,
+        );
+    });
+
+  suite.afterAll(`bring down lab ${plan.lab.name}`, async () => {
+    if (!lab) return;
+    untrack(lab);
+    await lab.down();
+    lab = undefined;
+  });
+}
