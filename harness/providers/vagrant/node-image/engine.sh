@@ -12,7 +12,7 @@ cmd=${1:?usage: engine.sh start|stop DIR}
 dir=${2:?usage: engine.sh start|stop DIR}
 dir=$(realpath -m "$dir")
 
-mounted_under() { awk -v d="$dir" '$2 == d || index($2, d "/") == 1 { print $2 }' /proc/self/mounts | sort -r; }
+mounted_under() { awk -v d="$dir" '$2 == d || index($2, d "/") == 1 { print $2 }' /proc/self/mounts | sort -r || true; }
 
 stop() {
   [ -d "$dir" ] || return 0
@@ -29,7 +29,8 @@ stop() {
   if [ -e "$dir/net" ] && grep -q " $dir/net " /proc/self/mounts; then
     ino=$(stat -L -c %i "$dir/net")
     for _ in 1 2 3 4 5; do
-      pids=$(find -L /proc/[0-9]*/ns/net -maxdepth 0 -inum "$ino" 2>/dev/null | cut -d/ -f3 | tr '\n' ' ')
+      # (find complains about processes that vanish mid-scan: not an error here)
+      pids=$(find -L /proc/[0-9]*/ns/net -maxdepth 0 -inum "$ino" 2>/dev/null | cut -d/ -f3 | tr '\n' ' ' || true)
       [ -z "${pids// /}" ] && break
       kill -KILL $pids 2>/dev/null || true
       sleep 0.3
