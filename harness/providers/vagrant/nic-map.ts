@@ -37,8 +37,9 @@ export function assignNics(node: string, markers: readonly NicMarker[], links: r
 }
 
 /**
- * Shell script (run as root in the guest) that gives every lab NIC the lab's name, MAC and promiscuous
- * flag, removes the marker address, and moves aside a guest interface that already holds a lab name
+ * Shell script (run as root in the guest) that gives every lab NIC the lab's name and MAC, starts it
+ * non-promiscuous (the lab's "promiscuous" is the hypervisor's allow-all; `promisc on` inside the
+ * guest is the articles' own step, left to the scenario or the student), removes the marker address, and moves aside a guest interface that already holds a lab name
  * (a VirtualBox box's own NAT NIC may be called enp0s3), and makes the network sysctls writable. The guest's default route goes too: a lab
  * node talks only on its lab segments (Vagrant's SSH still works over the NAT/bridge subnet route).
  */
@@ -67,7 +68,7 @@ export function nicScript(assignments: readonly NicAssignment[], links: readonly
     lines.push(
       `ip link set dev ${name} address ${a.marker.mac}`,
       `ip -4 addr flush dev ${name}`,
-      `ip link set dev ${name} promisc ${a.marker.promiscuous ? "on" : "off"}`,
+      `ip link set dev ${name} promisc off`,
       `ip link set dev ${name} up`,
     );
   });

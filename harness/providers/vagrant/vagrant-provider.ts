@@ -189,7 +189,7 @@ export class VagrantProvider implements Provider {
     return names.filter((n) => n !== PROBE_LAB && !n.startsWith(".")).sort();
   }
 
-  /** Lab NICs get the lab's names, MACs and promiscuous flags (scenario files stay identical). */
+  /** Lab NICs get the lab's names and MACs (scenario files stay identical); promiscuous mode is the scenario's step. */
   private async mapNics(lab: Lab, node: string, shell: SudoShell): Promise<void> {
     const listed = await shell.exec("ip -j addr show", { timeoutMs: this.settings.sshTimeoutMs });
     if (listed.failed) throw new InfrastructureError(`machine ${node}: \`ip -j addr show\` failed: ${listed.stderr.trim()}`);

@@ -82,7 +82,7 @@ describe("vagrant provider", () => {
       const script = nicScript(assigned, links);
       expect(script).to.contain("ip link set dev enp0s8 name mvl0").and.contain("ip link set dev enp0s3 name vgmt0");
       expect(script.indexOf("name vgmt0")).to.be.lessThan(script.indexOf("ip link set dev mvl0 name enp0s3"));
-      expect(script).to.contain("ip link set dev enp0s3 promisc on").and.contain("ip link set dev enp0s8 promisc off");
+      expect(script).to.contain("ip link set dev enp0s3 promisc off").and.contain("ip link set dev enp0s8 promisc off");
     });
 
     it("finds NICs by marker address (docker) and says what it saw when one is missing", () => {
