@@ -29,9 +29,13 @@ export async function gradeScenarios(options: GradeOptions): Promise<{ summary: 
   for (const { scenario } of loaded) assertChecksReadOnly(scenario);
   const providers = providersFor(options.provider).filter((p) => p.attach);
   const plans: ScenarioPlan[] = [];
-  for (const { scenario, lab } of loaded) {
-    let provider;
-    for (const candidate of providers) if ((await candidate.list()).includes(lab.name)) provider ??= candidate;
+  const running = new Map<string, (typeof providers)[number]>();
+  for (const candidate of providers) for (const name of await candidate.list()) if (!running.has(name)) running.set(name, candidate);
+  // Without files: every scenario whose lab is up (a trainer's lab serves the exercises written for it).
+  const chosen = options.files.length ? loaded : loaded.filter(({ lab }) => running.has(lab.name));
+  if (chosen.length === 0) throw new InputError("no lab is up: start one with `macvlab lab up <lab>`, or name the scenarios to grade");
+  for (const { scenario, lab } of chosen) {
+    const provider = running.get(lab.name);
     if (!provider) throw new InputError(`lab ${lab.name} (for ${scenario.id}) is not up${options.provider === "auto" ? "" : ` on ${options.provider}`}: start it with \`macvlab lab up ${lab.name}\` and do the exercise first`);
     plans.push({ scenario, lab, provider });
   }

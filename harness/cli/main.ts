@@ -89,7 +89,7 @@ export function buildProgram(): Command {
   program
     .command("grade")
     .description("grade labs a student set up by hand: checks only, read-only; exit 0 when the pass mark is met")
-    .argument("[files...]", "scenario files (default: every scenario whose lab is up is still required to be up)")
+    .argument("[files...]", "scenario files (default: every scenario whose lab is up)")
     .addOption(providerOption())
     .option("--student <id>", "student or lab id for grade.json (default: $MACVLAB_STUDENT or user@host)")
     .option("--pass-mark <percent>", "percentage of points needed to pass", "100")
