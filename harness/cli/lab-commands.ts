@@ -3,10 +3,11 @@ import { join } from "node:path";
 import { InputError } from "../model/errors.ts";
 import { loadLab } from "../model/load.ts";
 import type { Lab } from "../model/lab.ts";
-import { PROVIDER_NAMES, providerNamed } from "../providers/registry.ts";
+import { PROVIDER_NAMES, providerNamed, providersFor } from "../providers/registry.ts";
 import { PROJECT_ROOT } from "../providers/state-root.ts";
 import { loadScenarios } from "./load-scenarios.ts";
 import { runSteps } from "../run/steps.ts";
+import type { ShellResult } from "../transport/shell.ts";
 
 /** A lab given as a file path or as the id of `labs/<id>.yaml`. */
 export function resolveLab(nameOrFile: string): Lab {
@@ -31,11 +32,12 @@ export async function labUp(nameOrFile: string, providerName: string, solve?: { 
     throw new InputError(`scenario ${solution.scenario.id} runs on lab ${solution.lab.name}, not ${nameOrFile}`);
   const mistake = solve?.mistake ? solution!.scenario.negative_controls.find((c) => c.id === solve.mistake) : undefined;
   if (solve?.mistake && !mistake) throw new InputError(`scenario ${solution!.scenario.id} has no negative control "${solve.mistake}"`);
-  const provider = providerNamed(providerName === "auto" ? "netns" : providerName);
-  if (!provider.attach) throw new InputError(`provider ${provider.name} keeps a lab only while the harness process runs; \`lab up\` needs one that outlives it (netns)`);
+  // A lab for later commands (ssh, grade) must outlive this process: only providers that can attach.
+  const provider = providersFor(providerName).find((p) => p.attach);
+  if (!provider) throw new InputError(`provider ${providerName} keeps a lab only while the harness process runs; \`lab up\` needs one that outlives it (${PROVIDER_NAMES.filter((n) => providerNamed(n).attach).join(", ")})`);
   const started = await provider.up(lab);
   try {
-    const outcomes = new Map();
+    const outcomes = new Map<string, ShellResult>();
     if (solution) await runSteps(started, solution.scenario.setup, outcomes);
     if (mistake) await runSteps(started, mistake.break, outcomes);
   } catch (error) {

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from "commander";
 import { join } from "node:path";
 import { exitCodeFor, InputError, MacvlabError } from "../model/errors.ts";
 import { PROJECT_ROOT } from "../providers/state-root.ts";
+import { PROVIDER_NAMES } from "../providers/registry.ts";
 import { generateHtml } from "../report/html.ts";
 import { setProgressSink } from "../run/progress.ts";
 import { installQuietAllureRuntime } from "../report/quiet-runtime.ts";
@@ -12,7 +13,7 @@ import { gradeScenarios } from "./grade-command.ts";
 import { sshInto, taskFor } from "./training-commands.ts";
 
 const REPORT_DIR = join(PROJECT_ROOT, "reports", "allure-report");
-const providerOption = () => new Option("-p, --provider <name>", "lab provider: auto or netns").default("auto");
+const providerOption = () => new Option("-p, --provider <name>", `lab provider: auto (the fastest that can run each scenario) or one of ${PROVIDER_NAMES.join(", ")}`).default("auto");
 
 export function buildProgram(): Command {
   const program = new Command("macvlab")
@@ -43,7 +44,7 @@ export function buildProgram(): Command {
       .command("up")
       .description("bring a lab up and leave it running, without any scenario's setup (a trainer's lab for a student)")
       .argument("<lab>", "lab id (labs/<id>.yaml) or file")
-      .addOption(new Option("-p, --provider <name>", "lab provider: netns (a lab that outlives this command)").default("netns"))
+      .addOption(providerOption())
       .option("--solve <scenario>", "also run that scenario's setup (a worked solution)")
       .option("--mistake <control>", "with --solve: then apply that negative control (a deliberate mistake)")
       .action(async (lab: string, opts: { provider: string; solve?: string; mistake?: string }) => {

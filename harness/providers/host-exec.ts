@@ -1,5 +1,4 @@
 import { execFile } from "node:child_process";
-import { InfrastructureError } from "../model/errors.ts";
 
 export interface HostResult {
   readonly stdout: string;
@@ -21,12 +20,4 @@ export function hostExec(argv: readonly string[], options: { timeoutMs?: number;
     });
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
-}
-
-/** hostExec that throws an InfrastructureError naming the command and its stderr. */
-export async function hostRun(argv: readonly string[], options: { timeoutMs?: number; input?: string } = {}): Promise<string> {
-  const result = await hostExec(argv, options);
-  if (result.exitCode !== 0)
-    throw new InfrastructureError(`host command failed (exit ${result.exitCode}): ${argv.join(" ")}\n${result.stderr.trim()}`);
-  return result.stdout;
 }

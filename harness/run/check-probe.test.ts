@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { PingCheck } from "../model/scenario.ts";
-import { pingCommand } from "./check-probe.ts";
+import { pingCommand } from "./check-commands.ts";
 
 describe("ping commands", () => {
   it("an unreachable check sends several probes but ends at its deadline", () => {

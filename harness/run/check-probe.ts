@@ -8,8 +8,6 @@ import { probeCapture } from "./capture-probe.ts";
 import { recordedExec } from "./recorded-exec.ts";
 import { linkCommand, pingCommand, routeCommand, sysctlCommand } from "./check-commands.ts";
 
-export { pingCommand } from "./check-commands.ts";
-
 export interface ProbeContext {
   readonly lab: StartedLab;
   /** How setup steps with an id ended, for `step` checks. */
