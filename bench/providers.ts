@@ -7,8 +7,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { runScenarios } from "../harness/cli/run-command.ts";
-import { loadScenarios } from "../harness/cli/load-scenarios.ts";
+import { allureReporting } from "../harness/report/allure-reporting.ts";
+import { runScenarios } from "../harness/run/run-scenarios.ts";
+import { loadScenarios } from "../harness/scenario/load-all.ts";
 import { bootUml } from "../harness/providers/uml/boot.ts";
 
 const bootsFlag = process.argv.indexOf("--boots");
@@ -30,7 +31,8 @@ const rows: Array<[string, number, number]> = [];
 for (const { scenario } of shared) {
   const timeOn = async (provider: string) => {
     const started = performance.now();
-    const summary = await runScenarios({ files: [scenario.file], provider, resultsDir: join(work, `${provider}-${scenario.id}`) });
+    const resultsDir = join(work, `${provider}-${scenario.id}`);
+    const summary = await runScenarios({ files: [scenario.file], provider, resultsDir, reporting: allureReporting });
     if (summary.failures) throw new Error(`${scenario.id} failed on ${provider}: the benchmark only times passing runs`);
     return performance.now() - started;
   };

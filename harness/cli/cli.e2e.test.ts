@@ -3,7 +3,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PROJECT_ROOT } from "../providers/state-root.ts";
+import { PROJECT_ROOT } from "../model/paths.ts";
 import { hostSnapshot, strayProcesses } from "../testing/host-snapshot.ts";
 
 const BIN = join(PROJECT_ROOT, "bin", "macvlab.js");

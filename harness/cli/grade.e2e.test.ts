@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PROJECT_ROOT } from "../providers/state-root.ts";
+import { PROJECT_ROOT } from "../model/paths.ts";
 import { hostSnapshot } from "../testing/host-snapshot.ts";
 
 const BIN = join(PROJECT_ROOT, "bin", "macvlab.js");

@@ -1,18 +1,19 @@
 import { Command, CommanderError, Option } from "commander";
-import { join } from "node:path";
 import { exitCodeFor, InputError, MacvlabError } from "../model/errors.ts";
-import { PROJECT_ROOT } from "../providers/state-root.ts";
+import { DEFAULT_RESULTS_DIR, GRADE_JSON, GRADE_JUNIT, REPORT_DIR, RUBRIC_RESULTS_DIR } from "../model/paths.ts";
 import { PROVIDER_NAMES } from "../providers/registry.ts";
+import { allureReporting } from "../report/allure-reporting.ts";
+import { gradeTable, writeGradeFiles } from "../report/grade-report.ts";
 import { generateHtml } from "../report/html.ts";
+import { taskSheet } from "../report/task-sheet.ts";
+import { doctor } from "../run/doctor.ts";
+import { gradeScenarios } from "../run/grade-scenarios.ts";
+import { labDown, labUp, listAll } from "../run/labs.ts";
 import { setProgressSink } from "../run/progress.ts";
-import { installQuietAllureRuntime } from "../report/quiet-runtime.ts";
-import { doctor } from "./doctor.ts";
-import { labDown, labUp, listAll } from "./lab-commands.ts";
-import { DEFAULT_RESULTS_DIR, runScenarios } from "./run-command.ts";
-import { gradeScenarios } from "./grade-command.ts";
-import { sshInto, taskFor } from "./training-commands.ts";
+import { runScenarios } from "../run/run-scenarios.ts";
+import { sshInto } from "../run/ssh.ts";
+import { findScenario } from "../scenario/load-all.ts";
 
-const REPORT_DIR = join(PROJECT_ROOT, "reports", "allure-report");
 const providerOption = () => new Option("-p, --provider <name>", `lab provider: auto (the fastest that can run each scenario) or one of ${PROVIDER_NAMES.join(", ")}`).default("auto");
 
 export function buildProgram(): Command {
@@ -32,7 +33,15 @@ export function buildProgram(): Command {
     .option("--results <dir>", "Allure results directory", DEFAULT_RESULTS_DIR)
     .action(async (files: string[], opts: { provider: string; grep?: string; break?: string; forbidSkips: boolean; results: string }) => {
       if (process.stderr.isTTY || process.env.MACVLAB_PROGRESS === "1") setProgressSink((line) => process.stderr.write(`\x1b[2m${line}\x1b[0m\n`));
-      const summary = await runScenarios({ files, provider: opts.provider, grep: opts.grep, breakControl: opts.break, forbidSkips: opts.forbidSkips, resultsDir: opts.results });
+      const summary = await runScenarios({
+        files,
+        provider: opts.provider,
+        grep: opts.grep,
+        breakControl: opts.break,
+        forbidSkips: opts.forbidSkips,
+        resultsDir: opts.results,
+        reporting: allureReporting,
+      });
       const skipped = summary.plans.filter((p) => p.skipReason);
       for (const plan of skipped) process.stdout.write(`skipped ${plan.scenario.id}: ${plan.skipReason}\n`);
       process.stdout.write(`Allure results: ${opts.results} (\`macvlab report\` renders HTML)\nmacvlab: ${summary.passes} passed, ${summary.failures} failed, ${summary.skipped} skipped\n`);
@@ -74,9 +83,16 @@ export function buildProgram(): Command {
     .argument("[files...]", "scenario files or folders")
     .addOption(providerOption())
     .option("--forbid-skips", "fail when a scenario would be skipped", process.env.MACVLAB_FORBID_SKIPS === "1")
-    .option("--results <dir>", "Allure results directory", join(PROJECT_ROOT, "reports", "rubric-results"))
+    .option("--results <dir>", "Allure results directory", RUBRIC_RESULTS_DIR)
     .action(async (files: string[], opts: { provider: string; forbidSkips: boolean; results: string }) => {
-      const summary = await runScenarios({ files, provider: opts.provider, forbidSkips: opts.forbidSkips, resultsDir: opts.results, mode: "rubric" });
+      const summary = await runScenarios({
+        files,
+        provider: opts.provider,
+        forbidSkips: opts.forbidSkips,
+        resultsDir: opts.results,
+        mode: "rubric",
+        reporting: allureReporting,
+      });
       process.stdout.write(`macvlab: ${summary.passes} passed, ${summary.failures} failed, ${summary.skipped} skipped\n`);
       process.exitCode = summary.failures > 0 ? 1 : 0;
     });
@@ -85,7 +101,10 @@ export function buildProgram(): Command {
     .command("task")
     .description("the task sheet of a scenario: goal, article section, what will be checked (not the commands)")
     .argument("<scenario>", "scenario id or file")
-    .action(async (scenario: string) => void process.stdout.write(`${taskFor(scenario)}\n`));
+    .action(async (scenario: string) => {
+      const found = findScenario(scenario);
+      process.stdout.write(`${taskSheet(found.scenario, found.lab)}\n`);
+    });
 
   program
     .command("grade")
@@ -98,8 +117,16 @@ export function buildProgram(): Command {
     .action(async (files: string[], opts: { provider: string; student?: string; passMark: string; results: string }) => {
       const passMark = Number(opts.passMark);
       if (!Number.isFinite(passMark) || passMark < 0 || passMark > 100) throw new InputError(`--pass-mark must be a percentage (0–100), got "${opts.passMark}"`);
-      const { summary, table } = await gradeScenarios({ files, provider: opts.provider, student: opts.student, passMarkPercent: passMark, resultsDir: opts.results });
-      process.stdout.write(`\n${table}\nwritten: reports/grade.json, reports/grade-junit.xml, Allure results in ${opts.results}\n`);
+      const summary = await gradeScenarios({
+        files,
+        provider: opts.provider,
+        student: opts.student,
+        passMarkPercent: passMark,
+        resultsDir: opts.results,
+        reporting: allureReporting,
+      });
+      writeGradeFiles(summary, { json: GRADE_JSON, junit: GRADE_JUNIT });
+      process.stdout.write(`\n${gradeTable(summary)}\nwritten: reports/grade.json, reports/grade-junit.xml, Allure results in ${opts.results}\n`);
       process.exitCode = summary.passed ? 0 : 1;
     });
 
@@ -125,7 +152,6 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  installQuietAllureRuntime();
   try {
     await buildProgram().parseAsync(argv as string[]);
     return Number(process.exitCode ?? 0);

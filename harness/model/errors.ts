@@ -1,9 +1,10 @@
 /**
  * The error family. `kind` decides the exit code and the Allure category:
  * input → exit 2 before anything is created; infrastructure → the lab or transport broke
- * (Allure "broken"); expectation → the network behaved differently (Allure "failed").
+ * (Allure "broken"). A network that behaves differently is not an error but an outcome that does
+ * not hold (chai's AssertionError, Allure "failed").
  */
-export type ErrorKind = "input" | "infrastructure" | "expectation" | "internal";
+export type ErrorKind = "input" | "infrastructure";
 
 export class MacvlabError extends Error {
   readonly kind: ErrorKind;
@@ -29,6 +30,19 @@ export class InfrastructureError extends MacvlabError {
     super("infrastructure", message, options);
   }
 }
+
+/**
+ * The harness lost (or never had) its connection to a node: nothing about the node's own state can
+ * be concluded. Grading never scores this against a student.
+ */
+export class ConnectionLostError extends InfrastructureError {}
+
+/**
+ * A check's read-only command ran on the node and failed there (the namespace it looks into does not
+ * exist, a tool printed nonsense). A broken lab when the harness did the setup; the student's lab
+ * when grading, so it costs the check's points with this as the reason.
+ */
+export class CheckCommandError extends InfrastructureError {}
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof MacvlabError && error.kind === "input") return 2;

@@ -4,6 +4,6 @@ export {
   parseIpLinks, parseIpAddrs, parseIpRoutes,
   type IpLink, type IpLinkInfo, type IpAddr, type IpAddrInfo, type IpRoute,
 } from "./ip-json.ts";
-export { findLink, hasFlag, ipv4Addresses, routeMatches, type RouteQuery } from "./ip-query.ts";
+export { sameDestination } from "./ip-query.ts";
 export { parseRouteN, prefixLength, type RouteNRow } from "./route-n.ts";
 export { parseTcpdumpE, type CapturedFrame } from "./tcpdump.ts";

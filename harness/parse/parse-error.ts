@@ -1,11 +1,11 @@
-import { InfrastructureError } from "../model/errors.ts";
+import { CheckCommandError } from "../model/errors.ts";
 
 /**
  * A tool printed something its parser does not recognise. That is the lab or the tool
  * misbehaving (wrong binary, wrong locale, truncated transport), not the network under
  * test, hence an infrastructure error.
  */
-export class ParseError extends InfrastructureError {
+export class ParseError extends CheckCommandError {
   /** What was being parsed, e.g. "ping" or "ip -j route show". */
   readonly command: string;
   constructor(command: string, problem: string, text?: string, options?: { cause?: unknown }) {

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { InputError } from "../model/errors.ts";
-import { PROJECT_ROOT } from "../providers/state-root.ts";
+import { PROJECT_ROOT } from "../model/paths.ts";
 
 /** Allure Report 3 (npm `allure`, pure TypeScript): HTML from the results without Java. */
 export async function generateHtml(resultsDir: string, reportDir: string): Promise<string> {

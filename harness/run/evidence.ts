@@ -1,6 +1,7 @@
-import * as allure from "allure-js-commons";
-import type { CheckSpec } from "../model/scenario.ts";
+import { kindOf } from "../checks/registry.ts";
 import type { StartedLab } from "../providers/provider.ts";
+import type { CheckSpec } from "../scenario/schema.ts";
+import type { Recorder } from "./recorder.ts";
 
 const NODE_EVIDENCE = [
   "ip -d link show",
@@ -11,17 +12,6 @@ const NODE_EVIDENCE = [
   "cat /proc/sys/net/ipv4/ip_forward",
   "ip netns list",
 ];
-
-/** The nodes and namespaces a check looks at. */
-export function placesOf(check: CheckSpec): Array<{ node: string; netns?: string }> {
-  if (check.ping) return [{ node: check.ping.from, netns: check.ping.netns }];
-  if (check.route) return [check.route];
-  if (check.link) return [check.link];
-  if (check.sysctl) return [check.sysctl];
-  if (check.mac) return [check.mac.a, check.mac.b];
-  if (check.capture) return [{ node: check.capture.node }, { node: check.capture.traffic.from, netns: check.capture.traffic.netns }];
-  return [];
-}
 
 function script(netns?: string): string {
   const inside = (cmd: string) => (netns ? `ip netns exec ${netns} ${cmd}` : cmd);
@@ -34,13 +24,22 @@ function script(netns?: string): string {
  * small and the cause is often on the other end): links, addresses, routes, fdb, iptables, forwarding,
  * plus the namespaces the check used and the switch's own view where the provider has one.
  */
-export async function attachEvidence(lab: StartedLab, check: CheckSpec): Promise<void> {
-  const places = [...lab.nodes.map((n) => ({ node: n.name, netns: undefined as string | undefined })), ...placesOf(check).filter((p) => p.netns)];
+export async function attachEvidence(lab: StartedLab, check: CheckSpec, recorder: Recorder): Promise<void> {
+  const namespaces = kindOf(check)
+    .places()
+    .filter((p) => p.netns);
+  const places = [...lab.nodes.map((n) => ({ node: n.name, netns: undefined as string | undefined })), ...namespaces];
   await Promise.all(
     places.map(async ({ node, netns }) => {
-      const result = await lab.node(node).shell.exec(script(netns), { timeoutMs: 10_000 }).catch((e: Error) => ({ stdout: `evidence unavailable: ${e.message}`, stderr: "" }));
-      await allure.attachment(`evidence ${netns ? `${node}/${netns}` : node}`, result.stdout + result.stderr, "text/plain");
+      const result = await lab
+        .node(node)
+        .shell.exec(script(netns), { timeoutMs: 10_000 })
+        .catch((e: Error) => ({ stdout: `evidence unavailable: ${e.message}`, stderr: "" }));
+      await recorder.attach(`evidence ${netns ? `${node}/${netns}` : node}`, result.stdout + result.stderr, "text/plain");
     }),
   );
-  if (lab.switchEvidence) await allure.attachment("evidence switch", await lab.switchEvidence().catch((e: Error) => e.message), "text/plain");
+  if (lab.switchEvidence) {
+    const view = await lab.switchEvidence().catch((e: Error) => e.message);
+    await recorder.attach("evidence switch", view, "text/plain");
+  }
 }

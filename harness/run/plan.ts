@@ -1,5 +1,5 @@
 import type { Lab } from "../model/lab.ts";
-import type { Scenario } from "../model/scenario.ts";
+import type { Scenario } from "../scenario/schema.ts";
 import type { CapabilityReport, Provider } from "../providers/provider.ts";
 
 /** One scenario, the lab it needs, and where it runs (or why it cannot). Decided before anything starts. */

@@ -1,12 +1,14 @@
 import { AssertionError } from "chai";
 import Mocha from "mocha";
-import type { Scenario } from "../model/scenario.ts";
+import type { Scenario } from "../scenario/schema.ts";
 import type { StartedLab } from "../providers/provider.ts";
 import type { ShellResult } from "../transport/shell.ts";
 import { track, untrack } from "./active-labs.ts";
 import { gradeCheck, type CheckGrade } from "./grade-check.ts";
 import type { ScenarioPlan } from "./plan.ts";
 import { progress } from "./progress.ts";
+import { probeEnv } from "./judge.ts";
+import type { Recorder } from "./recorder.ts";
 import { runSteps } from "./steps.ts";
 
 /**
@@ -16,7 +18,7 @@ import { runSteps } from "./steps.ts";
  * A check that passes on an unsolved lab, or a mistake that costs other points than declared, is a
  * defect of the scenario, and fails the build.
  */
-export function addRubricSuite(parent: Mocha.Suite, plan: ScenarioPlan): void {
+export function addRubricSuite(parent: Mocha.Suite, plan: ScenarioPlan, recorder: Recorder): void {
   const { scenario } = plan;
   const suite = Mocha.Suite.create(parent, `rubric of ${scenario.id}${plan.skipReason ? ` (skipped: ${plan.skipReason})` : ""}`);
   suite.file = scenario.file;
@@ -32,7 +34,7 @@ export function addRubricSuite(parent: Mocha.Suite, plan: ScenarioPlan): void {
     const passed = new Set<string>();
     const grades: CheckGrade[] = [];
     for (const check of scenario.checks) {
-      const grade = await gradeCheck(scenario, check, { lab: lab!, steps }, passed);
+      const grade = await gradeCheck(scenario, check, probeEnv(lab!, recorder, steps), passed);
       if (grade.status === "passed") passed.add(check.id);
       grades.push(grade);
     }
@@ -57,19 +59,19 @@ export function addRubricSuite(parent: Mocha.Suite, plan: ScenarioPlan): void {
   });
 
   add("after the setup, every check passes", async () => {
-    await runSteps(lab!, scenario.setup, steps);
+    await runSteps(lab!, scenario.setup, steps, { recorder });
     const lost = (await gradeAll()).filter((g) => g.status === "failed" || g.status === "blocked");
     if (lost.length) throw new AssertionError(`${scenario.id}: after its own setup: ${lost.map((g) => `${g.check} (${g.reason ?? `expected ${g.expected}, saw ${g.actual}`})`).join("; ")}`);
   });
 
   for (const control of scenario.negative_controls)
     add(`the mistake "${control.title}" costs exactly the points of ${control.flips.join(", ")}`, async () => {
-      await runSteps(lab!, control.break, steps);
+      await runSteps(lab!, control.break, steps, { recorder });
       const lost = new Set((await gradeAll()).filter((g) => g.status === "failed" || g.status === "blocked").map((g) => g.check));
       const declared = new Set(control.flips);
       const extra = [...lost].filter((id) => !declared.has(id));
       const kept = [...declared].filter((id) => !lost.has(id));
-      await runSteps(lab!, control.restore, steps);
+      await runSteps(lab!, control.restore, steps, { recorder });
       if (extra.length || kept.length)
         throw new AssertionError(
           `${scenario.id} / ${control.id}: ${extra.length ? `also lost ${extra.join(", ")} (add them to flips)` : ""}${extra.length && kept.length ? "; " : ""}${kept.length ? `still passed ${kept.join(", ")} (they cannot detect this mistake)` : ""}`,

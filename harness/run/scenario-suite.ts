@@ -1,20 +1,21 @@
-import * as allure from "allure-js-commons";
 import Mocha from "mocha";
-import type { CheckSpec, NegativeControlSpec } from "../model/scenario.ts";
-import { assertOutcome, assertOutcomeFails, holds, type Outcome } from "../expect/index.ts";
+import type { CheckSpec, NegativeControlSpec } from "../scenario/schema.ts";
+import { assertOutcome, assertOutcomeFails, holds, type Outcome } from "../expect/outcome.ts";
 import type { StartedLab } from "../providers/provider.ts";
 import type { ShellResult } from "../transport/shell.ts";
 import { track, untrack } from "./active-labs.ts";
-import { defaultDeadlineMs } from "./check-probe.ts";
 import { attachEvidence } from "./evidence.ts";
-import { gradeCheck, judgeCheck, type CheckGrade } from "./grade-check.ts";
+import { type CheckGrade, gradeCheck } from "./grade-check.ts";
+import { deadlineOf, judgeCheck, probeEnv } from "./judge.ts";
 import type { ScenarioPlan } from "./plan.ts";
 import { progress } from "./progress.ts";
+import type { Recorder } from "./recorder.ts";
 import { runSteps } from "./steps.ts";
 
 const HOOK_TIMEOUT_MS = 180_000;
 
 export interface SuiteOptions {
+  readonly recorder: Recorder;
   /** "run": a fresh lab, setup, checks, negative controls, cleanup. "grade": checks only, on a lab that is up. */
   readonly mode?: "run" | "grade" | "rubric";
   /** Grade mode: every check's grade, in order. */
@@ -27,8 +28,9 @@ export interface SuiteOptions {
  * lab down in `after` (mocha runs it on failure too; Ctrl-C is handled by the CLI via active-labs).
  * In grade mode the lab is the student's: attach, check, detach — no setup, no cleanup, no controls.
  */
-export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, options: SuiteOptions = {}): Mocha.Suite {
+export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, options: SuiteOptions): Mocha.Suite {
   const { scenario } = plan;
+  const { recorder } = options;
   const grading = options.mode === "grade";
   const suite = Mocha.Suite.create(parent, `${scenario.id}: ${scenario.title}${plan.skipReason ? ` (skipped: ${plan.skipReason})` : ""}`);
   suite.timeout(HOOK_TIMEOUT_MS);
@@ -47,25 +49,29 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
     if (!lab) throw new Error(`lab ${plan.lab.name} is not up`);
     return lab;
   };
-  const context = () => ({ lab: started(), steps: stepOutcomes });
+  const env = () => probeEnv(started(), recorder, stepOutcomes);
 
-  const metadata = async (check: CheckSpec, variant?: { story: string; testCaseId: string }) => {
-    await allure.epic(scenario.technology);
-    await allure.feature(`${scenario.id}: ${scenario.title}`);
-    await allure.story(variant?.story ?? check.title);
-    await allure.severity(check.severity);
-    await allure.tags(...scenario.tags);
-    await allure.label("source", scenario.source.map((s) => `seed ${s.seed} ${s.section}`).join("; "));
-    await allure.label("points", String(check.points));
-    await allure.testCaseId(variant?.testCaseId ?? `${scenario.id}/${check.id}`);
-    await allure.parameter("provider", plan.provider?.name ?? "none");
-    await allure.parameter("kernel", plan.capabilities?.kernel ?? "unknown", { excluded: true });
-    await allure.description(`${scenario.goal}\n\n**Check:** ${check.title} (${check.points} point${check.points === 1 ? "" : "s"})\n\n**Hint when it fails:** ${check.hint}`);
-  };
-
+  const metadata = (check: CheckSpec, variant?: { story: string; testCaseId: string }) =>
+    recorder.describeTest({
+      epic: scenario.technology,
+      feature: `${scenario.id}: ${scenario.title}`,
+      story: variant?.story ?? check.title,
+      severity: check.severity,
+      tags: scenario.tags,
+      labels: {
+        source: scenario.source.map((s) => `seed ${s.seed} ${s.section}`).join("; "),
+        points: String(check.points),
+      },
+      testCaseId: variant?.testCaseId ?? `${scenario.id}/${check.id}`,
+      parameters: [
+        { name: "provider", value: plan.provider?.name ?? "none" },
+        { name: "kernel", value: plan.capabilities?.kernel ?? "unknown", excluded: true },
+      ],
+      description: `${scenario.goal}\n\n**Check:** ${check.title} (${check.points} point${check.points === 1 ? "" : "s"})\n\n**Hint when it fails:** ${check.hint}`,
+    });
   const judge = async (check: CheckSpec, want: "hold" | "fail"): Promise<Outcome> => {
-    const result = await judgeCheck(check, context(), want);
-    await allure.attachment("verdict", `expected: ${result.expected}\nactual:   ${result.actual}\n${result.detail}`, "text/plain");
+    const result = await judgeCheck(check, env(), want);
+    await recorder.attach("verdict", `expected: ${result.expected}\nactual:   ${result.actual}\n${result.detail}`, "text/plain");
     return result;
   };
 
@@ -73,7 +79,7 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
     for (const check of scenario.checks)
       addTest(suite, `${check.id}: ${check.title}`, async function () {
         await metadata(check);
-        await allure.description(`Skipped: ${plan.skipReason}`);
+        await recorder.note(`Skipped: ${plan.skipReason}`);
         this.skip();
       });
     return suite;
@@ -85,15 +91,17 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
       lab = track(grading ? await plan.provider!.attach!(plan.lab) : await plan.provider!.up(plan.lab));
     } catch (error) {
       // The provider's own words (a UML console log, sshd's stderr) as a file of their own in the report.
-      await allure.attachment(`lab ${plan.lab.name} failed to come up`, (error as Error).message, "text/plain");
+      await recorder.attach(`lab ${plan.lab.name} failed to come up`, (error as Error).message, "text/plain");
       throw error;
     }
     if (grading) return;
-    await runSteps(lab, scenario.setup, stepOutcomes);
+    await runSteps(lab, scenario.setup, stepOutcomes, { recorder });
     const broken = scenario.negative_controls.find((c) => c.id === plan.breakControl);
     if (broken) {
       progress(`${scenario.id}: breaking the lab on purpose: ${broken.title}`);
-      await allure.step(`break on purpose: ${broken.title}`, () => runSteps(started(), broken.break, stepOutcomes));
+      await recorder.step(`break on purpose: ${broken.title}`, () =>
+        runSteps(started(), broken.break, stepOutcomes, { recorder }),
+      );
     }
   });
 
@@ -101,21 +109,21 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
     addTest(suite, `${check.id}: ${check.title}`, async function () {
       await metadata(check);
       if (grading) {
-        const grade = await gradeCheck(scenario, check, context(), passed);
+        const grade = await gradeCheck(scenario, check, env(), passed);
         options.onGrade?.(grade);
         if (grade.status === "passed") passed.add(check.id);
         if (grade.status === "blocked" || grade.status === "not-graded") {
-          await allure.description(`Not graded: ${grade.reason}`);
+          await recorder.note(`Not graded: ${grade.reason}`);
           this.skip();
         }
-        if (grade.outcome && !holds(grade.outcome)) await attachEvidence(started(), check);
+        if (grade.outcome && !holds(grade.outcome)) await attachEvidence(started(), check, recorder);
         if (grade.outcome) return assertOutcome(grade.outcome);
         throw new Error(`${check.id}: ${grade.reason}`);
       }
       const outcome = await judge(check, "hold");
-      if (!holds(outcome)) await attachEvidence(started(), check);
+      if (!holds(outcome)) await attachEvidence(started(), check, recorder);
       assertOutcome(outcome);
-    }, defaultDeadlineMs(check) + 60_000);
+    }, deadlineOf(check) + 60_000);
   }
 
   if (!grading && !plan.breakControl) for (const control of scenario.negative_controls) addNegativeControl(suite, control);
@@ -125,7 +133,7 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
     const current = lab;
     lab = undefined;
     try {
-      if (!grading) await runSteps(current, scenario.cleanup, stepOutcomes, { tolerateFailures: true });
+      if (!grading) await runSteps(current, scenario.cleanup, stepOutcomes, { recorder, tolerateFailures: true });
     } finally {
       untrack(current);
       await current.down();
@@ -139,7 +147,7 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
     controlSuite.file = scenario.file;
     controlSuite.beforeAll(`break: ${control.title}`, async () => {
       progress(`${scenario.id}: negative control ${control.id}`);
-      await runSteps(started(), control.break, stepOutcomes);
+      await runSteps(started(), control.break, stepOutcomes, { recorder });
     });
     const flipped = control.flips.map((id) => scenario.checks.find((c) => c.id === id)!);
     for (const check of flipped)
@@ -147,17 +155,17 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
         await metadata(check, { story: `${check.title} — negative control`, testCaseId: `${scenario.id}/${control.id}/${check.id}` });
         // A check that needs a flipped check is lost with it (graded "blocked by"), whatever it would say alone.
         const blockers = check.needs.filter((id) => control.flips.includes(id));
-        if (blockers.length) return void (await allure.description(`Lost with ${blockers.join(", ")}: graded "blocked by" them.`));
+        if (blockers.length) return void (await recorder.note(`Lost with ${blockers.join(", ")}: graded "blocked by" them.`));
         assertOutcomeFails(await judge(check, "fail"), `with ${control.title}`);
-      }, defaultDeadlineMs(check) + 60_000);
+      }, deadlineOf(check) + 60_000);
     if (control.restore.length === 0) return;
     const restored = Mocha.Suite.create(controlSuite, `restored: ${control.id}`);
     restored.file = scenario.file;
-    restored.beforeAll(`restore after ${control.title}`, () => runSteps(started(), control.restore, stepOutcomes));
+    restored.beforeAll(`restore after ${control.title}`, () => runSteps(started(), control.restore, stepOutcomes, { recorder }));
     for (const check of flipped)
       addTest(restored, `${check.id} passes again after restoring`, async () => {
         await metadata(check, { story: `${check.title} — restored`, testCaseId: `${scenario.id}/${control.id}/${check.id}/restored` });
         assertOutcome(await judge(check, "hold"));
-      }, defaultDeadlineMs(check) + 60_000);
+      }, deadlineOf(check) + 60_000);
   }
 }

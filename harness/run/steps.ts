@@ -1,28 +1,39 @@
-import * as allure from "allure-js-commons";
-import { commandsOf, isCommandStep, type StepSpec } from "../model/scenario.ts";
+import { commandsOf, isCommandStep, type StepSpec } from "../scenario/schema.ts";
 import type { StartedLab } from "../providers/provider.ts";
 import type { ShellResult } from "../transport/shell.ts";
 import { progress } from "./progress.ts";
 import { recordedExec } from "./recorded-exec.ts";
+import type { Recorder } from "./recorder.ts";
 
 export interface StepOptions {
+  readonly recorder: Recorder;
   /** Cleanup keeps going past a failed command: the lab's teardown removes the rest anyway. */
   readonly tolerateFailures?: boolean;
 }
 
 /** Runs steps in order; a command that must succeed and fails stops the list (the lab is broken). */
-export async function runSteps(lab: StartedLab, steps: readonly StepSpec[], outcomes: Map<string, ShellResult>, options: StepOptions = {}): Promise<void> {
+export async function runSteps(
+  lab: StartedLab,
+  steps: readonly StepSpec[],
+  outcomes: Map<string, ShellResult>,
+  options: StepOptions,
+): Promise<void> {
+  const { recorder } = options;
   for (const step of steps) {
     if (!isCommandStep(step)) {
       const { node, nic, hairpin } = step.switch_port;
-      progress(`  switch port of ${node}/${nic}: hairpin ${hairpin ? "on" : "off"}`);
-      await allure.step(`switch port of ${node}/${nic}: hairpin ${hairpin ? "on" : "off"}`, () => lab.setSwitchPort(node, nic, { hairpin }));
+      const name = `switch port of ${node}/${nic}: hairpin ${hairpin ? "on" : "off"}`;
+      progress(`  ${name}`);
+      await recorder.step(name, () => lab.setSwitchPort(node, nic, { hairpin }));
       continue;
     }
     const node = lab.node(step.node);
     for (const command of commandsOf(step)) {
       try {
-        const result = await recordedExec(node, command, { timeoutMs: step.timeout_ms, mustSucceed: !step.expect_failure });
+        const result = await recordedExec(recorder, node, command, {
+          timeoutMs: step.timeout_ms,
+          mustSucceed: !step.expect_failure,
+        });
         if (step.id) outcomes.set(step.id, result);
       } catch (error) {
         if (!options.tolerateFailures) throw error;

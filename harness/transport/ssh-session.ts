@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { Duplex } from "node:stream";
 import { Client, type ClientChannel } from "ssh2";
-import { InfrastructureError } from "../model/errors.ts";
+import { ConnectionLostError, InfrastructureError } from "../model/errors.ts";
 import { CommandError } from "./command-error.ts";
 import { EXEC_ID_ENV, killByExecIdCommand, newExecId } from "./remote-kill.ts";
 import type { ExecOptions, Shell, ShellResult } from "./shell.ts";
@@ -77,7 +77,7 @@ export class SshSession implements Shell {
   private goneTimer?: NodeJS.Timeout;
   private sockClosed = false;
   /** Set once the connection can no longer be used; every exec from then on rejects with it. */
-  private goneError?: InfrastructureError;
+  private goneError?: ConnectionLostError;
   private closing?: Promise<void>;
 
   private constructor(options: SshSessionOptions) {
@@ -169,7 +169,7 @@ export class SshSession implements Shell {
   /** Disconnects; pending commands reject. Idempotent: later calls return the same promise. */
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
-      this.markGone(new InfrastructureError(`node ${this.node}: SSH session closed`));
+      this.markGone(new ConnectionLostError(`node ${this.node}: SSH session closed`));
       if (this.sockClosed) return resolve();
       const timer = setTimeout(() => {
         this.options.sock.destroy();
@@ -225,7 +225,7 @@ export class SshSession implements Shell {
       } catch (error) {
         // e.g. an unparsable private key: nothing was sent yet.
         options.sock.destroy();
-        this.onConnectSettled(new InfrastructureError(`node ${this.node}: SSH connect failed (${(error as Error).message})`, { cause: error }));
+        this.onConnectSettled(new ConnectionLostError(`node ${this.node}: SSH connect failed (${(error as Error).message})`, { cause: error }));
       }
     });
   }
@@ -242,14 +242,14 @@ export class SshSession implements Shell {
     if (this.goneError) return;
     const reason = this.hostKeyProblem ?? this.firstError?.message ?? "connection closed by the server";
     const what = this.ready ? "SSH connection lost" : "SSH connect failed";
-    const error = new InfrastructureError(this.withDiagnostics(`node ${this.node}: ${what} (${reason})`), {
+    const error = new ConnectionLostError(this.withDiagnostics(`node ${this.node}: ${what} (${reason})`), {
       cause: this.firstError,
     });
     this.markGone(error);
     this.options.sock.destroy();
   }
 
-  private markGone(error: InfrastructureError): void {
+  private markGone(error: ConnectionLostError): void {
     if (this.goneError) return;
     this.goneError = error;
     this.onConnectSettled?.(error);

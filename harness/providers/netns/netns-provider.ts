@@ -3,7 +3,7 @@ import { InfrastructureError } from "../../model/errors.ts";
 import type { Lab } from "../../model/lab.ts";
 import { hostExec } from "../host-exec.ts";
 import type { CapabilityReport, Missing, Provider, StartedLab } from "../provider.ts";
-import { stateDir } from "../state-root.ts";
+import { stateDir } from "../../model/paths.ts";
 import { probeCapabilities } from "./capabilities.ts";
 import { LocalHost } from "./local-host.ts";
 import { NamespaceLab } from "./namespace-lab.ts";

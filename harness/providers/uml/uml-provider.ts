@@ -6,7 +6,7 @@ import { probeCapabilities } from "../netns/capabilities.ts";
 import { NamespaceLab } from "../netns/namespace-lab.ts";
 import { requiredTools } from "../netns/requirements.ts";
 import type { CapabilityReport, Missing, Provider, StartedLab } from "../provider.ts";
-import { stateDir } from "../state-root.ts";
+import { stateDir } from "../../model/paths.ts";
 import { bootUml, killStrayUml, UML_KERNEL } from "./boot.ts";
 import { UmlHost } from "./uml-host.ts";
 

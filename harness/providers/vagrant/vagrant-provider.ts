@@ -7,7 +7,7 @@ import type { Lab } from "../../model/lab.ts";
 import type { SshSession } from "../../transport/ssh-session.ts";
 import { probeCapabilities } from "../netns/capabilities.ts";
 import type { CapabilityReport, LabNode, Missing, Provider, StartedLab } from "../provider.ts";
-import { PROJECT_ROOT, stateDir } from "../state-root.ts";
+import { PROJECT_ROOT, stateDir } from "../../model/paths.ts";
 import { HostKeyPins, connectMachine } from "./guest-ssh.ts";
 import { nicMarkers } from "./markers.ts";
 import { assignNics, nicScript, type GuestLink } from "./nic-map.ts";

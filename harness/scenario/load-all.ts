@@ -1,8 +1,8 @@
 import { InputError } from "../model/errors.ts";
-import { loadScenario, scenarioFiles } from "../model/load.ts";
 import type { Lab } from "../model/lab.ts";
-import type { Scenario } from "../model/scenario.ts";
-import { PROJECT_ROOT } from "../providers/state-root.ts";
+import { PROJECT_ROOT } from "../model/paths.ts";
+import { loadScenario, scenarioFiles } from "./load.ts";
+import type { Scenario } from "./schema.ts";
 
 /** Loads every scenario (and its lab) or refuses all of them at once, before anything is created. */
 export function loadScenarios(paths: readonly string[]): Array<{ scenario: Scenario; lab: Lab }> {
@@ -24,4 +24,12 @@ export function loadScenarios(paths: readonly string[]): Array<{ scenario: Scena
     ids.set(scenario.id, scenario.file);
   }
   return loaded;
+}
+
+/** A scenario by id or file name, among the shipped ones. */
+export function findScenario(nameOrFile: string): { scenario: Scenario; lab: Lab } {
+  const file = nameOrFile.endsWith(".yaml") ? nameOrFile : `${nameOrFile}.yaml`;
+  const found = loadScenarios([]).find(({ scenario }) => scenario.id === nameOrFile || scenario.file.endsWith(`/${file}`));
+  if (!found) throw new InputError(`no scenario "${nameOrFile}" (see \`macvlab list\`)`);
+  return found;
 }

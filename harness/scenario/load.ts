@@ -1,26 +1,11 @@
 import { existsSync, readdirSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { InputError } from "./errors.ts";
-import { LabSchema, type Lab } from "./lab.ts";
-import { ScenarioSchema, isCommandStep, type Scenario, type StepSpec } from "./scenario.ts";
-import { YamlSource, display, type Path } from "./yaml-source.ts";
-
-export function loadLab(file: string): Lab {
-  const source = YamlSource.read(file);
-  const lab = { ...source.validate(LabSchema, "lab"), file: resolve(file) };
-  const issues: string[] = [];
-  for (const [nodeName, node] of Object.entries(lab.nodes)) {
-    const seen = new Set<string>();
-    node.nics.forEach((nic, i) => {
-      const path = ["nodes", nodeName, "nics", i];
-      if (!(nic.segment in lab.segments)) issues.push(source.issue([...path, "segment"], `no segment "${nic.segment}" in segments (${Object.keys(lab.segments).join(", ")})`));
-      if (seen.has(nic.name)) issues.push(source.issue([...path, "name"], `duplicate NIC name "${nic.name}" on node ${nodeName}`));
-      seen.add(nic.name);
-    });
-  }
-  if (issues.length) throw new InputError(`${display(file)}: invalid lab`, issues);
-  return lab;
-}
+import { kindOf } from "../checks/registry.ts";
+import { InputError } from "../model/errors.ts";
+import type { Lab } from "../model/lab.ts";
+import { loadLab } from "../model/load-lab.ts";
+import { display, type Path, YamlSource } from "../model/yaml-source.ts";
+import { isCommandStep, type Scenario, ScenarioSchema, type StepSpec } from "./schema.ts";
 
 /** The lab file a scenario names: `labs/<id>.yaml` beside the scenarios folder. */
 export function labFileFor(scenario: Scenario, labsDir?: string): string {
@@ -32,7 +17,8 @@ export function loadScenario(file: string, labsDir?: string): { scenario: Scenar
   const source = YamlSource.read(file);
   const scenario: Scenario = { ...source.validate(ScenarioSchema, "scenario"), file: resolve(file) };
   const labFile = labFileFor(scenario, labsDir);
-  if (!existsSync(labFile)) throw new InputError(`${source.issue(["lab"], `lab "${scenario.lab}" not found (looked for ${display(labFile)})`)}`);
+  if (!existsSync(labFile))
+    throw new InputError(`${source.issue(["lab"], `lab "${scenario.lab}" not found (looked for ${display(labFile)})`)}`);
   const lab = loadLab(labFile);
   const issues = crossCheck(scenario, lab, source);
   if (issues.length) throw new InputError(`${display(file)}: invalid scenario`, issues);
@@ -43,7 +29,8 @@ export function loadScenario(file: string, labsDir?: string): { scenario: Scenar
 function crossCheck(scenario: Scenario, lab: Lab, source: YamlSource): string[] {
   const issues: string[] = [];
   const node = (name: string, path: Path) => {
-    if (!(name in lab.nodes)) issues.push(source.issue(path, `no node "${name}" in lab ${lab.name} (${Object.keys(lab.nodes).join(", ")})`));
+    if (!(name in lab.nodes))
+      issues.push(source.issue(path, `no node "${name}" in lab ${lab.name} (${Object.keys(lab.nodes).join(", ")})`));
   };
   const steps = (list: readonly StepSpec[], section: Path) =>
     list.forEach((step, i) => {
@@ -52,7 +39,12 @@ function crossCheck(scenario: Scenario, lab: Lab, source: YamlSource): string[] 
         node(step.switch_port.node, [...section, i, "switch_port", "node"]);
         const nics = lab.nodes[step.switch_port.node]?.nics ?? [];
         if (nics.length && !nics.some((n) => n.name === step.switch_port.nic))
-          issues.push(source.issue([...section, i, "switch_port", "nic"], `node ${step.switch_port.node} has no NIC "${step.switch_port.nic}"`));
+          issues.push(
+            source.issue(
+              [...section, i, "switch_port", "nic"],
+              `node ${step.switch_port.node} has no NIC "${step.switch_port.nic}"`,
+            ),
+          );
       }
     });
   steps(scenario.setup, ["setup"]);
@@ -65,29 +57,30 @@ function crossCheck(scenario: Scenario, lab: Lab, source: YamlSource): string[] 
   });
   const checkIds = new Set<string>();
   scenario.checks.forEach((check, i) => {
-    const at = (k: string, ...rest: PropertyKey[]) => ["checks", i, k, ...rest];
     if (checkIds.has(check.id)) issues.push(source.issue(["checks", i, "id"], `duplicate check id "${check.id}"`));
     checkIds.add(check.id);
-    if (check.ping) node(check.ping.from, at("ping", "from"));
-    if (check.route) node(check.route.node, at("route", "node"));
-    if (check.link) node(check.link.node, at("link", "node"));
-    if (check.sysctl) node(check.sysctl.node, at("sysctl", "node"));
-    if (check.mac) (["a", "b"] as const).forEach((side) => node(check.mac![side].node, at("mac", side, "node")));
-    if (check.capture) {
-      node(check.capture.node, at("capture", "node"));
-      node(check.capture.traffic.from, at("capture", "traffic", "from"));
-    }
-    if (check.step && !failingSteps.has(check.step.id))
-      issues.push(source.issue(at("step", "id"), `no setup step with id "${check.step.id}" and expect_failure: true`));
+    const kinded = kindOf(check);
+    for (const ref of kinded.nodeRefs()) node(ref.node, ["checks", i, kinded.kind, ...ref.path]);
+    for (const ref of kinded.stepRefs())
+      if (!failingSteps.has(ref.stepId))
+        issues.push(
+          source.issue(
+            ["checks", i, kinded.kind, ...ref.path],
+            `no setup step with id "${ref.stepId}" and expect_failure: true`,
+          ),
+        );
   });
   scenario.checks.forEach((check, i) =>
     check.needs.forEach((id, j) => {
-      if (!checkIds.has(id) || id === check.id) issues.push(source.issue(["checks", i, "needs", j], `"${id}" is not an earlier check of this scenario`));
+      if (!checkIds.has(id) || id === check.id)
+        issues.push(source.issue(["checks", i, "needs", j], `"${id}" is not an earlier check of this scenario`));
     }),
   );
   scenario.negative_controls.forEach((control, i) => {
     if (i < scenario.negative_controls.length - 1 && control.restore.length === 0)
-      issues.push(source.issue(["negative_controls", i, "restore"], "a negative control followed by another one needs restore steps"));
+      issues.push(
+        source.issue(["negative_controls", i, "restore"], "a negative control followed by another one needs restore steps"),
+      );
     steps(control.break, ["negative_controls", i, "break"]);
     steps(control.restore, ["negative_controls", i, "restore"]);
     control.flips.forEach((id, j) => {
@@ -105,6 +98,9 @@ export function scenarioFiles(paths: readonly string[], root: string): string[] 
   return inputs.flatMap((p) => {
     if (!existsSync(p)) throw new InputError(`no such scenario file or folder: ${p}`);
     if (p.endsWith(".yaml") || p.endsWith(".yml")) return [resolve(p)];
-    return readdirSync(p).filter((f) => f.endsWith(".yaml")).sort().map((f) => resolve(p, f));
+    return readdirSync(p)
+      .filter((f) => f.endsWith(".yaml"))
+      .sort()
+      .map((f) => resolve(p, f));
   });
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { CapabilityName } from "./capabilities.ts";
-import { Id, IfName, Ipv4, NetnsName, NodeName, RouteDst, SysctlKey } from "./names.ts";
+import { CHECK_KIND_NAMES, KIND_FIELDS } from "../checks/registry.ts";
+import { CapabilityName } from "../model/capabilities.ts";
+import { Id, IfName, NodeName } from "../model/names.ts";
 
 /** A command on a node. `run` is the documents' own shell, verbatim where possible. */
 export const CommandStep = z
@@ -25,65 +26,6 @@ export const SwitchPortStep = z.strictObject({
 
 export const Step = z.union([CommandStep, SwitchPortStep]);
 
-/** Where a check looks: a node, or a namespace on it (the documents' "containers"). */
-const On = { node: NodeName, netns: NetnsName.optional() };
-const Flag = z.string().regex(/^[A-Z_]{2,20}$/, "a link flag as `ip link` prints it, e.g. UP, PROMISC, LOWER_UP");
-
-export const PingCheck = z.strictObject({
-  from: NodeName,
-  netns: NetnsName.optional(),
-  to: Ipv4,
-  expect: z.enum(["reachable", "unreachable"]).default("reachable"),
-  ttl: z.number().int().min(1).max(255).optional(),
-  count: z.number().int().min(1).max(20).optional(),
-  /** Highest acceptable loss in percent for a reachable check. @default 0 over the last attempt */
-  max_loss: z.number().min(0).max(100).optional(),
-});
-
-export const RouteCheck = z.strictObject({
-  ...On,
-  dst: RouteDst,
-  dev: IfName.optional(),
-  via: Ipv4.optional(),
-  expect: z.enum(["present", "absent"]).default("present"),
-});
-
-export const LinkCheck = z.strictObject({
-  ...On,
-  dev: IfName,
-  exists: z.boolean().default(true),
-  flags: z.array(Flag).optional(),
-  without_flags: z.array(Flag).optional(),
-  kind: z.enum(["macvlan", "macvtap", "ipvlan", "vlan", "veth", "bridge"]).optional(),
-  mode: z.enum(["bridge", "private", "vepa", "passthru", "source", "l2", "l3", "l3s"]).optional(),
-  vlan_id: z.number().int().min(1).max(4094).optional(),
-  parent: IfName.optional(),
-});
-
-const LinkRef = z.strictObject({ ...On, dev: IfName });
-export const MacCheck = z.strictObject({ a: LinkRef, b: LinkRef, expect: z.enum(["equal", "different"]) });
-
-export const SysctlCheck = z.strictObject({ ...On, key: SysctlKey, value: z.string().regex(/^[0-9a-z ]{1,32}$/) });
-
-/** Asserts on how a setup step ended: exit status and the error text the documents quote. */
-export const StepCheck = z.strictObject({
-  id: Id,
-  exit: z.union([z.enum(["zero", "nonzero"]), z.number().int().min(0).max(255)]).default("nonzero"),
-  stderr: z.string().optional(),
-});
-
-/** Frames on a NIC while a ping runs elsewhere: are they 802.1Q-tagged, and with which id (tcpdump -e). */
-export const CaptureCheck = z.strictObject({
-  node: NodeName,
-  dev: IfName,
-  traffic: z.strictObject({ from: NodeName, netns: NetnsName.optional(), to: Ipv4 }),
-  /** The VLAN id the traffic's frames must carry on `dev`; null: they must be untagged. */
-  vlan: z.number().int().min(1).max(4094).nullable(),
-});
-
-export const CHECK_KINDS = ["ping", "route", "link", "mac", "sysctl", "step", "capture"] as const;
-export type CheckKind = (typeof CHECK_KINDS)[number];
-
 export const Check = z
   .strictObject({
     id: Id,
@@ -97,18 +39,14 @@ export const Check = z
     holds_before_setup: z.boolean().default(false),
     /** How long a check may retry until the network converges (ARP, STP). */
     deadline_ms: z.number().int().min(200).max(120_000).optional(),
-    ping: PingCheck.optional(),
-    route: RouteCheck.optional(),
-    link: LinkCheck.optional(),
-    mac: MacCheck.optional(),
-    sysctl: SysctlCheck.optional(),
-    step: StepCheck.optional(),
-    capture: CaptureCheck.optional(),
+    ...KIND_FIELDS,
   })
   .superRefine((check, ctx) => {
-    const present = CHECK_KINDS.filter((k) => check[k] !== undefined);
-    if (present.length !== 1)
-      ctx.addIssue({ code: "custom", message: `a check needs exactly one of ${CHECK_KINDS.join(", ")} (found ${present.length ? present.join(", ") : "none"})` });
+    const present = CHECK_KIND_NAMES.filter((k) => check[k] !== undefined);
+    if (present.length !== 1) {
+      const found = present.length ? present.join(", ") : "none";
+      ctx.addIssue({ code: "custom", message: `a check needs exactly one of ${CHECK_KIND_NAMES.join(", ")} (found ${found})` });
+    }
   });
 
 export const NegativeControl = z.strictObject({
@@ -145,13 +83,6 @@ export type StepSpec = z.infer<typeof Step>;
 export type CommandStepSpec = z.infer<typeof CommandStep>;
 export type CheckSpec = z.infer<typeof Check>;
 export type NegativeControlSpec = z.infer<typeof NegativeControl>;
-export type PingCheckSpec = z.infer<typeof PingCheck>;
-export type RouteCheckSpec = z.infer<typeof RouteCheck>;
-export type LinkCheckSpec = z.infer<typeof LinkCheck>;
-export type MacCheckSpec = z.infer<typeof MacCheck>;
-export type SysctlCheckSpec = z.infer<typeof SysctlCheck>;
-export type StepCheckSpec = z.infer<typeof StepCheck>;
-export type CaptureCheckSpec = z.infer<typeof CaptureCheck>;
 
 export function isCommandStep(step: StepSpec): step is CommandStepSpec {
   return "node" in step;

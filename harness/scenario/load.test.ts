@@ -2,8 +2,9 @@ import { expect } from "chai";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InputError } from "./errors.ts";
-import { loadLab, loadScenario } from "./load.ts";
+import { InputError } from "../model/errors.ts";
+import { loadLab } from "../model/load-lab.ts";
+import { loadScenario } from "./load.ts";
 
 const LAB = `name: pair
 segments:

@@ -1,23 +1,24 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { InputError } from "../model/errors.ts";
-import { loadLab } from "../model/load.ts";
+import { loadLab } from "../model/load-lab.ts";
 import type { Lab } from "../model/lab.ts";
 import { PROVIDER_NAMES, providerNamed, providersFor } from "../providers/registry.ts";
-import { PROJECT_ROOT } from "../providers/state-root.ts";
-import { loadScenarios } from "./load-scenarios.ts";
-import { runSteps } from "../run/steps.ts";
+import { LABS_DIR } from "../model/paths.ts";
+import { loadScenarios } from "../scenario/load-all.ts";
+import { silentRecorder } from "./recorder.ts";
+import { runSteps } from "./steps.ts";
 import type { ShellResult } from "../transport/shell.ts";
 
 /** A lab given as a file path or as the id of `labs/<id>.yaml`. */
 export function resolveLab(nameOrFile: string): Lab {
-  const file = nameOrFile.endsWith(".yaml") ? nameOrFile : join(PROJECT_ROOT, "labs", `${nameOrFile}.yaml`);
+  const file = nameOrFile.endsWith(".yaml") ? nameOrFile : join(LABS_DIR, `${nameOrFile}.yaml`);
   if (!existsSync(file)) throw new InputError(`no lab "${nameOrFile}" (looked for ${file}; labs: ${labIds().join(", ")})`);
   return loadLab(file);
 }
 
 function labIds(): string[] {
-  const dir = join(PROJECT_ROOT, "labs");
+  const dir = LABS_DIR;
   return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".yaml")).map((f) => f.slice(0, -5)).sort() : [];
 }
 
@@ -38,8 +39,8 @@ export async function labUp(nameOrFile: string, providerName: string, solve?: { 
   const started = await provider.up(lab);
   try {
     const outcomes = new Map<string, ShellResult>();
-    if (solution) await runSteps(started, solution.scenario.setup, outcomes);
-    if (mistake) await runSteps(started, mistake.break, outcomes);
+    if (solution) await runSteps(started, solution.scenario.setup, outcomes, { recorder: silentRecorder });
+    if (mistake) await runSteps(started, mistake.break, outcomes, { recorder: silentRecorder });
   } catch (error) {
     await started.down();
     throw error;
@@ -66,7 +67,7 @@ export async function labDown(names: readonly string[]): Promise<string[]> {
 export async function listAll(): Promise<string[]> {
   const lines = ["labs:"];
   for (const id of labIds()) {
-    const lab = loadLab(join(PROJECT_ROOT, "labs", `${id}.yaml`));
+    const lab = loadLab(join(LABS_DIR, `${id}.yaml`));
     lines.push(`  ${id}: ${Object.keys(lab.nodes).join(", ")} — ${lab.description ?? ""}`);
   }
   lines.push("scenarios:");

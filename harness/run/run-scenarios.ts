@@ -1,15 +1,15 @@
-import { join } from "node:path";
 import { InputError } from "../model/errors.ts";
-import { planScenario, type Candidate, type ScenarioPlan } from "../run/plan.ts";
+import { DEFAULT_RESULTS_DIR } from "../model/paths.ts";
 import { providersFor } from "../providers/registry.ts";
-import { PROJECT_ROOT } from "../providers/state-root.ts";
-import { loadScenarios } from "./load-scenarios.ts";
-import { assertChecksReadOnly } from "../run/read-only.ts";
-import { runSuites, type MochaRunSummary } from "./mocha-run.ts";
+import { loadScenarios } from "../scenario/load-all.ts";
+import { type EngineSummary, type Reporting, runSuites } from "./engine.ts";
+import { type Candidate, planScenario, type ScenarioPlan } from "./plan.ts";
+import { assertChecksReadOnly } from "./read-only.ts";
 
 export interface RunOptions {
   readonly files: readonly string[];
   readonly provider: string;
+  readonly reporting: Reporting;
   readonly grep?: string;
   readonly breakControl?: string;
   readonly resultsDir?: string;
@@ -19,11 +19,9 @@ export interface RunOptions {
   readonly mode?: "run" | "rubric";
 }
 
-export interface RunSummary extends MochaRunSummary {
+export interface RunSummary extends EngineSummary {
   readonly plans: readonly ScenarioPlan[];
 }
-
-export const DEFAULT_RESULTS_DIR = join(PROJECT_ROOT, "reports", "allure-results");
 
 /** The installed providers to choose from, in order of speed; a named provider that is missing is bad input. */
 export async function candidatesFor(choice: string): Promise<Candidate[]> {
@@ -31,23 +29,34 @@ export async function candidatesFor(choice: string): Promise<Candidate[]> {
   for (const provider of providersFor(choice)) {
     const missing = await provider.probe();
     if (missing.length === 0) candidates.push({ provider, capabilities: () => provider.capabilities() });
-    else if (choice !== "auto")
-      throw new InputError(`provider ${provider.name} cannot run here:\n${missing.map((m) => `  missing ${m.what}: ${m.install}`).join("\n")}\n(see \`macvlab doctor\`)`);
+    else if (choice !== "auto") {
+      const lines = missing.map((m) => `  missing ${m.what}: ${m.install}`).join("\n");
+      throw new InputError(`provider ${provider.name} cannot run here:\n${lines}\n(see \`macvlab doctor\`)`);
+    }
   }
   return candidates;
 }
 
+/** Loads, plans (a provider per scenario, or a skip with the reason) and runs scenarios, or their rubrics. */
 export async function runScenarios(options: RunOptions): Promise<RunSummary> {
   const loaded = loadScenarios(options.files);
-  if (options.breakControl && !loaded.some(({ scenario }) => scenario.negative_controls.some((c) => c.id === options.breakControl)))
-    throw new InputError(`--break ${options.breakControl}: no negative control with that id in the chosen scenarios`);
+  const { breakControl } = options;
+  if (breakControl && !loaded.some(({ scenario }) => scenario.negative_controls.some((c) => c.id === breakControl)))
+    throw new InputError(`--break ${breakControl}: no negative control with that id in the chosen scenarios`);
   const candidates = await candidatesFor(options.provider);
   const plans: ScenarioPlan[] = [];
-  for (const { scenario, lab } of loaded) plans.push({ ...(await planScenario(scenario, lab, candidates)), breakControl: options.breakControl });
+  for (const { scenario, lab } of loaded) plans.push({ ...(await planScenario(scenario, lab, candidates)), breakControl });
   const skipped = plans.filter((p) => p.skipReason);
   if (options.forbidSkips && skipped.length)
-    throw new InputError(`skips are forbidden here, but:\n${skipped.map((p) => `  ${p.scenario.id}: ${p.skipReason}`).join("\n")}`);
+    throw new InputError(
+      `skips are forbidden here, but:\n${skipped.map((p) => `  ${p.scenario.id}: ${p.skipReason}`).join("\n")}`,
+    );
   if (options.mode === "rubric") for (const { scenario } of loaded) assertChecksReadOnly(scenario);
-  const summary = await runSuites(plans, { resultsDir: options.resultsDir ?? DEFAULT_RESULTS_DIR, grep: options.grep, mode: options.mode ?? "run" });
+  const summary = await runSuites(plans, {
+    resultsDir: options.resultsDir ?? DEFAULT_RESULTS_DIR,
+    grep: options.grep,
+    mode: options.mode ?? "run",
+    reporting: options.reporting,
+  });
   return { ...summary, plans };
 }

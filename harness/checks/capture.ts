@@ -1,0 +1,98 @@
+import { z } from "zod";
+import type { Outcome } from "../expect/outcome.ts";
+import { CheckCommandError } from "../model/errors.ts";
+import { IfName, Ipv4, NetnsName, NodeName } from "../model/names.ts";
+import { type CapturedFrame, parseTcpdumpE } from "../parse/tcpdump.ts";
+import { type CheckKindModule, defineCheckKind } from "./check-kind.ts";
+import { IFNAME_PATTERN, inNetns, NETNS_PREFIX, where } from "./shared.ts";
+
+/** Frames on a NIC while a ping runs elsewhere: are they 802.1Q-tagged, and with which id (tcpdump -e). */
+const CaptureSpec = z.strictObject({
+  node: NodeName,
+  dev: IfName,
+  traffic: z.strictObject({ from: NodeName, netns: NetnsName.optional(), to: Ipv4 }),
+  /** The VLAN id the traffic's frames must carry on `dev`; null: they must be untagged. */
+  vlan: z.number().int().min(1).max(4094).nullable(),
+});
+export type CaptureCheckSpec = z.output<typeof CaptureSpec>;
+
+const CAPTURE_SECONDS = 3;
+/** tcpdump needs a moment to open the socket before the first probe goes out. */
+const CAPTURE_WARMUP_MS = 700;
+const PCAP = String.raw`/run/macvlab-[a-z0-9-]+\.pcap`;
+
+function captureCommands(checkId: string, spec: CaptureCheckSpec) {
+  // The node's private /run: nothing outside the node sees or keeps the file.
+  const file = `/run/macvlab-${checkId}.pcap`;
+  return {
+    file,
+    capture: `timeout ${CAPTURE_SECONDS} tcpdump -e -nn -U -i ${spec.dev} -c 50 -w ${file}`,
+    traffic: inNetns(spec.traffic.netns, `env LC_ALL=C ping -n -c 3 -i 0.2 -W 1 ${spec.traffic.to}`),
+    read: `tcpdump -e -nn -r ${file}`,
+    fetchAndRemove: `base64 -w0 ${file} && rm -f ${file}`,
+  };
+}
+
+/** Judges the frames of the check's own ping (echo requests to the target), not whatever else was on the wire. */
+export function judgeCapture(spec: CaptureCheckSpec, frames: readonly CapturedFrame[], place: string): Outcome {
+  const mine = frames.filter((f) => f.payload.includes(`> ${spec.traffic.to}: ICMP echo request`));
+  const describe = (vlans: readonly number[]) => (vlans.length ? `tagged vlan ${vlans.join("/")}` : "untagged");
+  const sender = where({ node: spec.traffic.from, netns: spec.traffic.netns });
+  const subject = `${place}: frames of ${sender} → ${spec.traffic.to}`;
+  const expected = `ICMP to ${spec.traffic.to} ${describe(spec.vlan === null ? [] : [spec.vlan])}`;
+  const detail = `${frames.length} frames captured, ${mine.length} of them echo requests to ${spec.traffic.to}`;
+  if (mine.length === 0) return { subject, expected, actual: `no ICMP to ${spec.traffic.to} captured`, detail };
+  const seen = [...new Set(mine.map((f) => describe(f.vlans)))];
+  return { subject, expected, actual: `ICMP to ${spec.traffic.to} ${seen.join(" and ")}`, detail };
+}
+
+/**
+ * Captures on a node's NIC (tcpdump -e, bounded by count and time) while a ping runs from another
+ * place, then attaches the pcap and its text. The pcap lives in the node's private /run and is removed.
+ */
+export const capture: CheckKindModule<CaptureCheckSpec> = defineCheckKind({
+  schema: CaptureSpec,
+  summary: "tcpdump -e on a NIC while a ping runs: frames 802.1Q-tagged with `vlan`, or untagged (`null`); pcap attached",
+  nodeRefs: (spec) => [
+    { node: spec.node, path: ["node"] },
+    { node: spec.traffic.from, path: ["traffic", "from"] },
+  ],
+  places: (spec) => [{ node: spec.node }, { node: spec.traffic.from, netns: spec.traffic.netns }],
+  commands: (spec, { checkId }) => {
+    const c = captureCommands(checkId, spec);
+    return [
+      { node: spec.node, command: c.capture },
+      { node: spec.traffic.from, command: c.traffic },
+      { node: spec.node, command: c.read },
+      { node: spec.node, command: c.fetchAndRemove },
+    ];
+  },
+  readOnly: [
+    new RegExp(String.raw`^timeout \d+ tcpdump -e -nn -U -i ${IFNAME_PATTERN} -c \d+ -w ${PCAP}$`),
+    new RegExp(String.raw`^${NETNS_PREFIX}env LC_ALL=C ping -n -c \d+ -i [\d.]+ -W \d+ [\d.]+$`),
+    new RegExp(String.raw`^tcpdump -e -nn -r ${PCAP}$`),
+    // The capture's own file in the node's private /run, and nothing else.
+    new RegExp(String.raw`^base64 -w0 (${PCAP}) && rm -f \1$`),
+  ],
+  defaultDeadlineMs: () => 0,
+  oneShot: () => true,
+  graded: true,
+  async probe(spec, env, { checkId }) {
+    const commands = captureCommands(checkId, spec);
+    const capturing = env.exec(spec.node, commands.capture, { timeoutMs: (CAPTURE_SECONDS + 10) * 1000 });
+    await env.sleep(CAPTURE_WARMUP_MS);
+    await env.exec(spec.traffic.from, commands.traffic);
+    const captured = await capturing;
+    // timeout(1) ends tcpdump with 124 when fewer than 50 frames came: that is the normal case.
+    if (captured.exitCode !== 0 && captured.exitCode !== 124)
+      throw new CheckCommandError(
+        `capture on ${spec.node}/${spec.dev} failed (exit ${captured.exitCode}): ${captured.stderr.trim()}`,
+      );
+    const text = await env.exec(spec.node, commands.read);
+    const pcap = await env.exec(spec.node, commands.fetchAndRemove, { label: `read and remove ${commands.file}` });
+    const place = `${spec.node}/${spec.dev}`;
+    await env.attach(`capture ${place}.pcap`, Buffer.from(pcap.stdout, "base64"), "application/vnd.tcpdump.pcap");
+    await env.attach(`capture ${place} (tcpdump -e -nn)`, text.stdout, "text/plain");
+    return judgeCapture(spec, parseTcpdumpE(text.stdout), place);
+  },
+});

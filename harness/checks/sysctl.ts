@@ -1,0 +1,36 @@
+import { z } from "zod";
+import type { Outcome } from "../expect/outcome.ts";
+import { NetnsName, NodeName, SysctlKey } from "../model/names.ts";
+import { type CheckKindModule, defineCheckKind } from "./check-kind.ts";
+import { inNetns, mustSucceed, NETNS_PREFIX, where } from "./shared.ts";
+
+const SysctlSpec = z.strictObject({
+  node: NodeName,
+  netns: NetnsName.optional(),
+  key: SysctlKey,
+  value: z.string().regex(/^[0-9a-z ]{1,32}$/),
+});
+export type SysctlCheckSpec = z.output<typeof SysctlSpec>;
+
+const sysctlCommand = (spec: SysctlCheckSpec) => inNetns(spec.netns, `cat /proc/sys/${spec.key.replaceAll(".", "/")}`);
+
+export function judgeSysctl(spec: SysctlCheckSpec, value: string, place: string): Outcome {
+  return { subject: `${place}: ${spec.key}`, expected: `${spec.key} = ${spec.value}`, actual: `${spec.key} = ${value.trim()}`, detail: "" };
+}
+
+/** A kernel setting read from /proc/sys (net.ipv4.ip_forward and friends). */
+export const sysctl: CheckKindModule<SysctlCheckSpec> = defineCheckKind({
+  schema: SysctlSpec,
+  summary: "a `/proc/sys` value (`key`, `value`)",
+  nodeRefs: (spec) => [{ node: spec.node, path: ["node"] }],
+  places: (spec) => [spec],
+  commands: (spec) => [{ node: spec.node, command: sysctlCommand(spec) }],
+  readOnly: [new RegExp(String.raw`^${NETNS_PREFIX}cat /proc/sys/[a-z0-9_/.-]+$`)],
+  defaultDeadlineMs: () => 2000,
+  oneShot: () => false,
+  graded: true,
+  async probe(spec, env, { checkId }) {
+    const result = mustSucceed(checkId, await env.exec(spec.node, sysctlCommand(spec)));
+    return judgeSysctl(spec, result.stdout, where(spec));
+  },
+});

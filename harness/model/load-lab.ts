@@ -1,0 +1,24 @@
+import { InputError } from "./errors.ts";
+import { type Lab, LabSchema } from "./lab.ts";
+import { display, YamlSource } from "./yaml-source.ts";
+import { resolve } from "node:path";
+
+export function loadLab(file: string): Lab {
+  const source = YamlSource.read(file);
+  const lab = { ...source.validate(LabSchema, "lab"), file: resolve(file) };
+  const issues: string[] = [];
+  for (const [nodeName, node] of Object.entries(lab.nodes)) {
+    const seen = new Set<string>();
+    node.nics.forEach((nic, i) => {
+      const path = ["nodes", nodeName, "nics", i];
+      if (!(nic.segment in lab.segments)) {
+        const known = Object.keys(lab.segments).join(", ");
+        issues.push(source.issue([...path, "segment"], `no segment "${nic.segment}" in segments (${known})`));
+      }
+      if (seen.has(nic.name)) issues.push(source.issue([...path, "name"], `duplicate NIC name "${nic.name}" on node ${nodeName}`));
+      seen.add(nic.name);
+    });
+  }
+  if (issues.length) throw new InputError(`${display(file)}: invalid lab`, issues);
+  return lab;
+}

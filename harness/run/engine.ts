@@ -1,0 +1,71 @@
+import { rmSync } from "node:fs";
+import Mocha from "mocha";
+import { downAll } from "./active-labs.ts";
+import type { ScenarioPlan } from "./plan.ts";
+import type { Recorder } from "./recorder.ts";
+import { addRubricSuite } from "./rubric-suite.ts";
+import { addScenarioSuite, type SuiteOptions } from "./scenario-suite.ts";
+
+export interface EngineSummary {
+  readonly failures: number;
+  readonly passes: number;
+  readonly skipped: number;
+}
+
+/** How a run is reported: the mocha reporter that writes results, the recorder tests use, the closing files. */
+export interface Reporting {
+  readonly recorder: Recorder;
+  mochaReporter(resultsDir: string): { readonly reporter: string; readonly reporterOptions: Record<string, unknown> };
+  /** Run-level facts (providers, kernels, capabilities) written beside the results once the run ends. */
+  finish(resultsDir: string, environment: Record<string, string>): void;
+}
+
+export interface EngineOptions extends Omit<SuiteOptions, "recorder"> {
+  readonly resultsDir: string;
+  readonly grep?: string;
+  readonly reporting: Reporting;
+}
+
+/**
+ * Runs scenario suites through mocha with the given reporting. Ctrl-C or SIGTERM stops the run, takes
+ * every lab down and exits 130, saying what it did.
+ */
+export async function runSuites(plans: readonly ScenarioPlan[], options: EngineOptions): Promise<EngineSummary> {
+  rmSync(options.resultsDir, { recursive: true, force: true });
+  const used = [...new Map(plans.flatMap((p) => (p.provider && p.capabilities ? [[p.provider.name, p.capabilities]] as const : []))).values()];
+  const environment = {
+    mode: options.mode ?? "run",
+    providers: used.map((c) => c.provider).join(", ") || "none",
+    kernels: used.map((c) => `${c.provider}: ${c.kernel}`).join("; ") || "none",
+    capabilities: used.map((c) => `${c.provider}: ${[...c.has].join(" ")}`).join("; ") || "none",
+    node: process.version,
+    scenarios: plans.map((p) => p.scenario.id).join(", "),
+  };
+  const { recorder } = options.reporting;
+  const mocha = new Mocha({ ...options.reporting.mochaReporter(options.resultsDir), ...(options.grep ? { grep: options.grep } : {}) });
+  for (const plan of plans) {
+    if (options.mode === "rubric") addRubricSuite(mocha.suite, plan, recorder);
+    else addScenarioSuite(mocha.suite, plan, { ...options, recorder });
+  }
+  const summary = await new Promise<EngineSummary>((resolve) => {
+    let interrupted = false;
+    const runner = mocha.run(() =>
+      resolve({ failures: runner.stats?.failures ?? 0, passes: runner.stats?.passes ?? 0, skipped: runner.stats?.pending ?? 0 }),
+    );
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (interrupted) return;
+      interrupted = true;
+      process.stderr.write(`\nmacvlab: ${signal} received: stopping and tearing the lab down…\n`);
+      runner.abort();
+      void downAll().then((lines) => {
+        for (const line of lines) process.stderr.write(`macvlab: ${line}\n`);
+        process.stderr.write(`macvlab: interrupted by ${signal}; nothing of the lab is left\n`);
+        process.exit(130);
+      });
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+  });
+  options.reporting.finish(options.resultsDir, environment);
+  return summary;
+}

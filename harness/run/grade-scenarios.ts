@@ -1,0 +1,74 @@
+import { hostname } from "node:os";
+import { InputError } from "../model/errors.ts";
+import { DEFAULT_RESULTS_DIR } from "../model/paths.ts";
+import { providersFor } from "../providers/registry.ts";
+import { loadScenarios } from "../scenario/load-all.ts";
+import { type Reporting, runSuites } from "./engine.ts";
+import type { CheckGrade } from "./grade-check.ts";
+import { type GradeSummary, summarize } from "./grade-summary.ts";
+import type { ScenarioPlan } from "./plan.ts";
+import { assertChecksReadOnly } from "./read-only.ts";
+
+export interface GradeOptions {
+  readonly files: readonly string[];
+  readonly provider: string;
+  readonly reporting: Reporting;
+  readonly student?: string;
+  readonly passMarkPercent: number;
+  readonly resultsDir?: string;
+}
+
+/**
+ * Grades the labs a student set up by hand: only the checks run (read-only, vetted up front), on the
+ * lab as it is; no setup, no cleanup, no negative controls.
+ */
+export async function gradeScenarios(options: GradeOptions): Promise<GradeSummary> {
+  const loaded = loadScenarios(options.files);
+  for (const { scenario } of loaded) assertChecksReadOnly(scenario);
+  const providers = providersFor(options.provider).filter((p) => p.attach);
+  const running = new Map<string, (typeof providers)[number]>();
+  for (const candidate of providers)
+    for (const name of await candidate.list()) if (!running.has(name)) running.set(name, candidate);
+  // Without files: every scenario whose lab is up (a trainer's lab serves the exercises written for it).
+  const chosen = options.files.length ? loaded : loaded.filter(({ lab }) => running.has(lab.name));
+  if (chosen.length === 0)
+    throw new InputError("no lab is up: start one with `macvlab lab up <lab>`, or name the scenarios to grade");
+  const plans: ScenarioPlan[] = chosen.map(({ scenario, lab }) => {
+    const provider = running.get(lab.name);
+    if (!provider) {
+      const where = options.provider === "auto" ? "" : ` on ${options.provider}`;
+      throw new InputError(
+        `lab ${lab.name} (for ${scenario.id}) is not up${where}: start it with \`macvlab lab up ${lab.name}\` and do the exercise first`,
+      );
+    }
+    return { scenario, lab, provider };
+  });
+  const grades: CheckGrade[] = [];
+  await runSuites(plans, {
+    mode: "grade",
+    onGrade: (g) => grades.push(g),
+    resultsDir: options.resultsDir ?? DEFAULT_RESULTS_DIR,
+    reporting: options.reporting,
+  });
+  const graded = new Set(grades.map((g) => `${g.scenario}/${g.check}`));
+  // A check that never reported (the connection to the lab broke) scores nothing.
+  for (const { scenario } of plans)
+    for (const check of scenario.checks)
+      if (!graded.has(`${scenario.id}/${check.id}`))
+        grades.push({
+          scenario: scenario.id,
+          check: check.id,
+          title: check.title,
+          points: check.points,
+          earned: 0,
+          status: "failed",
+          hint: check.hint,
+          reason: "not graded: the lab could not be reached",
+        });
+  return summarize(grades, {
+    student: options.student ?? process.env.MACVLAB_STUDENT ?? `${process.env.USER ?? "student"}@${hostname()}`,
+    provider: [...new Set(plans.map((p) => p.provider?.name ?? "none"))].join(", "),
+    passMarkPercent: options.passMarkPercent,
+    labs: Object.fromEntries(plans.map((p) => [p.scenario.id, p.lab.name])),
+  });
+}

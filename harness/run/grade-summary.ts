@@ -1,0 +1,38 @@
+import type { CheckGrade } from "./grade-check.ts";
+
+/** A student's grade: points per scenario and check, and whether the pass mark is met. */
+export interface GradeSummary {
+  readonly student: string;
+  readonly provider: string;
+  readonly timestamp: string;
+  readonly passMarkPercent: number;
+  readonly points: number;
+  readonly earned: number;
+  readonly percent: number;
+  readonly passed: boolean;
+  readonly scenarios: ReadonlyArray<{ id: string; lab: string; points: number; earned: number; checks: readonly CheckGrade[] }>;
+}
+
+export function summarize(grades: readonly CheckGrade[], meta: { student: string; provider: string; passMarkPercent: number; labs: Record<string, string> }): GradeSummary {
+  const graded = grades.filter((g) => g.status !== "not-graded");
+  const points = graded.reduce((n, g) => n + g.points, 0);
+  const earned = graded.reduce((n, g) => n + g.earned, 0);
+  const percent = points ? Math.round((1000 * earned) / points) / 10 : 0;
+  const ids = [...new Set(grades.map((g) => g.scenario))];
+  return {
+    student: meta.student,
+    provider: meta.provider,
+    timestamp: new Date().toISOString(),
+    passMarkPercent: meta.passMarkPercent,
+    points,
+    earned,
+    percent,
+    passed: points > 0 && percent >= meta.passMarkPercent,
+    scenarios: ids.map((id) => {
+      const checks = grades.filter((g) => g.scenario === id);
+      const counted = checks.filter((g) => g.status !== "not-graded");
+      return { id, lab: meta.labs[id] ?? "", points: counted.reduce((n, g) => n + g.points, 0), earned: counted.reduce((n, g) => n + g.earned, 0), checks: checks.map(({ outcome: _o, ...rest }) => rest) };
+    }),
+  };
+}
+
