@@ -4,11 +4,11 @@ import type { Lab } from "../../model/lab.ts";
 import { hostExec } from "../host-exec.ts";
 import type { CapabilityReport, Missing, Provider, StartedLab } from "../provider.ts";
 import { stateDir } from "../state-root.ts";
-import { probeCapabilities } from "./capabilities.ts";
+import { probeCapabilities } from "../namespace-lab/capabilities.ts";
+import { NamespaceLab } from "../namespace-lab/namespace-lab.ts";
+import { requiredTools } from "../namespace-lab/requirements.ts";
+import { teardown } from "../namespace-lab/teardown.ts";
 import { LocalHost } from "./local-host.ts";
-import { NamespaceLab } from "./namespace-lab.ts";
-import { requiredTools } from "./requirements.ts";
-import { teardown } from "./teardown.ts";
 
 /** Nodes are sets of namespaces on the host kernel; segments are bridges in a private fabric namespace. */
 export class NetnsProvider implements Provider {

@@ -1,7 +1,7 @@
 import { dirname } from "node:path";
 import { quoteArgv, quoteWord } from "../../transport/shell-quote.ts";
 import type { HostResult } from "../host-exec.ts";
-import type { LabHost, SshdChannel } from "../netns/lab-host.ts";
+import type { LabHost, SshdChannel } from "../namespace-lab/lab-host.ts";
 import type { UmlMachine } from "./uml-machine.ts";
 
 /** A booted UML kernel as the place where a namespace lab is built: argv and files over SSH to root inside. */

@@ -2,9 +2,9 @@ import { access, mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { InfrastructureError } from "../../model/errors.ts";
 import type { Lab } from "../../model/lab.ts";
-import { probeCapabilities } from "../netns/capabilities.ts";
-import { NamespaceLab } from "../netns/namespace-lab.ts";
-import { requiredTools } from "../netns/requirements.ts";
+import { probeCapabilities } from "../namespace-lab/capabilities.ts";
+import { NamespaceLab } from "../namespace-lab/namespace-lab.ts";
+import { requiredTools } from "../namespace-lab/requirements.ts";
 import type { CapabilityReport, Missing, Provider, StartedLab } from "../provider.ts";
 import { stateDir } from "../state-root.ts";
 import { bootUml, killStrayUml, UML_KERNEL } from "./boot.ts";
@@ -22,7 +22,7 @@ export function umlSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): UmlSet
 }
 
 /**
- * The netns lab inside a User-Mode Linux kernel: a full kernel (8021q, ipvlan, legacy iptables nat)
+ * The namespace lab inside a User-Mode Linux kernel: a full kernel (8021q, ipvlan, legacy iptables nat)
  * as an ordinary process, no hypervisor and no host root. One kernel per lab, stopped at `down`.
  */
 export class UmlProvider implements Provider {

@@ -2,7 +2,7 @@ import { dirname } from "node:path";
 import { quoteArgv, quoteWord } from "../../transport/shell-quote.ts";
 import type { Shell } from "../../transport/shell.ts";
 import type { HostResult } from "../host-exec.ts";
-import type { LabHost, SshdChannel } from "../netns/lab-host.ts";
+import type { LabHost, SshdChannel } from "../namespace-lab/lab-host.ts";
 
 /** A Vagrant machine as a LabHost (for probeCapabilities): argv and files as root over its SSH session. */
 export class VagrantHost implements LabHost {

@@ -5,7 +5,7 @@ import { delimiter, join, resolve } from "node:path";
 import { InfrastructureError, InputError } from "../../model/errors.ts";
 import type { Lab } from "../../model/lab.ts";
 import type { SshSession } from "../../transport/ssh-session.ts";
-import { probeCapabilities } from "../netns/capabilities.ts";
+import { probeCapabilities } from "../namespace-lab/capabilities.ts";
 import type { CapabilityReport, LabNode, Missing, Provider, StartedLab } from "../provider.ts";
 import { PROJECT_ROOT, stateDir } from "../state-root.ts";
 import { HostKeyPins, connectMachine } from "./guest-ssh.ts";
