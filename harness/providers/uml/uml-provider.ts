@@ -8,7 +8,7 @@ import { requiredTools } from "../namespace-lab/requirements.ts";
 import type { CapabilityReport, Missing, Provider, StartedLab } from "../provider.ts";
 import { stateDir } from "../state-root.ts";
 import { bootUml, killStrayUml, UML_KERNEL } from "./boot.ts";
-import { UmlHost } from "./uml-host.ts";
+import { umlHost } from "./uml-host.ts";
 
 export interface UmlSettings {
   /** @default 512, or MACVLAB_UML_MEM_MB */
@@ -41,7 +41,7 @@ export class UmlProvider implements Provider {
     this.report ??= (async () => {
       const machine = await bootUml({ stateDir: stateDir(this.name, "capability-probe"), name: "probe", memMb: 256, bootTimeoutMs: this.settings.bootTimeoutMs });
       try {
-        return await probeCapabilities(new UmlHost(machine), this.name);
+        return await probeCapabilities(umlHost(machine), this.name);
       } finally {
         await machine.stop();
         await rm(stateDir(this.name, "capability-probe"), { recursive: true, force: true });
@@ -57,7 +57,7 @@ export class UmlProvider implements Provider {
     const machine = await bootUml({ stateDir: join(dir, "kernel"), name: lab.name, memMb: this.settings.memMb, bootTimeoutMs: this.settings.bootTimeoutMs });
     try {
       return await NamespaceLab.build({
-        host: new UmlHost(machine),
+        host: umlHost(machine),
         lab,
         provider: this.name,
         kernel: machine.kernelVersion,
