@@ -29,7 +29,7 @@ export const DEFAULT_RESULTS_DIR = join(PROJECT_ROOT, "reports", "allure-results
 export async function candidatesFor(choice: string): Promise<Candidate[]> {
   const candidates: Candidate[] = [];
   for (const provider of providersFor(choice)) {
-    const missing = await provider.probe();
+    const missing = await provider.missingRequirements();
     if (missing.length === 0) candidates.push({ provider, capabilities: () => provider.capabilities() });
     else if (choice !== "auto")
       throw new InputError(`provider ${provider.name} cannot run here:\n${missing.map((m) => `  missing ${m.what}: ${m.install}`).join("\n")}\n(see \`macvlab doctor\`)`);

@@ -45,7 +45,7 @@ export interface StartedLab extends AsyncDisposable {
 export interface Provider {
   readonly name: string;
   /** What this machine lacks for the provider (empty: ready). */
-  probe(): Promise<readonly Missing[]>;
+  missingRequirements(): Promise<readonly Missing[]>;
   capabilities(): Promise<CapabilityReport>;
   up(lab: Lab): Promise<StartedLab>;
   /**

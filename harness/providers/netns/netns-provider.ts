@@ -16,7 +16,7 @@ export class NetnsProvider implements Provider {
   private readonly host = new LocalHost();
   private report?: Promise<CapabilityReport>;
 
-  probe(): Promise<readonly Missing[]> {
+  missingRequirements(): Promise<readonly Missing[]> {
     return requiredTools({ needsRoot: true });
   }
 
@@ -26,7 +26,7 @@ export class NetnsProvider implements Provider {
   }
 
   async up(lab: Lab): Promise<StartedLab> {
-    const missing = await this.probe();
+    const missing = await this.missingRequirements();
     if (missing.length)
       throw new InfrastructureError(`netns provider cannot start: ${missing.map((m) => `${m.what} (install: ${m.install})`).join("; ")}`);
     const kernel = (await hostExec(["uname", "-r"])).stdout.trim();

@@ -31,7 +31,7 @@ export class UmlProvider implements Provider {
 
   constructor(private readonly settings: UmlSettings = umlSettingsFromEnv()) {}
 
-  async probe(): Promise<readonly Missing[]> {
+  async missingRequirements(): Promise<readonly Missing[]> {
     const kernel = await access(UML_KERNEL).then(() => [], () => [{ what: "User-Mode Linux kernel (/usr/bin/linux)", install: "apt-get install -y user-mode-linux kmod" }]);
     return [...kernel, ...(await requiredTools({ needsRoot: false }))];
   }

@@ -74,7 +74,7 @@ export class VagrantProvider implements Provider {
     return this.settingsCache;
   }
 
-  async probe(): Promise<readonly Missing[]> {
+  async missingRequirements(): Promise<readonly Missing[]> {
     const missing: Missing[] = [];
     const version = await runVagrant(["--version"], { cwd: PROJECT_ROOT, env: this.env(), timeoutMs: 60_000 });
     if (version.exitCode !== 0) {
