@@ -25,6 +25,7 @@ export interface SwitchPortSettings {
   readonly hairpin: boolean;
 }
 
+/** A lab that is up, as `Provider.up` or `Provider.attach` returned it; disposing it is `down()`. */
 export interface StartedLab extends AsyncDisposable {
   readonly lab: Lab;
   readonly provider: string;
@@ -36,25 +37,43 @@ export interface StartedLab extends AsyncDisposable {
   setSwitchPort(node: string, nic: string, settings: SwitchPortSettings): Promise<void>;
   /** The switch's own view (forwarding database, port flags), where the provider owns the switch. */
   switchEvidence?(): Promise<string>;
-  /** Close connections but leave the lab running (`macvlab up` for a trainer). */
+  /**
+   * Closes the harness's connections to the nodes and leaves the lab running, for later processes
+   * (`macvlab lab up` for a trainer, then `attach` or `Provider.down`). A uml lab still ends with
+   * this process: a watchdog kills its kernel when the harness exits.
+   */
   release(): Promise<void>;
-  /** Idempotent: the second call returns once the first has finished. */
+  /**
+   * Closes the connections, then tears the lab down, unless it came from `attach`: then it only
+   * disconnects. Idempotent: a second call returns once the first has finished, with its outcome.
+   */
   down(): Promise<void>;
 }
 
 export interface Provider {
   readonly name: string;
   /** What this machine lacks for the provider (empty: ready). */
-  probe(): Promise<readonly Missing[]>;
+  missingRequirements(): Promise<readonly Missing[]>;
   capabilities(): Promise<CapabilityReport>;
+  /**
+   * Brings a fresh lab up. A lab of that name that this machine still has is cleared first: a
+   * crashed run's leftovers, and just as well one that is still up. A failed `up` stops what it
+   * started and tears down what it built before rethrowing; uml alone leaves its state directory
+   * (files, no process) to the next `up` or `down`.
+   */
   up(lab: Lab): Promise<StartedLab>;
   /**
-   * Connects to a lab that is already up (brought up earlier by `macvlab lab up`), for grading:
-   * its `down()` only disconnects. Providers whose labs live only as long as their process lack it.
+   * Connects to a lab that another process brought up and released (`macvlab lab up`), to grade it
+   * or open a shell, without changing it: the returned lab's `down()` only disconnects. A lab that
+   * is not up is an InputError. Optional: `lab up`, `ssh` and `grade` only use providers that have it.
    */
   attach?(lab: Lab): Promise<StartedLab>;
-  /** Tears a lab down from its state alone (a crashed run's leftovers included). Idempotent. */
+  /**
+   * Tears a lab down from what this machine holds of it, without a StartedLab: a lab a trainer left
+   * up, or a crashed run's leftovers. Idempotent: with nothing left it does nothing. Vagrant also
+   * needs the lab file the lab was brought up from (its Vagrantfile reads it to destroy).
+   */
   down(labName: string): Promise<void>;
-  /** Labs that have state on this machine. */
+  /** Labs that have state on this machine: up, released, or left behind (a crashed run, a failed uml `up`). */
   list(): Promise<readonly string[]>;
 }

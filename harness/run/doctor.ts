@@ -7,7 +7,7 @@ export async function doctor(): Promise<{ lines: string[]; ready: boolean }> {
   let ready = false;
   for (const name of PROVIDER_NAMES) {
     const provider = providerNamed(name);
-    const missing = await provider.probe();
+    const missing = await provider.missingRequirements();
     if (missing.length) {
       lines.push(`${name}: not ready`);
       for (const m of missing) lines.push(`  missing ${m.what}: ${m.install}`);

@@ -27,7 +27,7 @@ export interface RunSummary extends EngineSummary {
 export async function candidatesFor(choice: string): Promise<Candidate[]> {
   const candidates: Candidate[] = [];
   for (const provider of providersFor(choice)) {
-    const missing = await provider.probe();
+    const missing = await provider.missingRequirements();
     if (missing.length === 0) candidates.push({ provider, capabilities: () => provider.capabilities() });
     else if (choice !== "auto") {
       const lines = missing.map((m) => `  missing ${m.what}: ${m.install}`).join("\n");

@@ -4,11 +4,11 @@ import type { Lab } from "../../model/lab.ts";
 import { hostExec } from "../host-exec.ts";
 import type { CapabilityReport, Missing, Provider, StartedLab } from "../provider.ts";
 import { stateDir } from "../../model/paths.ts";
-import { probeCapabilities } from "./capabilities.ts";
+import { probeCapabilities } from "../namespace-lab/capabilities.ts";
+import { NamespaceLab } from "../namespace-lab/namespace-lab.ts";
+import { requiredTools } from "../namespace-lab/requirements.ts";
+import { teardown } from "../namespace-lab/teardown.ts";
 import { LocalHost } from "./local-host.ts";
-import { NamespaceLab } from "./namespace-lab.ts";
-import { requiredTools } from "./requirements.ts";
-import { teardown } from "./teardown.ts";
 
 /** Nodes are sets of namespaces on the host kernel; segments are bridges in a private fabric namespace. */
 export class NetnsProvider implements Provider {
@@ -16,7 +16,7 @@ export class NetnsProvider implements Provider {
   private readonly host = new LocalHost();
   private report?: Promise<CapabilityReport>;
 
-  probe(): Promise<readonly Missing[]> {
+  missingRequirements(): Promise<readonly Missing[]> {
     return requiredTools({ needsRoot: true });
   }
 
@@ -26,7 +26,7 @@ export class NetnsProvider implements Provider {
   }
 
   async up(lab: Lab): Promise<StartedLab> {
-    const missing = await this.probe();
+    const missing = await this.missingRequirements();
     if (missing.length)
       throw new InfrastructureError(`netns provider cannot start: ${missing.map((m) => `${m.what} (install: ${m.install})`).join("; ")}`);
     const kernel = (await hostExec(["uname", "-r"])).stdout.trim();

@@ -2,13 +2,13 @@ import { access, mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { InfrastructureError } from "../../model/errors.ts";
 import type { Lab } from "../../model/lab.ts";
-import { probeCapabilities } from "../netns/capabilities.ts";
-import { NamespaceLab } from "../netns/namespace-lab.ts";
-import { requiredTools } from "../netns/requirements.ts";
+import { probeCapabilities } from "../namespace-lab/capabilities.ts";
+import { NamespaceLab } from "../namespace-lab/namespace-lab.ts";
+import { requiredTools } from "../namespace-lab/requirements.ts";
 import type { CapabilityReport, Missing, Provider, StartedLab } from "../provider.ts";
 import { stateDir } from "../../model/paths.ts";
 import { bootUml, killStrayUml, UML_KERNEL } from "./boot.ts";
-import { UmlHost } from "./uml-host.ts";
+import { umlHost } from "./uml-host.ts";
 
 export interface UmlSettings {
   /** @default 512, or MACVLAB_UML_MEM_MB */
@@ -22,7 +22,7 @@ export function umlSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): UmlSet
 }
 
 /**
- * The netns lab inside a User-Mode Linux kernel: a full kernel (8021q, ipvlan, legacy iptables nat)
+ * The namespace lab inside a User-Mode Linux kernel: a full kernel (8021q, ipvlan, legacy iptables nat)
  * as an ordinary process, no hypervisor and no host root. One kernel per lab, stopped at `down`.
  */
 export class UmlProvider implements Provider {
@@ -31,7 +31,7 @@ export class UmlProvider implements Provider {
 
   constructor(private readonly settings: UmlSettings = umlSettingsFromEnv()) {}
 
-  async probe(): Promise<readonly Missing[]> {
+  async missingRequirements(): Promise<readonly Missing[]> {
     const kernel = await access(UML_KERNEL).then(() => [], () => [{ what: "User-Mode Linux kernel (/usr/bin/linux)", install: "apt-get install -y user-mode-linux kmod" }]);
     return [...kernel, ...(await requiredTools({ needsRoot: false }))];
   }
@@ -41,7 +41,7 @@ export class UmlProvider implements Provider {
     this.report ??= (async () => {
       const machine = await bootUml({ stateDir: stateDir(this.name, "capability-probe"), name: "probe", memMb: 256, bootTimeoutMs: this.settings.bootTimeoutMs });
       try {
-        return await probeCapabilities(new UmlHost(machine), this.name);
+        return await probeCapabilities(umlHost(machine), this.name);
       } finally {
         await machine.stop();
         await rm(stateDir(this.name, "capability-probe"), { recursive: true, force: true });
@@ -57,7 +57,7 @@ export class UmlProvider implements Provider {
     const machine = await bootUml({ stateDir: join(dir, "kernel"), name: lab.name, memMb: this.settings.memMb, bootTimeoutMs: this.settings.bootTimeoutMs });
     try {
       return await NamespaceLab.build({
-        host: new UmlHost(machine),
+        host: umlHost(machine),
         lab,
         provider: this.name,
         kernel: machine.kernelVersion,

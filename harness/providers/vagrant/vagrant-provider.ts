@@ -5,7 +5,8 @@ import { delimiter, join, resolve } from "node:path";
 import { InfrastructureError, InputError } from "../../model/errors.ts";
 import type { Lab } from "../../model/lab.ts";
 import type { SshSession } from "../../transport/ssh-session.ts";
-import { probeCapabilities } from "../netns/capabilities.ts";
+import { probeCapabilities } from "../namespace-lab/capabilities.ts";
+import { ShellHost } from "../namespace-lab/shell-host.ts";
 import type { CapabilityReport, LabNode, Missing, Provider, StartedLab } from "../provider.ts";
 import { PROJECT_ROOT, stateDir } from "../../model/paths.ts";
 import { HostKeyPins, connectMachine } from "./guest-ssh.ts";
@@ -13,7 +14,6 @@ import { nicMarkers } from "./markers.ts";
 import { assignNics, nicScript, type GuestLink } from "./nic-map.ts";
 import { SudoShell } from "./sudo-shell.ts";
 import { parseSshConfig, parseStatus, runVagrant, vagrantFailure, type VagrantResult } from "./vagrant-cli.ts";
-import { VagrantHost } from "./vagrant-host.ts";
 import { VagrantLab } from "./vagrant-lab.ts";
 
 export type VagrantBackend = "virtualbox" | "docker" | "libvirt";
@@ -74,7 +74,7 @@ export class VagrantProvider implements Provider {
     return this.settingsCache;
   }
 
-  async probe(): Promise<readonly Missing[]> {
+  async missingRequirements(): Promise<readonly Missing[]> {
     const missing: Missing[] = [];
     const version = await runVagrant(["--version"], { cwd: PROJECT_ROOT, env: this.env(), timeoutMs: 60_000 });
     if (version.exitCode !== 0) {
@@ -112,7 +112,8 @@ export class VagrantProvider implements Provider {
       const lab = { ...probeLab, file } as unknown as Lab;
       const started = await this.up(lab);
       try {
-        const measured = await probeCapabilities(new VagrantHost(started.node("probe").shell), this.name);
+        const { shell } = started.node("probe");
+        const measured = await probeCapabilities(new ShellHost(shell, `vagrant machine ${shell.node}`), this.name);
         const has = new Set(measured.has);
         const absent = new Map(measured.absent);
         has.delete("switch-hairpin");

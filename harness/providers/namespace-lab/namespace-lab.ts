@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { InfrastructureError } from "../../model/errors.ts";
+import { InfrastructureError, InputError } from "../../model/errors.ts";
 import type { Lab } from "../../model/lab.ts";
 import { ensureLabKeys } from "../../transport/keys.ts";
 import { sshdConfig } from "../../transport/sshd-config.ts";
@@ -8,7 +8,6 @@ import type { LabNode, StartedLab, SwitchPortSettings } from "../provider.ts";
 import { createFabric, createNode, neutralPasswd, plugNics, type PortMap } from "./build.ts";
 import { mustRun, type LabHost, type SshdChannel } from "./lab-host.ts";
 import { NetnsLayout } from "./layout.ts";
-import { InputError } from "../../model/errors.ts";
 import { prepareStateDir, teardown } from "./teardown.ts";
 
 export interface NamespaceLabOptions {

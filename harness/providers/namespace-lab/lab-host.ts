@@ -11,7 +11,8 @@ export interface SshdChannel {
 
 /**
  * Where a namespace lab is built: this machine (netns provider) or a kernel the harness booted (uml).
- * The lab code only speaks argv and files through this, so one implementation serves both.
+ * The lab code only speaks argv and files through this, so one implementation serves both (and the
+ * capability probes run through it on a Vagrant guest as well).
  */
 export interface LabHost {
   readonly description: string;

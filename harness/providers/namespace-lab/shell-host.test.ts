@@ -1,0 +1,94 @@
+import { expect } from "chai";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ExecOptions, Shell, ShellResult } from "../../transport/shell.ts";
+import type { SshdChannel } from "./lab-host.ts";
+import { ShellHost } from "./shell-host.ts";
+
+/** A Shell over this machine's sh, recording what it was asked to run and with which deadline. */
+class LocalShell implements Shell {
+  readonly node = "local";
+  readonly calls: Array<{ command: string; timeoutMs?: number }> = [];
+
+  exec(command: string, options: ExecOptions = {}): Promise<ShellResult> {
+    this.calls.push({ command, timeoutMs: options.timeoutMs });
+    return new Promise((resolve) => {
+      const settings = { timeout: options.timeoutMs, killSignal: "SIGKILL" as const };
+      execFile("sh", ["-c", command], settings, (error, stdout, stderr) => {
+        const exitCode = error && typeof error.code === "number" ? error.code : error ? undefined : 0;
+        const signal = error?.signal ?? undefined;
+        const timedOut = Boolean(error?.killed);
+        const failed = exitCode !== 0;
+        resolve({ node: this.node, command, stdout, stderr, exitCode, signal, durationMs: 0, timedOut, failed });
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+describe("ShellHost", () => {
+  let dir: string;
+  beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), "macvlab-shell-host-")); });
+  afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+
+  it("runs argv word for word, with a 30 s deadline unless given one", async () => {
+    const shell = new LocalShell();
+    const host = new ShellHost(shell, "test machine");
+    const words = ["it's", "$(reboot)", "a b"];
+    const result = await host.run(["printf", "%s|", ...words]);
+    expect(result).to.deep.equal({ stdout: "it's|$(reboot)|a b|", stderr: "", exitCode: 0 });
+    await host.run(["true"], { timeoutMs: 5_000 });
+    expect(shell.calls.map((c) => c.timeoutMs)).to.deep.equal([30_000, 5_000]);
+  });
+
+  it("keeps the exit code, and reports 124 for a timeout and 128 for a death by signal", async () => {
+    const host = new ShellHost(new LocalShell(), "test machine");
+    const failed = await host.run(["sh", "-c", "echo oops >&2; exit 3"]);
+    expect(failed).to.deep.equal({ stdout: "", stderr: "oops\n", exitCode: 3 });
+    expect((await host.run(["sleep", "5"], { timeoutMs: 200 })).exitCode).to.equal(124);
+    // The local sh would turn its child's signal into 137: a shell whose command was killed says so directly.
+    const killed: Shell = {
+      node: "local",
+      exec: async (command) => ({
+        node: "local", command, stdout: "", stderr: "", signal: "SIGKILL", durationMs: 0, timedOut: false, failed: true,
+      }),
+      close: async () => {},
+    };
+    expect((await new ShellHost(killed, "test machine").run(["true"])).exitCode).to.equal(128);
+  });
+
+  it("writes binary content with its mode, making the directory", async () => {
+    const host = new ShellHost(new LocalShell(), "test machine");
+    const path = join(dir, "new dir", "key's file");
+    const content = Buffer.from([0, 1, 2, 39, 255, 10]);
+    await host.writeFile(path, content, 0o600);
+    expect(await readFile(path)).to.deep.equal(content);
+    expect((await stat(path)).mode & 0o777).to.equal(0o600);
+  });
+
+  it("says which machine and file when a write fails", async () => {
+    const host = new ShellHost(new LocalShell(), "test machine");
+    await host.writeFile(join(dir, "file"), "x");
+    const error = await host.writeFile(join(dir, "file", "under-a-file"), "x").then(() => undefined, (e: Error) => e);
+    expect(error?.message).to.match(new RegExp(`^test machine: cannot write ${dir}/file/under-a-file: .+`));
+  });
+
+  it("starts sshd only where the provider said how", async () => {
+    const channel = { stderr: () => "", stop: () => Promise.resolve() } as unknown as SshdChannel;
+    const started: string[][] = [];
+    const withSshd = new ShellHost(new LocalShell(), "test machine", async (argv) => {
+      started.push([...argv]);
+      return channel;
+    });
+    expect(await withSshd.openSshd(["/usr/sbin/sshd", "-i"])).to.equal(channel);
+    expect(started).to.deep.equal([["/usr/sbin/sshd", "-i"]]);
+    const without = new ShellHost(new LocalShell(), "test machine");
+    const refused = await without.openSshd(["sshd"]).then(() => undefined, (e: Error) => e);
+    expect(refused?.message).to.equal("test machine: nested sshd is not used by this provider");
+  });
+});
