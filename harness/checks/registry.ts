@@ -1,5 +1,4 @@
 import type { z } from "zod";
-import { addr } from "./addr.ts";
 import { capture } from "./capture.ts";
 import type { Outcome } from "../expect/outcome.ts";
 import type {
@@ -22,7 +21,7 @@ import { sysctl } from "./sysctl.ts";
  * Every check kind, by the YAML key that selects it. The scenario schema, the loader, the runner,
  * grading and the evidence collector all read kinds from here: a kind is one module and one line.
  */
-export const CHECK_KINDS = { ping, route, link, mac, sysctl, step, capture, addr } as const;
+export const CHECK_KINDS = { ping, route, link, mac, sysctl, step, capture } as const;
 
 export type CheckKind = keyof typeof CHECK_KINDS;
 export const CHECK_KIND_NAMES = Object.keys(CHECK_KINDS) as CheckKind[];
