@@ -61,8 +61,10 @@ export interface ProbeEnv {
 export interface CheckKindModule<Spec> {
   /** The kind's YAML block (`ping: { from, to, … }`), validated with file:line:col errors. */
   readonly schema: z.ZodType<Spec, unknown>;
-  /** One line for the README and `task` sheets. */
+  /** One line for the README. */
   readonly summary: string;
+  /** A spec as a scenario would write it: the README shows it, the tests run every kind on it. */
+  readonly example: Readonly<Record<string, unknown>>;
   /** Nodes the spec names, checked against the lab before anything starts. */
   nodeRefs(spec: Spec): readonly NodeRef[];
   /** Setup step ids the spec reads (a `step` check); each must exist with `expect_failure: true`. */

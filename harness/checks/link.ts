@@ -61,6 +61,7 @@ export function summary(link: IpLink): string {
 export const link: CheckKindModule<LinkCheckSpec> = defineCheckKind({
   schema: LinkSpec,
   summary: "`exists`, `flags` / `without_flags`, `kind`, macvlan/ipvlan `mode`, `vlan_id`, `parent`",
+  example: { node: "node1", dev: "enp0s3.100", kind: "vlan", vlan_id: 100, flags: ["UP"] },
   nodeRefs: (spec) => [{ node: spec.node, path: ["node"] }],
   places: (spec) => [spec],
   commands: (spec) => [{ node: spec.node, command: linkCommand(spec, true) }],

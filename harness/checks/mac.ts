@@ -31,6 +31,7 @@ async function readLink(env: ProbeEnv, side: LinkRefSpec): Promise<IpLink | unde
 export const mac: CheckKindModule<MacCheckSpec> = defineCheckKind({
   schema: MacSpec,
   summary: "two devices' MAC addresses `equal` / `different`",
+  example: { a: { node: "node1", dev: "enp0s3" }, b: { node: "node1", netns: "ns1", dev: "ipv1" }, expect: "equal" },
   nodeRefs: (spec) => [
     { node: spec.a.node, path: ["a", "node"] },
     { node: spec.b.node, path: ["b", "node"] },

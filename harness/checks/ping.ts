@@ -70,6 +70,7 @@ function describeReachable(ttls: readonly number[] | undefined, loss: string | u
 export const ping: CheckKindModule<PingCheckSpec> = defineCheckKind({
   schema: PingSpec,
   summary: "reachable / unreachable within a deadline, `ttl`, `count`, `max_loss`",
+  example: { from: "node2", netns: "box1", to: "172.16.20.11", ttl: 63 },
   nodeRefs: (spec) => [{ node: spec.from, path: ["from"] }],
   places: (spec) => [{ node: spec.from, netns: spec.netns }],
   commands: (spec, { deadlineMs }) => [{ node: spec.from, command: pingCommand(spec, deadlineMs) }],

@@ -45,6 +45,7 @@ function describe(dst: string, dev?: string | null, via?: string | null): string
 export const route: CheckKindModule<RouteCheckSpec> = defineCheckKind({
   schema: RouteSpec,
   summary: "`dst` (default, a prefix or a host, compared by meaning), `dev`, `via`; present / absent",
+  example: { node: "node2", dst: "172.16.5.2/32", dev: "mac0" },
   nodeRefs: (spec) => [{ node: spec.node, path: ["node"] }],
   places: (spec) => [spec],
   commands: (spec) => [{ node: spec.node, command: routeCommand(spec) }],

@@ -32,6 +32,7 @@ export function judgeStep(spec: StepCheckSpec, step: StepOutcome | undefined): O
 export const step: CheckKindModule<StepCheckSpec> = defineCheckKind({
   schema: StepSpec,
   summary: "how a setup step with `expect_failure` ended: `exit` status and `stderr` text",
+  example: { id: "second-passthru-child", exit: "nonzero", stderr: "Invalid argument" },
   nodeRefs: () => [],
   stepRefs: (spec) => [{ stepId: spec.id, path: ["id"] }],
   places: () => [],

@@ -22,6 +22,7 @@ export function judgeSysctl(spec: SysctlCheckSpec, value: string, place: string)
 export const sysctl: CheckKindModule<SysctlCheckSpec> = defineCheckKind({
   schema: SysctlSpec,
   summary: "a `/proc/sys` value (`key`, `value`)",
+  example: { node: "node1", key: "net.ipv4.ip_forward", value: "1" },
   nodeRefs: (spec) => [{ node: spec.node, path: ["node"] }],
   places: (spec) => [spec],
   commands: (spec) => [{ node: spec.node, command: sysctlCommand(spec) }],
