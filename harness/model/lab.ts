@@ -30,4 +30,3 @@ export const LabSchema = z.strictObject({
 
 export type Lab = z.infer<typeof LabSchema> & { readonly file: string };
 export type NicSpec = z.infer<typeof Nic>;
-export type LabNodeSpecT = z.infer<typeof LabNodeSpec>;

@@ -17,9 +17,9 @@ export function parseTcpdumpE(text: string): CapturedFrame[] {
   const frames: CapturedFrame[] = [];
   for (const line of text.split("\n")) {
     if (!line.trim() || /^(tcpdump:|reading from|\d+ packets? )/.test(line)) continue;
-    const match = FRAME.exec(line);
-    if (!match) throw new ParseError("tcpdump -e -nn", "a frame line must start with `time src > dst,`", line);
-    const [, time, src, dst, rest] = match as unknown as [string, string, string, string, string];
+    const [, time, src, dst, rest] = FRAME.exec(line) ?? [];
+    if (time === undefined || src === undefined || dst === undefined || rest === undefined)
+      throw new ParseError("tcpdump -e -nn", "a frame line must start with `time src > dst,`", line);
     const vlans = [...rest.matchAll(/\bvlan (\d+), p \d+/g)].map((m) => Number(m[1]));
     // The payload starts after the innermost "ethertype NAME (0x....)" (tagged) or "length N: " (untagged).
     const inner = rest.lastIndexOf("ethertype ");

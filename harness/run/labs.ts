@@ -35,7 +35,12 @@ export async function labUp(nameOrFile: string, providerName: string, solve?: { 
   if (solve?.mistake && !mistake) throw new InputError(`scenario ${solution!.scenario.id} has no negative control "${solve.mistake}"`);
   // A lab for later commands (ssh, grade) must outlive this process: only providers that can attach.
   const provider = providersFor(providerName).find((p) => p.attach);
-  if (!provider) throw new InputError(`provider ${providerName} keeps a lab only while the harness process runs; \`lab up\` needs one that outlives it (${PROVIDER_NAMES.filter((n) => providerNamed(n).attach).join(", ")})`);
+  if (!provider) {
+    const able = PROVIDER_NAMES.filter((n) => providerNamed(n).attach).join(", ");
+    throw new InputError(
+      `provider ${providerName} cannot attach to a lab from a later command (ssh, grade); \`lab up\` needs one that can (${able})`,
+    );
+  }
   const started = await provider.up(lab);
   try {
     const outcomes = new Map<string, ShellResult>();

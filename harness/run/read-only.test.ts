@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { join } from "node:path";
 import { CHECK_KIND_NAMES, CHECK_KINDS, kindOf } from "../checks/registry.ts";
-import { PROJECT_ROOT } from "../model/paths.ts";
+import { PROJECT_ROOT, SCENARIOS_DIR } from "../model/paths.ts";
 import { loadScenario, scenarioFiles } from "../scenario/load.ts";
 import { Check } from "../scenario/schema.ts";
 import { assertChecksReadOnly, writingCommands } from "./read-only.ts";
@@ -11,7 +11,7 @@ const isInspector = (command: string) => inspectors.some((pattern) => pattern.te
 
 describe("read-only checks", () => {
   it("every command of every shipped scenario's checks is an inspector of its kind", () => {
-    for (const file of scenarioFiles([], PROJECT_ROOT)) {
+    for (const file of scenarioFiles([], SCENARIOS_DIR)) {
       const { scenario } = loadScenario(file);
       expect(() => assertChecksReadOnly(scenario), file).not.to.throw();
       const commands = scenario.checks.flatMap((c) => kindOf(c).commands({ checkId: c.id, deadlineMs: 1000 }));

@@ -1,6 +1,6 @@
 import { InputError } from "../model/errors.ts";
 import type { Lab } from "../model/lab.ts";
-import { PROJECT_ROOT } from "../model/paths.ts";
+import { SCENARIOS_DIR } from "../model/paths.ts";
 import { loadScenario, scenarioFiles } from "./load.ts";
 import type { Scenario } from "./schema.ts";
 
@@ -8,7 +8,7 @@ import type { Scenario } from "./schema.ts";
 export function loadScenarios(paths: readonly string[]): Array<{ scenario: Scenario; lab: Lab }> {
   const loaded: Array<{ scenario: Scenario; lab: Lab }> = [];
   const problems: string[] = [];
-  for (const file of scenarioFiles(paths, PROJECT_ROOT)) {
+  for (const file of scenarioFiles(paths, SCENARIOS_DIR)) {
     try {
       loaded.push(loadScenario(file));
     } catch (error) {

@@ -92,9 +92,9 @@ function crossCheck(scenario: Scenario, lab: Lab, source: YamlSource): string[] 
   return issues;
 }
 
-/** Scenario files: the given paths (files or folders), or every `scenarios/*.yaml`. */
-export function scenarioFiles(paths: readonly string[], root: string): string[] {
-  const inputs = paths.length ? paths : [join(root, "scenarios")];
+/** Scenario files: the given paths (files or folders), or every `*.yaml` of the default folder. */
+export function scenarioFiles(paths: readonly string[], defaultDir: string): string[] {
+  const inputs = paths.length ? paths : [defaultDir];
   return inputs.flatMap((p) => {
     if (!existsSync(p)) throw new InputError(`no such scenario file or folder: ${p}`);
     if (p.endsWith(".yaml") || p.endsWith(".yml")) return [resolve(p)];

@@ -1,3 +1,4 @@
+import type { Socket } from "node:net";
 import { spawn } from "node:child_process";
 
 export interface GroupWatchdog {
@@ -41,7 +42,9 @@ export function startGroupWatchdog(pgid: number): GroupWatchdog {
   child.on("error", () => {}); // no /bin/sh: stop() and the exit hook still clean up
   child.stdin?.on("error", () => {});
   child.unref();
-  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.(); // must not keep the event loop alive
+  // The pipe must not keep the event loop alive either: a child's stdin is a net.Socket at run time,
+  // though Node's types only promise a Writable.
+  (child.stdin as Socket | null)?.unref();
   let disarmed = false;
   return {
     disarm() {

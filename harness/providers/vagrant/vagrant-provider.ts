@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { delimiter, join, resolve } from "node:path";
 import { InfrastructureError, InputError } from "../../model/errors.ts";
-import type { Lab } from "../../model/lab.ts";
+import { type Lab, LabSchema } from "../../model/lab.ts";
 import type { SshSession } from "../../transport/ssh-session.ts";
 import { probeCapabilities } from "../namespace-lab/capabilities.ts";
 import { ShellHost } from "../namespace-lab/shell-host.ts";
@@ -107,9 +107,14 @@ export class VagrantProvider implements Provider {
       // Beside the labs' state dirs, not inside the probe lab's own (up() clears that first).
       await mkdir(stateDir(this.name), { recursive: true });
       const file = join(stateDir(this.name), `.${PROBE_LAB}.yaml`);
-      const probeLab = { name: PROBE_LAB, segments: { probe: { kind: "switch" } }, nodes: { probe: { nics: [{ name: "enp0s3", segment: "probe", promiscuous: true }] } } };
+      const probeLab = LabSchema.parse({
+        name: PROBE_LAB,
+        segments: { probe: { kind: "switch" } },
+        nodes: { probe: { nics: [{ name: "enp0s3", segment: "probe", promiscuous: true }] } },
+      });
+      // The Vagrantfile reads the lab from this file, as it reads labs/*.yaml.
       await writeFile(file, JSON.stringify(probeLab, null, 2));
-      const lab = { ...probeLab, file } as unknown as Lab;
+      const lab: Lab = { ...probeLab, file };
       const started = await this.up(lab);
       try {
         const { shell } = started.node("probe");
