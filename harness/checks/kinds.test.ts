@@ -1,5 +1,8 @@
 import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { holds } from "../expect/outcome.ts";
+import { PROJECT_ROOT } from "../model/paths.ts";
 import { CheckCommandError } from "../model/errors.ts";
 import { fixture } from "../parse/fixture-files.ts";
 import { parseIpLinks, parseIpRoutes } from "../parse/ip-json.ts";
@@ -153,6 +156,12 @@ describe("check kinds", () => {
         for (const { command } of bound.commands({ checkId: "c", deadlineMs: 1000 }))
           expect(bound.readOnly.some((re) => re.test(command)), `${kind}: ${command}`).to.equal(true);
       }
+    });
+
+    it("the README's scenario guide names every kind", () => {
+      const readme = readFileSync(join(PROJECT_ROOT, "README.md"), "utf8");
+      const guide = readme.slice(readme.indexOf("### Writing a scenario"), readme.indexOf("### Writing a check kind"));
+      expect(CHECK_KIND_NAMES.filter((kind) => !guide.includes(`\`${kind}\``))).to.deep.equal([]);
     });
 
     it("a check with no kind is a programming error, named", () => {
