@@ -41,6 +41,14 @@ describe("expectations on real outputs", () => {
       expect(outcome.actual).to.match(/^reachable, loss \d+%$/);
       expect(holds(outcome)).to.equal(false);
     });
+
+    it("judges replies printed without time= (small -s) as reachable", () => {
+      for (const name of ["ping-iputils-constructed-small-payload", "ping-busybox-constructed-small-payload"]) {
+        const spec = ping({ from: "a", to: "10.0.0.2", ttl: 64, max_loss: 0 });
+        const outcome = expectPing(spec, parsePingFixture(name), "a");
+        expect(outcome.actual, name).to.equal("reachable, TTL 64, loss ≤ 0%");
+      }
+    });
   });
 
   describe("links, routes and steps", () => {

@@ -64,3 +64,21 @@ describe("parsePing edge cases", () => {
     expect(parsePingFixture("ping-iputils-broadcast-dup").problems).to.deep.equal([]);
   });
 });
+
+describe("parsePing on shapes constructed from the iputils and busybox sources", () => {
+  it("counts replies without time= as replies, with their TTL (small -s)", () => {
+    for (const name of ["ping-iputils-constructed-small-payload", "ping-busybox-constructed-small-payload"]) {
+      const summary = parsePingFixture(name);
+      expect(summary.replies, name).to.have.length(summary.received).and.not.be.empty;
+      for (const reply of summary.replies) {
+        expect(reply, name).to.include({ from: "10.0.0.2", ttl: 64 });
+        expect(reply, name).not.to.have.property("timeMs");
+      }
+    }
+  });
+
+  it("keeps a (truncated) reply as a reply and says it was truncated", () => {
+    const [first] = parsePingFixture("ping-iputils-constructed-truncated").replies;
+    expect(first).to.deep.equal({ from: "10.0.0.2", seq: 1, ttl: 64, truncated: true });
+  });
+});

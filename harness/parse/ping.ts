@@ -1,4 +1,5 @@
 import { ParseError } from "./parse-error.ts";
+import { addressOf, parseReplyLine } from "./ping-reply.ts";
 import { parsePingStatistics, parsePingRtt, type PingStatistics } from "./ping-statistics.ts";
 
 export type PingFlavour = "iputils" | "busybox";
@@ -8,9 +9,12 @@ export interface PingReply {
   readonly from: string;
   readonly seq: number;
   readonly ttl: number;
-  readonly timeMs: number;
+  /** Absent when ping printed no time: payload too small to carry a timestamp (-s < 16), or truncated. */
+  readonly timeMs?: number;
   /** A second reply to the same sequence number (broadcast, duplicated frames, loops). */
   readonly duplicate?: true;
+  /** iputils "(truncated)": shorter than the request, but an answer all the same. */
+  readonly truncated?: true;
 }
 
 export interface PingRtt { readonly minMs: number; readonly avgMs: number; readonly maxMs: number }
@@ -35,8 +39,6 @@ export interface PingSummary {
 // iputils: "PING h (a) 56(84) bytes of data.", "PING h(a) 56 data bytes" (IPv6), optionally
 // "from SRC DEV:" with -I. busybox: "PING h (a): 56 data bytes".
 const HEADER = /^PING (\S+?)( ?)\((.+?)\)(?: from .*?)?:? \d+(\(\d+\))? (bytes of data\.|data bytes)$/;
-// -D prefixes "[epoch] "; -v inserts "ident=N" before ttl; a name may precede "(address)".
-const REPLY = /^(?:\[[\d.]+\] )?\d+ bytes from (.+?): (icmp_)?seq=(\d+) (?:.*? )?ttl=(\d+) (?:.*? )?time=([\d.]+) ?ms(.*)$/;
 const ICMP_ERROR = /^(?:\[[\d.]+\] )?(From \S.*)$/;
 const RESOLVE_FAILED = [/^ping: bad address '(.+)'$/, /^ping: (\S+): (?:Name or service not known|Temporary failure in name resolution|No address associated with hostname)$/];
 // Debug chatter of iputils -v, not a complaint.
@@ -58,13 +60,18 @@ export function parsePing(stdout: string, stderr = ""): PingSummary {
   let recognised = 0;
 
   for (const line of out) {
-    const reply = REPLY.exec(line);
+    const reply = parseReplyLine(line);
     if (reply) {
-      const seq = Number(reply[3]);
-      const duplicate = (reply[6] ?? "").includes("(DUP!)") || seen.has(seq);
-      seen.add(seq);
-      busyboxHint ||= reply[2] === undefined;
-      replies.push({ from: addressOf(reply[1]!), seq, ttl: Number(reply[4]), timeMs: Number(reply[5]), ...(duplicate ? { duplicate: true as const } : {}) });
+      // Without -v iputils prints no "(DUP!)" for broadcast replies: a repeated seq is the only sign.
+      const duplicate = reply.dupMarker || seen.has(reply.seq);
+      seen.add(reply.seq);
+      busyboxHint ||= reply.busyboxWording;
+      replies.push({
+        from: reply.from, seq: reply.seq, ttl: reply.ttl,
+        ...(reply.timeMs !== undefined ? { timeMs: reply.timeMs } : {}),
+        ...(duplicate ? { duplicate: true as const } : {}),
+        ...(reply.truncated ? { truncated: true as const } : {}),
+      });
       recognised++;
       continue;
     }
@@ -106,11 +113,6 @@ export function parsePing(stdout: string, stderr = ""): PingSummary {
 function headerFlavour(header: RegExpMatchArray): PingFlavour {
   // Only busybox puts a space before "(" AND prints "): 56 data bytes"; iputils IPv6 has no space.
   return header[5] === "data bytes" && header[2] === " " && header[4] === undefined ? "busybox" : "iputils";
-}
-
-/** "localhost (127.0.0.1)" → "127.0.0.1"; a bare address stays as it is. */
-function addressOf(text: string): string {
-  return /\(([^()]+)\)$/.exec(text)?.[1] ?? text;
 }
 
 function resolveTarget(problems: readonly string[]): string {
