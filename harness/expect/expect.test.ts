@@ -42,6 +42,24 @@ describe("expectations on real outputs", () => {
       expect(holds(outcome)).to.equal(false);
     });
 
+    it("does not count duplicate replies as answers: 2 of 4 answered, twice each, is 50 % loss", () => {
+      for (const name of ["ping-iputils-constructed-dup", "ping-busybox-constructed-dup"]) {
+        const summary = parsePingFixture(name);
+        expect(expectPing(ping({ from: "a", to: "10.0.0.2", max_loss: 0 }), summary, "a").actual, name)
+          .to.equal("reachable, loss 50%");
+        expect(holds(expectPing(ping({ from: "a", to: "10.0.0.2", max_loss: 50 }), summary, "a")), name).to.equal(true);
+      }
+    });
+
+    it("counts the target's answer to a seq another host answered first", () => {
+      // The captured broadcast run, with the second answer to seq 1 moved to the other responder's address.
+      const summary = parsePingFixture("ping-iputils-broadcast-dup");
+      const replies = summary.replies.map((r) => (r.duplicate ? { ...r, from: "10.99.0.3" } : r));
+      const target = { ...summary, replies };
+      const outcome = expectPing(ping({ from: "a", to: "10.99.0.3", max_loss: 50 }), target, "a");
+      expect(outcome.actual).to.equal("reachable, loss ≤ 50%");
+    });
+
     it("judges replies printed without time= (small -s) as reachable", () => {
       for (const name of ["ping-iputils-constructed-small-payload", "ping-busybox-constructed-small-payload"]) {
         const spec = ping({ from: "a", to: "10.0.0.2", ttl: 64, max_loss: 0 });

@@ -9,7 +9,10 @@ import type { Outcome } from "./outcome.ts";
 export function expectPing(spec: PingCheckSpec, summary: PingSummary, where: string): Outcome {
   const fromTarget = summary.replies.filter((r) => r.from === spec.to);
   const ttls = [...new Set(fromTarget.map((r) => r.ttl))];
-  const lossPercent = summary.transmitted ? Math.round(100 * (1 - fromTarget.length / summary.transmitted)) : 100;
+  // A probe is answered once however many copies come back (duplicated frames, loops); counting by seq rather
+  // than dropping `duplicate` replies also keeps the target's answer when another host's came first (broadcast).
+  const answered = new Set(fromTarget.map((r) => r.seq)).size;
+  const lossPercent = summary.transmitted ? Math.round(100 * (1 - answered / summary.transmitted)) : 100;
   const subject = `${where} → ${spec.to}`;
   const detail = [
     `${summary.transmitted} sent, ${summary.received} received, ${summary.lossPercent}% loss`,

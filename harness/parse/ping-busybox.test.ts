@@ -64,6 +64,11 @@ const golden: Record<string, Record<string, unknown>> = {
     ...ok, target: "10.0.0.2", transmitted: 2, received: 2, lossPercent: 0, rtt: undefined,
     replies: ["10.0.0.2 seq=0 ttl=64", "10.0.0.2 seq=1 ttl=64"],
   },
+  "ping-busybox-constructed-dup": {
+    ...ok, target: "10.0.0.2", transmitted: 4, received: 2, lossPercent: 50, duplicates: 2, rtt: "0.079/0.087/0.097",
+    replies: ["10.0.0.2 seq=0 ttl=64 0.084ms", "10.0.0.2 seq=0 ttl=64 0.097ms DUP", "10.0.0.2 seq=2 ttl=64 0.079ms",
+      "10.0.0.2 seq=2 ttl=64 0.091ms DUP"],
+  },
 };
 
 describe("parsePing on busybox output", () => {

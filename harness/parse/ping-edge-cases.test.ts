@@ -81,4 +81,13 @@ describe("parsePing on shapes constructed from the iputils and busybox sources",
     const [first] = parsePingFixture("ping-iputils-constructed-truncated").replies;
     expect(first).to.deep.equal({ from: "10.0.0.2", seq: 1, ttl: 64, truncated: true });
   });
+
+  it("flags every repeated answer as a duplicate, so that distinct seqs match `received`", () => {
+    for (const name of ["ping-iputils-constructed-dup", "ping-busybox-constructed-dup"]) {
+      const summary = parsePingFixture(name);
+      const firsts = summary.replies.filter((r) => !r.duplicate);
+      expect(firsts.map((r) => r.seq), name).to.have.length(summary.received);
+      expect(summary.replies.length - firsts.length, name).to.equal(summary.duplicates);
+    }
+  });
 });

@@ -79,6 +79,11 @@ const golden: Record<string, Record<string, unknown>> = {
     ...ok, target: "10.0.0.2", transmitted: 2, received: 2, lossPercent: 0, rtt: "0.412/0.455/0.498",
     replies: ["10.0.0.2 seq=1 ttl=64 TRUNCATED", "10.0.0.2 seq=2 ttl=64 TRUNCATED"],
   },
+  "ping-iputils-constructed-dup": {
+    ...ok, target: "10.0.0.2", transmitted: 4, received: 2, lossPercent: 50, duplicates: 2, rtt: "0.058/0.065/0.074",
+    replies: ["10.0.0.2 seq=1 ttl=64 0.061ms", "10.0.0.2 seq=1 ttl=64 0.074ms DUP", "10.0.0.2 seq=3 ttl=64 0.058ms",
+      "10.0.0.2 seq=3 ttl=64 0.069ms DUP"],
+  },
 };
 
 describe("parsePing on iputils output", () => {

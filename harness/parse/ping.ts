@@ -11,7 +11,10 @@ export interface PingReply {
   readonly ttl: number;
   /** Absent when ping printed no time: payload too small to carry a timestamp (-s < 16), or truncated. */
   readonly timeMs?: number;
-  /** A second reply to the same sequence number (broadcast, duplicated frames, loops). */
+  /**
+   * A second reply to the same sequence number (broadcast, duplicated frames, loops). ping does not count
+   * it as received, so loss is over distinct seqs.
+   */
   readonly duplicate?: true;
   /** iputils "(truncated)": shorter than the request, but an answer all the same. */
   readonly truncated?: true;
@@ -24,6 +27,7 @@ export interface PingSummary {
   /** Address from the PING header line; "" when ping failed before printing it. */
   readonly target: string;
   readonly transmitted: number;
+  /** Distinct sequence numbers answered: duplicates are not in it (see `duplicates`). */
   readonly received: number;
   readonly lossPercent: number;
   /** iputils "+N errors": ICMP errors (unreachable, TTL exceeded) received instead of replies. */
