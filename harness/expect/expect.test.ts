@@ -67,6 +67,18 @@ describe("expectations on real outputs", () => {
         expect(outcome.actual, name).to.equal("reachable, TTL 64, loss ≤ 0%");
       }
     });
+
+    it("keeps a redirect and ping's warnings out of a reachable host's detail", () => {
+      const cases: Array<[string, string]> = [
+        ["ping-iputils-constructed-redirect", "10.0.1.2"],
+        ["ping-iputils-constructed-source-warning", "10.0.0.2"],
+      ];
+      for (const [name, to] of cases) {
+        const outcome = expectPing(ping({ from: "a", to, max_loss: 0 }), parsePingFixture(name), "a");
+        expect(holds(outcome), name).to.equal(true);
+        expect(outcome.detail, name).not.to.match(/Redirect|Warning/);
+      }
+    });
   });
 
   describe("links, routes and steps", () => {

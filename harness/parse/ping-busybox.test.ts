@@ -4,7 +4,7 @@ import { compact, parsePingFixture, pingFixtureNames } from "./fixture-files.ts"
 // Goldens for real BusyBox v1.35.0 `ping` runs captured by fixtures/capture.sh, then for outputs constructed
 // from busybox's format strings (see fixtures/README.md).
 // busybox counts seq from 0, prints no ICMP error lines and an integer loss percentage.
-const ok = { flavour: "busybox", errors: 0, duplicates: 0, problems: [] };
+const ok = { flavour: "busybox", errors: 0, duplicates: 0, problems: [], notes: [], warnings: [] };
 const golden: Record<string, Record<string, unknown>> = {
   "ping-busybox-reply": {
     ...ok, target: "10.99.0.2", transmitted: 3, received: 3, lossPercent: 0, rtt: "0.044/0.065/0.085",

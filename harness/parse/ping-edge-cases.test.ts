@@ -60,8 +60,10 @@ describe("parsePing edge cases", () => {
     expect(summary.problems).to.deep.equal(["From 10.0.0.1 icmp_seq=2 Destination Host Unreachable"]);
   });
 
-  it("does not report ping's broadcast WARNING as a problem", () => {
-    expect(parsePingFixture("ping-iputils-broadcast-dup").problems).to.deep.equal([]);
+  it("files ping's broadcast WARNING as a warning, not as a problem", () => {
+    const summary = parsePingFixture("ping-iputils-broadcast-dup");
+    expect(summary.problems).to.deep.equal([]);
+    expect(summary.warnings).to.deep.equal(["WARNING: pinging broadcast address"]);
   });
 });
 
@@ -89,5 +91,38 @@ describe("parsePing on shapes constructed from the iputils and busybox sources",
       expect(firsts.map((r) => r.seq), name).to.have.length(summary.received);
       expect(summary.replies.length - firsts.length, name).to.equal(summary.duplicates);
     }
+  });
+
+  it("files an ICMP redirect as a note: the host still answered", () => {
+    const summary = parsePingFixture("ping-iputils-constructed-redirect");
+    expect(summary.problems).to.deep.equal([]);
+    expect(summary.notes).to.deep.equal(["From 10.0.0.1 icmp_seq=1 Redirect Host(New nexthop: 10.0.0.3)"]);
+    expect(summary.replies).to.have.length(3);
+  });
+
+  it("files ping's stderr Warning: as a warning, not as a problem", () => {
+    const summary = parsePingFixture("ping-iputils-constructed-source-warning");
+    expect(summary.problems).to.deep.equal([]);
+    expect(summary.warnings).to.deep.equal([
+      "ping: Warning: source address might be selected on device other than: eth0",
+    ]);
+  });
+
+  // Hand-written: busybox's bb_error_msg("warning: got ICMP %d (%s)") with its names for types 5 and 3.
+  it("reads busybox's 'got ICMP' warning by the ICMP type it names", () => {
+    const stdout = [
+      "PING 10.0.1.2 (10.0.1.2): 56 data bytes",
+      "64 bytes from 10.0.1.2: seq=0 ttl=63 time=0.412 ms",
+      "",
+      "--- 10.0.1.2 ping statistics ---",
+      "1 packets transmitted, 1 packets received, 0% packet loss",
+      "round-trip min/avg/max = 0.412/0.412/0.412 ms",
+    ].join("\n");
+    const redirect = parsePing(stdout, "ping: warning: got ICMP 5 (Redirect (change route))\n");
+    expect([redirect.notes, redirect.problems, redirect.warnings]).to.deep.equal([
+      ["ping: warning: got ICMP 5 (Redirect (change route))"], [], [],
+    ]);
+    const unreachable = parsePing(stdout, "ping: warning: got ICMP 3 (Destination Unreachable)\n");
+    expect(unreachable.problems).to.deep.equal(["ping: warning: got ICMP 3 (Destination Unreachable)"]);
   });
 });

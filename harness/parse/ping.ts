@@ -1,4 +1,5 @@
 import { ParseError } from "./parse-error.ts";
+import { classifyPingNotice, type PingNotice } from "./ping-notices.ts";
 import { addressOf, parseReplyLine } from "./ping-reply.ts";
 import { parsePingStatistics, parsePingRtt, type PingStatistics } from "./ping-statistics.ts";
 
@@ -30,23 +31,28 @@ export interface PingSummary {
   /** Distinct sequence numbers answered: duplicates are not in it (see `duplicates`). */
   readonly received: number;
   readonly lossPercent: number;
-  /** iputils "+N errors": ICMP errors (unreachable, TTL exceeded) received instead of replies. */
+  /** iputils "+N errors": ICMP errors received instead of replies (and, on ICMP datagram sockets, redirects). */
   readonly errors: number;
   /** "+N duplicates" from the statistics line. */
   readonly duplicates: number;
   readonly replies: readonly PingReply[];
   /** ICMP error lines ("From … Destination Host Unreachable") and ping's own complaints. */
   readonly problems: readonly string[];
+  /** ICMP that does not stop the echo ("From 10.0.0.1 icmp_seq=1 Redirect Host(New nexthop: 10.0.0.3)"). */
+  readonly notes: readonly string[];
+  /** ping's own warnings ("ping: Warning: source address might be selected on device other than: eth0"). */
+  readonly warnings: readonly string[];
   readonly rtt?: PingRtt;
 }
 
 // iputils: "PING h (a) 56(84) bytes of data.", "PING h(a) 56 data bytes" (IPv6), optionally
 // "from SRC DEV:" with -I. busybox: "PING h (a): 56 data bytes".
 const HEADER = /^PING (\S+?)( ?)\((.+?)\)(?: from .*?)?:? \d+(\(\d+\))? (bytes of data\.|data bytes)$/;
-const ICMP_ERROR = /^(?:\[[\d.]+\] )?(From \S.*)$/;
-const RESOLVE_FAILED = [/^ping: bad address '(.+)'$/, /^ping: (\S+): (?:Name or service not known|Temporary failure in name resolution|No address associated with hostname)$/];
-// Debug chatter of iputils -v, not a complaint.
-const VERBOSE_NOISE = /^ping: sock4\.fd: |^ai->ai_family: /;
+const RESOLVE_FAILED = [
+  /^ping: bad address '(.+)'$/,
+  /^ping: (\S+): (?:Name or service not known|Temporary failure in name resolution)$/,
+  /^ping: (\S+): No address associated with hostname$/,
+];
 
 /** Parses LC_ALL=C output of iputils or busybox ping. Throws ParseError only on text that is not ping's. */
 export function parsePing(stdout: string, stderr = ""): PingSummary {
@@ -59,7 +65,8 @@ export function parsePing(stdout: string, stderr = ""): PingSummary {
   let rtt: PingRtt | undefined;
   let busyboxHint = false;
   const replies: PingReply[] = [];
-  const problems: string[] = [];
+  const filed = { problem: [] as string[], note: [] as string[], warning: [] as string[] };
+  const file = (notice: PingNotice) => { if (notice.kind !== "noise") filed[notice.kind].push(notice.text); };
   const seen = new Set<number>();
   let recognised = 0;
 
@@ -85,22 +92,21 @@ export function parsePing(stdout: string, stderr = ""): PingSummary {
     if (s) { statistics = s; busyboxHint ||= s.busyboxWording; recognised++; continue; }
     const r = parsePingRtt(line);
     if (r) { rtt = r; recognised++; continue; }
-    const icmpError = ICMP_ERROR.exec(line);
-    if (icmpError) { problems.push(icmpError[1]!); recognised++; continue; }
-    if (/^ping: /.test(line) && !VERBOSE_NOISE.test(line)) { problems.push(line); recognised++; }
+    const notice = classifyPingNotice(line);
+    if (notice) { file(notice); recognised++; }
   }
   for (const line of err) {
-    if (/^ping: |^WARNING: /.test(line)) recognised++;
-    if (/^WARNING: /.test(line) || VERBOSE_NOISE.test(line)) continue;
-    problems.push(line);
+    const notice = classifyPingNotice(line);
+    // Anything else on stderr (a shell's "command not found") still explains the run, but is not ping's.
+    if (notice) { file(notice); recognised++; } else filed.problem.push(line);
     busyboxHint ||= /^ping: (bad address '|sendto: )/.test(line);
   }
   if (recognised === 0) throw new ParseError("ping", "no PING header, reply or statistics line", stdout || stderr);
 
+  const problems = filed.problem;
   if (!statistics && problems.length === 0) problems.push("ping printed no statistics line (interrupted or killed?)");
-  const flavour: PingFlavour = header ? headerFlavour(header) : busyboxHint ? "busybox" : "iputils";
   return {
-    flavour,
+    flavour: header ? headerFlavour(header) : busyboxHint ? "busybox" : "iputils",
     target: header ? addressOf(header[3]!) : resolveTarget(problems),
     transmitted: statistics?.transmitted ?? 0,
     received: statistics?.received ?? 0,
@@ -110,6 +116,8 @@ export function parsePing(stdout: string, stderr = ""): PingSummary {
     duplicates: statistics?.duplicates ?? 0,
     replies,
     problems,
+    notes: filed.note,
+    warnings: filed.warning,
     ...(rtt ? { rtt } : {}),
   };
 }
