@@ -108,6 +108,29 @@ describe("parsePing on shapes constructed from the iputils and busybox sources",
     ]);
   });
 
+  it("tells iputils' spaced IPv6 header (>= 20231222) from busybox's", () => {
+    const iputils = parsePingFixture("ping-iputils-constructed-ipv6-20231222");
+    expect(iputils).to.include({ flavour: "iputils", target: "fd99::2" });
+    expect(parsePingFixture("ping-busybox-ipv6")).to.include({ flavour: "busybox", target: "fd99::2" });
+  });
+
+  it("keeps the target when the resolver gave no name: `PING  (10.0.0.2)`", () => {
+    const summary = parsePingFixture("ping-iputils-constructed-empty-name");
+    expect(summary).to.include({ flavour: "iputils", target: "10.0.0.2" });
+  });
+
+  // Hand-written header lines, each printed by the format strings quoted in ping-header.ts.
+  it("reads the -I and -F header variants of both tools", () => {
+    const header = (line: string) => {
+      const { flavour, target } = parsePing(`${line}\n`);
+      return `${flavour} ${target}`;
+    };
+    expect(header("PING fd99::2 (fd99::2) from fd99::1 va0: 56 data bytes")).to.equal("iputils fd99::2");
+    expect(header("PING 10.0.0.2 (10.0.0.2) from 10.0.0.1 : 56(84) bytes of data.")).to.equal("iputils 10.0.0.2");
+    expect(header("PING fd99::2 (fd99::2) , flow 0x12345, 56 data bytes")).to.equal("iputils fd99::2");
+    expect(header("PING 10.0.0.2 (10.0.0.2) from 10.0.0.1: 56 data bytes")).to.equal("busybox 10.0.0.2");
+  });
+
   // Hand-written: busybox's bb_error_msg("warning: got ICMP %d (%s)") with its names for types 5 and 3.
   it("reads busybox's 'got ICMP' warning by the ICMP type it names", () => {
     const stdout = [

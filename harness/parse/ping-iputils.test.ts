@@ -97,6 +97,14 @@ const golden: Record<string, Record<string, unknown>> = {
     replies: ["10.0.0.2 seq=1 ttl=64 0.071ms", "10.0.0.2 seq=2 ttl=64 0.058ms"],
     warnings: ["ping: Warning: source address might be selected on device other than: eth0"],
   },
+  "ping-iputils-constructed-ipv6-20231222": {
+    ...ok, target: "fd99::2", transmitted: 2, received: 2, lossPercent: 0, rtt: "0.052/0.061/0.071",
+    replies: ["fd99::2 seq=1 ttl=64 0.071ms", "fd99::2 seq=2 ttl=64 0.052ms"],
+  },
+  "ping-iputils-constructed-empty-name": {
+    ...ok, target: "10.0.0.2", transmitted: 2, received: 2, lossPercent: 0, rtt: "0.047/0.049/0.052",
+    replies: ["10.0.0.2 seq=1 ttl=64 0.052ms", "10.0.0.2 seq=2 ttl=64 0.047ms"],
+  },
 };
 
 describe("parsePing on iputils output", () => {

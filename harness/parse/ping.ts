@@ -1,6 +1,7 @@
 import { ParseError } from "./parse-error.ts";
+import { parsePingHeader, type PingHeader } from "./ping-header.ts";
 import { classifyPingNotice, type PingNotice } from "./ping-notices.ts";
-import { addressOf, parseReplyLine } from "./ping-reply.ts";
+import { parseReplyLine } from "./ping-reply.ts";
 import { parsePingStatistics, parsePingRtt, type PingStatistics } from "./ping-statistics.ts";
 
 export type PingFlavour = "iputils" | "busybox";
@@ -45,9 +46,6 @@ export interface PingSummary {
   readonly rtt?: PingRtt;
 }
 
-// iputils: "PING h (a) 56(84) bytes of data.", "PING h(a) 56 data bytes" (IPv6), optionally
-// "from SRC DEV:" with -I. busybox: "PING h (a): 56 data bytes".
-const HEADER = /^PING (\S+?)( ?)\((.+?)\)(?: from .*?)?:? \d+(\(\d+\))? (bytes of data\.|data bytes)$/;
 const RESOLVE_FAILED = [
   /^ping: bad address '(.+)'$/,
   /^ping: (\S+): (?:Name or service not known|Temporary failure in name resolution)$/,
@@ -60,7 +58,7 @@ export function parsePing(stdout: string, stderr = ""): PingSummary {
   const err = lines(stderr);
   if (out.length === 0 && err.length === 0) throw new ParseError("ping", "no output at all");
 
-  let header: RegExpMatchArray | undefined;
+  let header: PingHeader | undefined;
   let statistics: PingStatistics | undefined;
   let rtt: PingRtt | undefined;
   let busyboxHint = false;
@@ -86,7 +84,7 @@ export function parsePing(stdout: string, stderr = ""): PingSummary {
       recognised++;
       continue;
     }
-    const h = header ? null : HEADER.exec(line);
+    const h = header ? undefined : parsePingHeader(line);
     if (h) { header = h; recognised++; continue; }
     const s = parsePingStatistics(line);
     if (s) { statistics = s; busyboxHint ||= s.busyboxWording; recognised++; continue; }
@@ -106,8 +104,8 @@ export function parsePing(stdout: string, stderr = ""): PingSummary {
   const problems = filed.problem;
   if (!statistics && problems.length === 0) problems.push("ping printed no statistics line (interrupted or killed?)");
   return {
-    flavour: header ? headerFlavour(header) : busyboxHint ? "busybox" : "iputils",
-    target: header ? addressOf(header[3]!) : resolveTarget(problems),
+    flavour: header?.flavour ?? (busyboxHint ? "busybox" : "iputils"),
+    target: header?.address ?? resolveTarget(problems),
     transmitted: statistics?.transmitted ?? 0,
     received: statistics?.received ?? 0,
     // Without statistics nothing is known to have arrived; 100 keeps "no loss" checks failing.
@@ -120,11 +118,6 @@ export function parsePing(stdout: string, stderr = ""): PingSummary {
     warnings: filed.warning,
     ...(rtt ? { rtt } : {}),
   };
-}
-
-function headerFlavour(header: RegExpMatchArray): PingFlavour {
-  // Only busybox puts a space before "(" AND prints "): 56 data bytes"; iputils IPv6 has no space.
-  return header[5] === "data bytes" && header[2] === " " && header[4] === undefined ? "busybox" : "iputils";
 }
 
 function resolveTarget(problems: readonly string[]): string {
