@@ -47,6 +47,44 @@ describe("expectations on real outputs", () => {
       expect(outcome.actual).to.match(/^reachable, loss \d+%$/);
       expect(holds(outcome)).to.equal(false);
     });
+
+    it("does not count duplicate replies as answers: 2 of 4 answered, twice each, is 50 % loss", () => {
+      for (const name of ["ping-iputils-constructed-dup", "ping-busybox-constructed-dup"]) {
+        const summary = parsePingFixture(name);
+        expect(judgePing(ping({ from: "a", to: "10.0.0.2", max_loss: 0 }), summary, "a").actual, name)
+          .to.equal("reachable, loss 50%");
+        expect(holds(judgePing(ping({ from: "a", to: "10.0.0.2", max_loss: 50 }), summary, "a")), name).to.equal(true);
+      }
+    });
+
+    it("counts the target's answer to a seq another host answered first", () => {
+      // The captured broadcast run, with the second answer to seq 1 moved to the other responder's address.
+      const summary = parsePingFixture("ping-iputils-broadcast-dup");
+      const replies = summary.replies.map((r) => (r.duplicate ? { ...r, from: "10.99.0.3" } : r));
+      const target = { ...summary, replies };
+      const outcome = judgePing(ping({ from: "a", to: "10.99.0.3", max_loss: 50 }), target, "a");
+      expect(outcome.actual).to.equal("reachable, loss ≤ 50%");
+    });
+
+    it("judges replies printed without time= (small -s) as reachable", () => {
+      for (const name of ["ping-iputils-constructed-small-payload", "ping-busybox-constructed-small-payload"]) {
+        const spec = ping({ from: "a", to: "10.0.0.2", ttl: 64, max_loss: 0 });
+        const outcome = judgePing(spec, parsePingFixture(name), "a");
+        expect(outcome.actual, name).to.equal("reachable, TTL 64, loss ≤ 0%");
+      }
+    });
+
+    it("keeps a redirect and ping's warnings out of a reachable host's detail", () => {
+      const cases: Array<[string, string]> = [
+        ["ping-iputils-constructed-redirect", "10.0.1.2"],
+        ["ping-iputils-constructed-source-warning", "10.0.0.2"],
+      ];
+      for (const [name, to] of cases) {
+        const outcome = judgePing(ping({ from: "a", to, max_loss: 0 }), parsePingFixture(name), "a");
+        expect(holds(outcome), name).to.equal(true);
+        expect(outcome.detail, name).not.to.match(/Redirect|Warning/);
+      }
+    });
   });
 
   describe("links, routes and steps", () => {

@@ -38,7 +38,10 @@ export function pingCommand(spec: PingCheckSpec, deadlineMs: number): string {
 export function judgePing(spec: PingCheckSpec, summary: PingSummary, place: string): Outcome {
   const fromTarget = summary.replies.filter((r) => r.from === spec.to);
   const ttls = [...new Set(fromTarget.map((r) => r.ttl))];
-  const lossPercent = summary.transmitted ? Math.round(100 * (1 - fromTarget.length / summary.transmitted)) : 100;
+  // A probe is answered once however many copies come back (duplicated frames, loops); counting by seq rather
+  // than dropping `duplicate` replies also keeps the target's answer when another host's came first (broadcast).
+  const answered = new Set(fromTarget.map((r) => r.seq)).size;
+  const lossPercent = summary.transmitted ? Math.round(100 * (1 - answered / summary.transmitted)) : 100;
   const subject = `${place} → ${spec.to}`;
   const senders = [...new Set(summary.replies.map((r) => r.from))];
   const detail = [

@@ -21,13 +21,15 @@ export function parsePingFixture(name: string): PingSummary {
 
 /**
  * One-line-per-reply view of a summary so a whole golden fits in a few readable lines:
- * replies become "FROM seq=N ttl=N TIMEms[ DUP]" and rtt "min/avg/max".
+ * replies become "FROM seq=N ttl=N[ TIMEms][ DUP][ TRUNCATED]" and rtt "min/avg/max".
  */
 export function compact(summary: PingSummary): Record<string, unknown> {
   const { replies, rtt, ...rest } = summary;
   return {
     ...rest,
-    replies: replies.map((r) => `${r.from} seq=${r.seq} ttl=${r.ttl} ${r.timeMs}ms${r.duplicate ? " DUP" : ""}`),
+    replies: replies.map((r) =>
+      [`${r.from} seq=${r.seq} ttl=${r.ttl}`, r.timeMs !== undefined ? ` ${r.timeMs}ms` : "", r.duplicate ? " DUP" : "",
+        r.truncated ? " TRUNCATED" : ""].join("")),
     rtt: rtt ? `${rtt.minMs}/${rtt.avgMs}/${rtt.maxMs}` : undefined,
   };
 }

@@ -1,9 +1,10 @@
 import { expect } from "chai";
 import { compact, parsePingFixture, pingFixtureNames } from "./fixture-files.ts";
 
-// Goldens for real BusyBox v1.35.0 `ping` runs captured by fixtures/capture.sh.
+// Goldens for real BusyBox v1.35.0 `ping` runs captured by fixtures/capture.sh, then for outputs constructed
+// from busybox's format strings (see fixtures/README.md).
 // busybox counts seq from 0, prints no ICMP error lines and an integer loss percentage.
-const ok = { flavour: "busybox", errors: 0, duplicates: 0, problems: [] };
+const ok = { flavour: "busybox", errors: 0, duplicates: 0, problems: [], notes: [], warnings: [] };
 const golden: Record<string, Record<string, unknown>> = {
   "ping-busybox-reply": {
     ...ok, target: "10.99.0.2", transmitted: 3, received: 3, lossPercent: 0, rtt: "0.044/0.065/0.085",
@@ -58,10 +59,20 @@ const golden: Record<string, Record<string, unknown>> = {
     ...ok, target: "nosuch.invalid", transmitted: 0, received: 0, lossPercent: 100, rtt: undefined, replies: [],
     problems: ["ping: bad address 'nosuch.invalid'"],
   },
+  // -s 2 is under busybox's 4-byte timestamp: no time=, no round-trip line.
+  "ping-busybox-constructed-small-payload": {
+    ...ok, target: "10.0.0.2", transmitted: 2, received: 2, lossPercent: 0, rtt: undefined,
+    replies: ["10.0.0.2 seq=0 ttl=64", "10.0.0.2 seq=1 ttl=64"],
+  },
+  "ping-busybox-constructed-dup": {
+    ...ok, target: "10.0.0.2", transmitted: 4, received: 2, lossPercent: 50, duplicates: 2, rtt: "0.079/0.087/0.097",
+    replies: ["10.0.0.2 seq=0 ttl=64 0.084ms", "10.0.0.2 seq=0 ttl=64 0.097ms DUP", "10.0.0.2 seq=2 ttl=64 0.079ms",
+      "10.0.0.2 seq=2 ttl=64 0.091ms DUP"],
+  },
 };
 
-describe("parsePing on captured busybox output", () => {
-  it("has a golden for every captured busybox run", () => {
+describe("parsePing on busybox output", () => {
+  it("has a golden for every busybox fixture", () => {
     expect(Object.keys(golden).sort()).to.deep.equal(pingFixtureNames().filter((n) => n.startsWith("ping-busybox-")));
   });
 

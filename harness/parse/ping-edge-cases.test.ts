@@ -60,7 +60,92 @@ describe("parsePing edge cases", () => {
     expect(summary.problems).to.deep.equal(["From 10.0.0.1 icmp_seq=2 Destination Host Unreachable"]);
   });
 
-  it("does not report ping's broadcast WARNING as a problem", () => {
-    expect(parsePingFixture("ping-iputils-broadcast-dup").problems).to.deep.equal([]);
+  it("files ping's broadcast WARNING as a warning, not as a problem", () => {
+    const summary = parsePingFixture("ping-iputils-broadcast-dup");
+    expect(summary.problems).to.deep.equal([]);
+    expect(summary.warnings).to.deep.equal(["WARNING: pinging broadcast address"]);
+  });
+});
+
+describe("parsePing on shapes constructed from the iputils and busybox sources", () => {
+  it("counts replies without time= as replies, with their TTL (small -s)", () => {
+    for (const name of ["ping-iputils-constructed-small-payload", "ping-busybox-constructed-small-payload"]) {
+      const summary = parsePingFixture(name);
+      expect(summary.replies, name).to.have.length(summary.received).and.not.be.empty;
+      for (const reply of summary.replies) {
+        expect(reply, name).to.include({ from: "10.0.0.2", ttl: 64 });
+        expect(reply, name).not.to.have.property("timeMs");
+      }
+    }
+  });
+
+  it("keeps a (truncated) reply as a reply and says it was truncated", () => {
+    const [first] = parsePingFixture("ping-iputils-constructed-truncated").replies;
+    expect(first).to.deep.equal({ from: "10.0.0.2", seq: 1, ttl: 64, truncated: true });
+  });
+
+  it("flags every repeated answer as a duplicate, so that distinct seqs match `received`", () => {
+    for (const name of ["ping-iputils-constructed-dup", "ping-busybox-constructed-dup"]) {
+      const summary = parsePingFixture(name);
+      const firsts = summary.replies.filter((r) => !r.duplicate);
+      expect(firsts.map((r) => r.seq), name).to.have.length(summary.received);
+      expect(summary.replies.length - firsts.length, name).to.equal(summary.duplicates);
+    }
+  });
+
+  it("files an ICMP redirect as a note: the host still answered", () => {
+    const summary = parsePingFixture("ping-iputils-constructed-redirect");
+    expect(summary.problems).to.deep.equal([]);
+    expect(summary.notes).to.deep.equal(["From 10.0.0.1 icmp_seq=1 Redirect Host(New nexthop: 10.0.0.3)"]);
+    expect(summary.replies).to.have.length(3);
+  });
+
+  it("files ping's stderr Warning: as a warning, not as a problem", () => {
+    const summary = parsePingFixture("ping-iputils-constructed-source-warning");
+    expect(summary.problems).to.deep.equal([]);
+    expect(summary.warnings).to.deep.equal([
+      "ping: Warning: source address might be selected on device other than: eth0",
+    ]);
+  });
+
+  it("tells iputils' spaced IPv6 header (>= 20231222) from busybox's", () => {
+    const iputils = parsePingFixture("ping-iputils-constructed-ipv6-20231222");
+    expect(iputils).to.include({ flavour: "iputils", target: "fd99::2" });
+    expect(parsePingFixture("ping-busybox-ipv6")).to.include({ flavour: "busybox", target: "fd99::2" });
+  });
+
+  it("keeps the target when the resolver gave no name: `PING  (10.0.0.2)`", () => {
+    const summary = parsePingFixture("ping-iputils-constructed-empty-name");
+    expect(summary).to.include({ flavour: "iputils", target: "10.0.0.2" });
+  });
+
+  // Hand-written header lines, each printed by the format strings quoted in ping-header.ts.
+  it("reads the -I and -F header variants of both tools", () => {
+    const header = (line: string) => {
+      const { flavour, target } = parsePing(`${line}\n`);
+      return `${flavour} ${target}`;
+    };
+    expect(header("PING fd99::2 (fd99::2) from fd99::1 va0: 56 data bytes")).to.equal("iputils fd99::2");
+    expect(header("PING 10.0.0.2 (10.0.0.2) from 10.0.0.1 : 56(84) bytes of data.")).to.equal("iputils 10.0.0.2");
+    expect(header("PING fd99::2 (fd99::2) , flow 0x12345, 56 data bytes")).to.equal("iputils fd99::2");
+    expect(header("PING 10.0.0.2 (10.0.0.2) from 10.0.0.1: 56 data bytes")).to.equal("busybox 10.0.0.2");
+  });
+
+  // Hand-written: busybox's bb_error_msg("warning: got ICMP %d (%s)") with its names for types 5 and 3.
+  it("reads busybox's 'got ICMP' warning by the ICMP type it names", () => {
+    const stdout = [
+      "PING 10.0.1.2 (10.0.1.2): 56 data bytes",
+      "64 bytes from 10.0.1.2: seq=0 ttl=63 time=0.412 ms",
+      "",
+      "--- 10.0.1.2 ping statistics ---",
+      "1 packets transmitted, 1 packets received, 0% packet loss",
+      "round-trip min/avg/max = 0.412/0.412/0.412 ms",
+    ].join("\n");
+    const redirect = parsePing(stdout, "ping: warning: got ICMP 5 (Redirect (change route))\n");
+    expect([redirect.notes, redirect.problems, redirect.warnings]).to.deep.equal([
+      ["ping: warning: got ICMP 5 (Redirect (change route))"], [], [],
+    ]);
+    const unreachable = parsePing(stdout, "ping: warning: got ICMP 3 (Destination Unreachable)\n");
+    expect(unreachable.problems).to.deep.equal(["ping: warning: got ICMP 3 (Destination Unreachable)"]);
   });
 });

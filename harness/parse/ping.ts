@@ -1,4 +1,7 @@
 import { ParseError } from "./parse-error.ts";
+import { parsePingHeader, type PingHeader } from "./ping-header.ts";
+import { classifyPingNotice, type PingNotice } from "./ping-notices.ts";
+import { parseReplyLine } from "./ping-reply.ts";
 import { parsePingStatistics, parsePingRtt, type PingStatistics } from "./ping-statistics.ts";
 
 export type PingFlavour = "iputils" | "busybox";
@@ -8,9 +11,15 @@ export interface PingReply {
   readonly from: string;
   readonly seq: number;
   readonly ttl: number;
-  readonly timeMs: number;
-  /** A second reply to the same sequence number (broadcast, duplicated frames, loops). */
+  /** Absent when ping printed no time: payload too small to carry a timestamp (-s < 16), or truncated. */
+  readonly timeMs?: number;
+  /**
+   * A second reply to the same sequence number (broadcast, duplicated frames, loops). ping does not count
+   * it as received, so loss is over distinct seqs.
+   */
   readonly duplicate?: true;
+  /** iputils "(truncated)": shorter than the request, but an answer all the same. */
+  readonly truncated?: true;
 }
 
 export interface PingRtt { readonly minMs: number; readonly avgMs: number; readonly maxMs: number }
@@ -20,27 +29,28 @@ export interface PingSummary {
   /** Address from the PING header line; "" when ping failed before printing it. */
   readonly target: string;
   readonly transmitted: number;
+  /** Distinct sequence numbers answered: duplicates are not in it (see `duplicates`). */
   readonly received: number;
   readonly lossPercent: number;
-  /** iputils "+N errors": ICMP errors (unreachable, TTL exceeded) received instead of replies. */
+  /** iputils "+N errors": ICMP errors received instead of replies (and, on ICMP datagram sockets, redirects). */
   readonly errors: number;
   /** "+N duplicates" from the statistics line. */
   readonly duplicates: number;
   readonly replies: readonly PingReply[];
   /** ICMP error lines ("From … Destination Host Unreachable") and ping's own complaints. */
   readonly problems: readonly string[];
+  /** ICMP that does not stop the echo ("From 10.0.0.1 icmp_seq=1 Redirect Host(New nexthop: 10.0.0.3)"). */
+  readonly notes: readonly string[];
+  /** ping's own warnings ("ping: Warning: source address might be selected on device other than: eth0"). */
+  readonly warnings: readonly string[];
   readonly rtt?: PingRtt;
 }
 
-// iputils: "PING h (a) 56(84) bytes of data.", "PING h(a) 56 data bytes" (IPv6), optionally
-// "from SRC DEV:" with -I. busybox: "PING h (a): 56 data bytes".
-const HEADER = /^PING (\S+?)( ?)\((.+?)\)(?: from .*?)?:? \d+(\(\d+\))? (bytes of data\.|data bytes)$/;
-// -D prefixes "[epoch] "; -v inserts "ident=N" before ttl; a name may precede "(address)".
-const REPLY = /^(?:\[[\d.]+\] )?\d+ bytes from (.+?): (icmp_)?seq=(\d+) (?:.*? )?ttl=(\d+) (?:.*? )?time=([\d.]+) ?ms(.*)$/;
-const ICMP_ERROR = /^(?:\[[\d.]+\] )?(From \S.*)$/;
-const RESOLVE_FAILED = [/^ping: bad address '(.+)'$/, /^ping: (\S+): (?:Name or service not known|Temporary failure in name resolution|No address associated with hostname)$/];
-// Debug chatter of iputils -v, not a complaint.
-const VERBOSE_NOISE = /^ping: sock4\.fd: |^ai->ai_family: /;
+const RESOLVE_FAILED = [
+  /^ping: bad address '(.+)'$/,
+  /^ping: (\S+): (?:Name or service not known|Temporary failure in name resolution)$/,
+  /^ping: (\S+): No address associated with hostname$/,
+];
 
 /** Parses LC_ALL=C output of iputils or busybox ping. Throws ParseError only on text that is not ping's. */
 export function parsePing(stdout: string, stderr = ""): PingSummary {
@@ -48,49 +58,54 @@ export function parsePing(stdout: string, stderr = ""): PingSummary {
   const err = lines(stderr);
   if (out.length === 0 && err.length === 0) throw new ParseError("ping", "no output at all");
 
-  let header: RegExpMatchArray | undefined;
+  let header: PingHeader | undefined;
   let statistics: PingStatistics | undefined;
   let rtt: PingRtt | undefined;
   let busyboxHint = false;
   const replies: PingReply[] = [];
-  const problems: string[] = [];
+  const filed = { problem: [] as string[], note: [] as string[], warning: [] as string[] };
+  const file = (notice: PingNotice) => { if (notice.kind !== "noise") filed[notice.kind].push(notice.text); };
   const seen = new Set<number>();
   let recognised = 0;
 
   for (const line of out) {
-    const reply = REPLY.exec(line);
+    const reply = parseReplyLine(line);
     if (reply) {
-      const seq = Number(reply[3]);
-      const duplicate = (reply[6] ?? "").includes("(DUP!)") || seen.has(seq);
-      seen.add(seq);
-      busyboxHint ||= reply[2] === undefined;
-      replies.push({ from: addressOf(reply[1]!), seq, ttl: Number(reply[4]), timeMs: Number(reply[5]), ...(duplicate ? { duplicate: true as const } : {}) });
+      // Without -v iputils prints no "(DUP!)" for broadcast replies: a repeated seq is the only sign.
+      const duplicate = reply.dupMarker || seen.has(reply.seq);
+      seen.add(reply.seq);
+      busyboxHint ||= reply.busyboxWording;
+      replies.push({
+        from: reply.from, seq: reply.seq, ttl: reply.ttl,
+        ...(reply.timeMs !== undefined ? { timeMs: reply.timeMs } : {}),
+        ...(duplicate ? { duplicate: true as const } : {}),
+        ...(reply.truncated ? { truncated: true as const } : {}),
+      });
       recognised++;
       continue;
     }
-    const h = header ? null : HEADER.exec(line);
+    const h = header ? undefined : parsePingHeader(line);
     if (h) { header = h; recognised++; continue; }
     const s = parsePingStatistics(line);
     if (s) { statistics = s; busyboxHint ||= s.busyboxWording; recognised++; continue; }
     const r = parsePingRtt(line);
     if (r) { rtt = r; recognised++; continue; }
-    const icmpError = ICMP_ERROR.exec(line);
-    if (icmpError) { problems.push(icmpError[1]!); recognised++; continue; }
-    if (/^ping: /.test(line) && !VERBOSE_NOISE.test(line)) { problems.push(line); recognised++; }
+    const notice = classifyPingNotice(line);
+    if (notice) { file(notice); recognised++; }
   }
   for (const line of err) {
-    if (/^ping: |^WARNING: /.test(line)) recognised++;
-    if (/^WARNING: /.test(line) || VERBOSE_NOISE.test(line)) continue;
-    problems.push(line);
+    const notice = classifyPingNotice(line);
+    // Anything else on stderr (a shell's "command not found") still explains the run, but is not ping's.
+    if (notice) { file(notice); recognised++; } else filed.problem.push(line);
     busyboxHint ||= /^ping: (bad address '|sendto: )/.test(line);
   }
   if (recognised === 0) throw new ParseError("ping", "no PING header, reply or statistics line", stdout || stderr);
 
+  const problems = filed.problem;
   if (!statistics && problems.length === 0) problems.push("ping printed no statistics line (interrupted or killed?)");
-  const flavour: PingFlavour = header ? headerFlavour(header) : busyboxHint ? "busybox" : "iputils";
   return {
-    flavour,
-    target: header ? addressOf(header[3]!) : resolveTarget(problems),
+    flavour: header?.flavour ?? (busyboxHint ? "busybox" : "iputils"),
+    target: header?.address ?? resolveTarget(problems),
     transmitted: statistics?.transmitted ?? 0,
     received: statistics?.received ?? 0,
     // Without statistics nothing is known to have arrived; 100 keeps "no loss" checks failing.
@@ -99,18 +114,10 @@ export function parsePing(stdout: string, stderr = ""): PingSummary {
     duplicates: statistics?.duplicates ?? 0,
     replies,
     problems,
+    notes: filed.note,
+    warnings: filed.warning,
     ...(rtt ? { rtt } : {}),
   };
-}
-
-function headerFlavour(header: RegExpMatchArray): PingFlavour {
-  // Only busybox puts a space before "(" AND prints "): 56 data bytes"; iputils IPv6 has no space.
-  return header[5] === "data bytes" && header[2] === " " && header[4] === undefined ? "busybox" : "iputils";
-}
-
-/** "localhost (127.0.0.1)" → "127.0.0.1"; a bare address stays as it is. */
-function addressOf(text: string): string {
-  return /\(([^()]+)\)$/.exec(text)?.[1] ?? text;
 }
 
 function resolveTarget(problems: readonly string[]): string {
