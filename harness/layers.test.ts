@@ -1,6 +1,6 @@
-import { expect } from "chai";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
+import { expect } from "chai";
 import { PROJECT_ROOT } from "./model/paths.ts";
 
 /**
@@ -22,7 +22,9 @@ const layerOf = (file: string) => relative(HARNESS, file).split(sep)[0] ?? "";
 
 describe("layers", () => {
   it("every folder of harness/ has a place in the order", () => {
-    const folders = readdirSync(HARNESS, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    const folders = readdirSync(HARNESS, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
     expect(folders.filter((f) => f !== "testing" && !LAYERS.includes(f))).to.deep.equal([]);
   });
 

@@ -52,7 +52,8 @@ export function judgeCapture(spec: CaptureCheckSpec, frames: readonly CapturedFr
  */
 export const capture: CheckKindModule<CaptureCheckSpec> = defineCheckKind({
   schema: CaptureSpec,
-  summary: "tcpdump -e on a NIC while a ping runs: frames 802.1Q-tagged with `vlan`, or untagged (`null`); pcap attached",
+  summary:
+    "tcpdump -e on a NIC while a ping runs: frames 802.1Q-tagged with `vlan`, or untagged (`null`); pcap attached",
   example: { node: "node1", dev: "enp0s3", traffic: { from: "node2", netns: "box1", to: "172.16.20.11" }, vlan: 100 },
   nodeRefs: (spec) => [
     { node: spec.node, path: ["node"] },

@@ -46,7 +46,11 @@ export interface CheckContext {
  * provider, a transport or a reporter, so they stay testable with a fake.
  */
 export interface ProbeEnv {
-  exec(node: string, command: string, options?: { readonly timeoutMs?: number; readonly label?: string }): Promise<ShellResult>;
+  exec(
+    node: string,
+    command: string,
+    options?: { readonly timeoutMs?: number; readonly label?: string },
+  ): Promise<ShellResult>;
   attach(name: string, content: string | Buffer, contentType: string): Promise<void>;
   stepResult(stepId: string): StepOutcome | undefined;
   sleep(ms: number): Promise<void>;

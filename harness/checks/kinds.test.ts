@@ -1,9 +1,9 @@
-import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { expect } from "chai";
 import { holds } from "../expect/outcome.ts";
-import { PROJECT_ROOT } from "../model/paths.ts";
 import { CheckCommandError } from "../model/errors.ts";
+import { PROJECT_ROOT } from "../model/paths.ts";
 import { fixture } from "../parse/fixture-files.ts";
 import { parseIpLinks, parseIpRoutes } from "../parse/ip-json.ts";
 import { parseTcpdumpE } from "../parse/tcpdump.ts";
@@ -34,7 +34,17 @@ function fakeEnv(answer: Partial<ShellResult>, steps: Record<string, ShellResult
     exec: async (node, command) => {
       ran.push(`${node}: ${command}`);
       const exitCode = answer.exitCode ?? 0;
-      return { node, command, stdout: "", stderr: "", durationMs: 1, timedOut: false, failed: exitCode !== 0, exitCode, ...answer };
+      return {
+        node,
+        command,
+        stdout: "",
+        stderr: "",
+        durationMs: 1,
+        timedOut: false,
+        failed: exitCode !== 0,
+        exitCode,
+        ...answer,
+      };
     },
     attach: async (name) => void attached.push(name),
     stepResult: (id) => steps[id],
@@ -73,7 +83,11 @@ describe("check kinds", () => {
 
   describe("mac", () => {
     const links = parseIpLinks(fixture("ip-link-details.json"));
-    const spec = mac.schema.parse({ a: { node: "a", dev: "mv1" }, b: { node: "b", netns: "x", dev: "mv2" }, expect: "different" });
+    const spec = mac.schema.parse({
+      a: { node: "a", dev: "mv1" },
+      b: { node: "b", netns: "x", dev: "mv2" },
+      expect: "different",
+    });
 
     it("compares addresses case-insensitively and names both sides", () => {
       const [one] = links;
@@ -116,7 +130,16 @@ describe("check kinds", () => {
   describe("step", () => {
     it("reads the recorded setup step and runs nothing", async () => {
       const spec = step.schema.parse({ id: "second-passthru", stderr: "Invalid argument" });
-      const result = { node: "a", command: "ip link add …", stdout: "", stderr: "RTNETLINK answers: Invalid argument", exitCode: 2, durationMs: 1, timedOut: false, failed: true };
+      const result = {
+        node: "a",
+        command: "ip link add …",
+        stdout: "",
+        stderr: "RTNETLINK answers: Invalid argument",
+        exitCode: 2,
+        durationMs: 1,
+        timedOut: false,
+        failed: true,
+      };
       const { env, ran } = fakeEnv({}, { "second-passthru": result });
       expect(holds(await step.probe(spec, env, { checkId: "s", deadlineMs: 0 }))).to.equal(true);
       expect(ran).to.deep.equal([]);
@@ -127,7 +150,12 @@ describe("check kinds", () => {
   describe("capture", () => {
     const frames = parseTcpdumpE(fixture("tcpdump-e-vlan.txt"));
     const spec = (vlan: number | null) =>
-      capture.schema.parse({ node: "n1", dev: "enp0s3", traffic: { from: "n2", netns: "box1", to: "172.16.20.11" }, vlan });
+      capture.schema.parse({
+        node: "n1",
+        dev: "enp0s3",
+        traffic: { from: "n2", netns: "box1", to: "172.16.20.11" },
+        vlan,
+      });
 
     it("judges only the check's own echo requests, with the tags they carried", () => {
       expect(holds(judgeCapture(spec(200), frames, "n1/enp0s3"))).to.equal(true);
@@ -154,7 +182,10 @@ describe("check kinds", () => {
         const bound = kindOf({ id: "c", [kind]: CHECK_KINDS[kind].schema.parse(CHECK_KINDS[kind].example) });
         expect(bound.kind).to.equal(kind);
         for (const { command } of bound.commands({ checkId: "c", deadlineMs: 1000 }))
-          expect(bound.readOnly.some((re) => re.test(command)), `${kind}: ${command}`).to.equal(true);
+          expect(
+            bound.readOnly.some((re) => re.test(command)),
+            `${kind}: ${command}`,
+          ).to.equal(true);
       }
     });
 

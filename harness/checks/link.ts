@@ -26,7 +26,9 @@ export function linkCommand(spec: { readonly netns?: string; readonly dev: strin
   return inNetns(spec.netns, `ip -j${details ? " -d" : ""} link show dev ${spec.dev}`);
 }
 
-export const LINK_COMMAND_PATTERN = new RegExp(String.raw`^${NETNS_PREFIX}ip -j( -d)? link show dev ${IFNAME_PATTERN}$`);
+export const LINK_COMMAND_PATTERN = new RegExp(
+  String.raw`^${NETNS_PREFIX}ip -j( -d)? link show dev ${IFNAME_PATTERN}$`,
+);
 
 /** Only the facets the scenario asks for are compared, each rendered the same way on both sides. */
 export function judgeLink(spec: LinkCheckSpec, link: IpLink | undefined, place: string): Outcome {
@@ -53,7 +55,9 @@ function facets(spec: LinkCheckSpec, link: IpLink | undefined, expected: boolean
 }
 
 export function summary(link: IpLink): string {
-  const info = link.linkinfo ? ` ${link.linkinfo.info_kind ?? ""} ${link.linkinfo.info_data?.mode ?? ""}`.trimEnd() : "";
+  const info = link.linkinfo
+    ? ` ${link.linkinfo.info_kind ?? ""} ${link.linkinfo.info_data?.mode ?? ""}`.trimEnd()
+    : "";
   return `${link.ifname}${link.link ? `@${link.link}` : ""} <${link.flags.join(",")}> ${link.address ?? ""}${info}`;
 }
 

@@ -18,9 +18,15 @@ describe("ping commands", () => {
     );
   });
   it("every command it builds is among its declared inspectors", () => {
-    for (const input of [{ from: "a", to: "10.0.0.1", expect: "unreachable", count: 5 }, { from: "a", netns: "x", to: "10.0.0.1" }]) {
+    for (const input of [
+      { from: "a", to: "10.0.0.1", expect: "unreachable", count: 5 },
+      { from: "a", netns: "x", to: "10.0.0.1" },
+    ]) {
       const [command] = ping.commands(spec(input), { checkId: "c", deadlineMs: 3000 });
-      expect(ping.readOnly.some((re) => re.test(command!.command)), command!.command).to.equal(true);
+      expect(
+        ping.readOnly.some((re) => re.test(command!.command)),
+        command!.command,
+      ).to.equal(true);
     }
   });
 });

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import type { Outcome } from "../expect/outcome.ts";
+import { CheckCommandError } from "../model/errors.ts";
 import { Ipv4, NetnsName, NodeName } from "../model/names.ts";
 import { type PingSummary, parsePing } from "../parse/ping.ts";
 import { type CheckKindModule, defineCheckKind } from "./check-kind.ts";
-import { CheckCommandError } from "../model/errors.ts";
 import { inNetns, NETNS_PREFIX, where } from "./shared.ts";
 
 const PingSpec = z.strictObject({
@@ -77,9 +77,7 @@ export const ping: CheckKindModule<PingCheckSpec> = defineCheckKind({
   nodeRefs: (spec) => [{ node: spec.from, path: ["from"] }],
   places: (spec) => [{ node: spec.from, netns: spec.netns }],
   commands: (spec, { deadlineMs }) => [{ node: spec.from, command: pingCommand(spec, deadlineMs) }],
-  readOnly: [
-    new RegExp(String.raw`^${NETNS_PREFIX}env LC_ALL=C ping -n -c \d+ (-i [\d.]+ )?-W \d+ (-w \d+ )?[\d.]+$`),
-  ],
+  readOnly: [new RegExp(String.raw`^${NETNS_PREFIX}env LC_ALL=C ping -n -c \d+ (-i [\d.]+ )?-W \d+ (-w \d+ )?[\d.]+$`)],
   // An unreachable check must not wait long per probe; a reachable one waits for ARP and STP.
   defaultDeadlineMs: (spec) => (spec.expect === "unreachable" ? 1000 : 5000),
   // An unreachable ping spends its whole deadline in one probe.

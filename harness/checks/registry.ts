@@ -1,15 +1,7 @@
 import type { z } from "zod";
-import { capture } from "./capture.ts";
 import type { Outcome } from "../expect/outcome.ts";
-import type {
-  CheckContext,
-  CheckKindModule,
-  NodeRef,
-  Place,
-  PlannedCommand,
-  ProbeEnv,
-  StepRef,
-} from "./check-kind.ts";
+import { capture } from "./capture.ts";
+import type { CheckContext, CheckKindModule, NodeRef, Place, PlannedCommand, ProbeEnv, StepRef } from "./check-kind.ts";
 import { link } from "./link.ts";
 import { mac } from "./mac.ts";
 import { ping } from "./ping.ts";

@@ -34,7 +34,12 @@ export function judgeRoute(spec: RouteCheckSpec, routes: readonly IpRoute[], pla
     return { subject, expected: `no route ${spec.dst}`, actual, detail };
   }
   if (match) return { subject, expected: wanted, actual: wanted, detail };
-  return { subject, expected: wanted, actual: seen ? describe(seen.dst, seen.dev, seen.gateway) : `no route ${spec.dst}`, detail };
+  return {
+    subject,
+    expected: wanted,
+    actual: seen ? describe(seen.dst, seen.dev, seen.gateway) : `no route ${spec.dst}`,
+    detail,
+  };
 }
 
 function describe(dst: string, dev?: string | null, via?: string | null): string {

@@ -16,7 +16,9 @@ export function judgeStep(spec: StepCheckSpec, step: StepOutcome | undefined): O
   const subject = `setup step ${spec.id}`;
   const exit = (code: number | undefined) =>
     typeof spec.exit === "number" ? `exit ${code ?? "none"}` : code === 0 ? "exit zero" : "exit nonzero";
-  const expected = [`exit ${spec.exit}`, spec.stderr ? `stderr contains "${spec.stderr}"` : ""].filter(Boolean).join(", ");
+  const expected = [`exit ${spec.exit}`, spec.stderr ? `stderr contains "${spec.stderr}"` : ""]
+    .filter(Boolean)
+    .join(", ");
   if (!step) return { subject, expected, actual: "step did not run", detail: "" };
   const firstLine = step.stderr.trim().split("\n")[0] ?? "";
   const stderrFacet = spec.stderr

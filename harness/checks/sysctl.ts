@@ -15,7 +15,12 @@ export type SysctlCheckSpec = z.output<typeof SysctlSpec>;
 const sysctlCommand = (spec: SysctlCheckSpec) => inNetns(spec.netns, `cat /proc/sys/${spec.key.replaceAll(".", "/")}`);
 
 export function judgeSysctl(spec: SysctlCheckSpec, value: string, place: string): Outcome {
-  return { subject: `${place}: ${spec.key}`, expected: `${spec.key} = ${spec.value}`, actual: `${spec.key} = ${value.trim()}`, detail: "" };
+  return {
+    subject: `${place}: ${spec.key}`,
+    expected: `${spec.key} = ${spec.value}`,
+    actual: `${spec.key} = ${value.trim()}`,
+    detail: "",
+  };
 }
 
 /** A kernel setting read from /proc/sys (net.ipv4.ip_forward and friends). */

@@ -1,8 +1,8 @@
-import { expect } from "chai";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { expect } from "chai";
 import { PROJECT_ROOT } from "../model/paths.ts";
 import { hostSnapshot, strayProcesses } from "../testing/host-snapshot.ts";
 
@@ -11,11 +11,20 @@ const SCENARIO = join(PROJECT_ROOT, "scenarios", "macvlan-same-network.yaml");
 
 /** Runs the CLI with its own state and results directories. */
 function cli(args: string[], env: Record<string, string>) {
-  return spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 170_000 });
+  return spawnSync(process.execPath, [BIN, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    timeout: 170_000,
+  });
 }
 
 /** Starts the CLI, waits until its output matches `when`, then calls `act` with its pid. */
-function runUntil(args: string[], env: Record<string, string>, when: RegExp, act: (pid: number) => void): Promise<{ code: number | null; output: string }> {
+function runUntil(
+  args: string[],
+  env: Record<string, string>,
+  when: RegExp,
+  act: (pid: number) => void,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env, MACVLAB_PROGRESS: "1" } });
     let output = "";
@@ -33,7 +42,7 @@ function runUntil(args: string[], env: Record<string, string>, when: RegExp, act
   });
 }
 
-describe("macvlab CLI end to end (root, netns provider)", function () {
+describe("macvlab CLI end to end (root, netns provider)", () => {
   let work: string;
   let env: Record<string, string>;
   let before: string;
@@ -51,7 +60,13 @@ describe("macvlab CLI end to end (root, netns provider)", function () {
 
   it("refuses a scenario that injects shell, with file:line and exit 2, creating nothing", () => {
     const file = join(work, "macvlan-same-network.yaml");
-    writeFileSync(file, readFileSync(SCENARIO, "utf8").replace("link: { node: node2, dev: enp0s3,", 'link: { node: node2, dev: "x; rm -rf /",'));
+    writeFileSync(
+      file,
+      readFileSync(SCENARIO, "utf8").replace(
+        "link: { node: node2, dev: enp0s3,",
+        'link: { node: node2, dev: "x; rm -rf /",',
+      ),
+    );
     const result = cli(["run", file, "--results", join(work, "results")], env);
     expect(result.status, result.stderr).to.equal(2);
     expect(result.stderr).to.match(/macvlan-same-network\.yaml:\d+:\d+: checks\.0\.link\.dev: an interface name/);
@@ -61,7 +76,13 @@ describe("macvlab CLI end to end (root, netns provider)", function () {
 
   it("refuses an unknown key and a YAML error with exit 2", () => {
     const file = join(work, "macvlan-same-network.yaml");
-    writeFileSync(file, readFileSync(SCENARIO, "utf8").replace("severity: critical\ntags:", "severity: critical\nname: \"x; rm -rf /\"\ntags:"));
+    writeFileSync(
+      file,
+      readFileSync(SCENARIO, "utf8").replace(
+        "severity: critical\ntags:",
+        'severity: critical\nname: "x; rm -rf /"\ntags:',
+      ),
+    );
     const unknown = cli(["run", file], env);
     expect(unknown.status).to.equal(2);
     expect(unknown.stderr).to.match(/macvlan-same-network\.yaml:\d+:1: name: unknown key "name"/);
@@ -76,13 +97,20 @@ describe("macvlab CLI end to end (root, netns provider)", function () {
     const result = cli(["run", routed, "--break", "forwarding-off", "--results", join(work, "results")], env);
     expect(result.status, result.stdout + result.stderr).to.equal(1);
     expect(result.stdout).to.match(/3 failing/);
-    expect(result.stdout).to.match(/router-forwards[\s\S]*expected net\.ipv4\.ip_forward = 1, saw net\.ipv4\.ip_forward = 0/);
+    expect(result.stdout).to.match(
+      /router-forwards[\s\S]*expected net\.ipv4\.ip_forward = 1, saw net\.ipv4\.ip_forward = 0/,
+    );
     expect(result.stdout).to.match(/box1-reaches-box4[\s\S]*expected reachable, TTL 63, saw unreachable/);
     expect(readdirSync(join(work, "state", "netns"))).to.deep.equal([]);
   });
 
   it("cleans up and says so when interrupted with SIGINT mid-scenario", async () => {
-    const { code, output } = await runUntil(["run", SCENARIO, "--results", join(work, "results")], env, /node2-parent-promisc/, (pid) => process.kill(pid, "SIGINT"));
+    const { code, output } = await runUntil(
+      ["run", SCENARIO, "--results", join(work, "results")],
+      env,
+      /node2-parent-promisc/,
+      (pid) => process.kill(pid, "SIGINT"),
+    );
     expect(code, output).to.equal(130);
     expect(output).to.match(/SIGINT received/);
     expect(output).to.match(/two-hosts: taken down/);
@@ -90,16 +118,26 @@ describe("macvlab CLI end to end (root, netns provider)", function () {
   });
 
   it("reports a killed sshd as a broken lab naming the node, and still cleans up", async () => {
-    const { code, output } = await runUntil(["run", SCENARIO, "--results", join(work, "results")], env, /node2-parent-promisc/, (pid) => {
-      spawnSync("pkill", ["-KILL", "-P", String(pid), "sshd"]);
-    });
+    const { code, output } = await runUntil(
+      ["run", SCENARIO, "--results", join(work, "results")],
+      env,
+      /node2-parent-promisc/,
+      (pid) => {
+        spawnSync("pkill", ["-KILL", "-P", String(pid), "sshd"]);
+      },
+    );
     expect(code, output).to.equal(1);
     expect(output).to.match(/node node\d: SSH (connection lost|session closed)/);
     expect(readdirSync(join(work, "state", "netns"))).to.deep.equal([]);
   });
 
   it("clears a crashed run's leftovers on the next up, and down is idempotent", async () => {
-    const { code } = await runUntil(["run", SCENARIO, "--results", join(work, "results")], env, /node2-parent-promisc/, (pid) => process.kill(pid, "SIGKILL"));
+    const { code } = await runUntil(
+      ["run", SCENARIO, "--results", join(work, "results")],
+      env,
+      /node2-parent-promisc/,
+      (pid) => process.kill(pid, "SIGKILL"),
+    );
     expect(code).to.equal(null);
     expect(readdirSync(join(work, "state", "netns"))).to.deep.equal(["two-hosts"]);
     const up = cli(["up", "two-hosts"], env);
@@ -111,7 +149,7 @@ describe("macvlab CLI end to end (root, netns provider)", function () {
   });
 });
 
-describe("macvlab CLI end to end (uml provider)", function () {
+describe("macvlab CLI end to end (uml provider)", () => {
   let work: string;
   beforeEach(() => (work = mkdtempSync(join(tmpdir(), "macvlab-e2e-uml-"))));
   afterEach(() => rmSync(work, { recursive: true, force: true }));
@@ -122,7 +160,12 @@ describe("macvlab CLI end to end (uml provider)", function () {
   it("stops the kernel and leaves nothing behind when interrupted mid-scenario", async () => {
     const env = { MACVLAB_STATE_DIR: join(work, "state") };
     const scenario = join(PROJECT_ROOT, "scenarios", "vlan-isolation.yaml");
-    const { code, output } = await runUntil(["run", scenario, "--provider", "uml", "--results", join(work, "results")], env, /vlan100-subinterface/, (pid) => process.kill(pid, "SIGINT"));
+    const { code, output } = await runUntil(
+      ["run", scenario, "--provider", "uml", "--results", join(work, "results")],
+      env,
+      /vlan100-subinterface/,
+      (pid) => process.kill(pid, "SIGINT"),
+    );
     expect(code, output).to.equal(130);
     expect(output).to.match(/trunk: taken down/);
     expect(ourKernels(), "UML processes left").to.equal("");
@@ -131,7 +174,17 @@ describe("macvlab CLI end to end (uml provider)", function () {
 
   it("reports a lab that cannot boot as a broken lab with the console log, and leaves no kernel", () => {
     const env = { MACVLAB_STATE_DIR: join(work, "state"), MACVLAB_UML_MEM_MB: "16" };
-    const result = cli(["run", join(PROJECT_ROOT, "scenarios", "vlan-isolation.yaml"), "--provider", "uml", "--results", join(work, "results")], env);
+    const result = cli(
+      [
+        "run",
+        join(PROJECT_ROOT, "scenarios", "vlan-isolation.yaml"),
+        "--provider",
+        "uml",
+        "--results",
+        join(work, "results"),
+      ],
+      env,
+    );
     expect(result.status, result.stdout + result.stderr).to.equal(1);
     expect(result.stdout).to.match(/UML \S+ failed to boot/);
     expect(ourKernels(), "UML processes left").to.equal("");

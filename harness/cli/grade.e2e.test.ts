@@ -1,34 +1,46 @@
-import { expect } from "chai";
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { expect } from "chai";
 import { PROJECT_ROOT } from "../model/paths.ts";
 import { hostSnapshot } from "../testing/host-snapshot.ts";
 
 const BIN = join(PROJECT_ROOT, "bin", "macvlab.js");
 const SCENARIO = join(PROJECT_ROOT, "scenarios", "macvlan-same-network.yaml");
 const NODE_STATE = [
-  "ip -j link show", "ip -j addr show", "ip -j route show table all",
+  "ip -j link show",
+  "ip -j addr show",
+  "ip -j route show table all",
   "sysctl -a 2>/dev/null | grep -E '^net[.]ipv4[.](ip_forward|conf[.][^.]+[.](forwarding|proxy_arp|rp_filter)) '",
-  "iptables-save | grep -v '^#' | sed 's/[[][0-9]*:[0-9]*[]]//'", "ip netns list",
+  "iptables-save | grep -v '^#' | sed 's/[[][0-9]*:[0-9]*[]]//'",
+  "ip netns list",
   "for n in $(ip netns list | cut -d' ' -f1); do ip -n $n -j link show; ip -n $n -j addr show; ip -n $n -j route show table all; done",
 ].join("; echo; ");
 
-describe("graded mode end to end (root, netns provider)", function () {
+describe("graded mode end to end (root, netns provider)", () => {
   let work: string;
   let env: NodeJS.ProcessEnv;
   let hostBefore: string;
-  const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env, timeout: 170_000 });
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env, timeout: 170_000 });
   /** Links, addresses, routes, sysctls, iptables and namespaces of every node, read from outside the harness. */
   const nodeState = () =>
     ["node2", "node3"].map((node) => {
       const dir = join(work, "state", "netns", "two-hosts", "nodes", node);
-      return execFileSync("nsenter", [`--net=${dir}/net`, `--uts=${dir}/uts`, `--mount=${dir}/mnt`, "sh", "-c", NODE_STATE], { encoding: "utf8" });
+      return execFileSync(
+        "nsenter",
+        [`--net=${dir}/net`, `--uts=${dir}/uts`, `--mount=${dir}/mnt`, "sh", "-c", NODE_STATE],
+        { encoding: "utf8" },
+      );
     });
   const grade = () => {
     const result = cli("grade", SCENARIO, "--student", "s-042", "--results", join(work, "results"));
-    return { result, json: JSON.parse(readFileSync(join(PROJECT_ROOT, "reports", "grade.json"), "utf8")), junit: readFileSync(join(PROJECT_ROOT, "reports", "grade-junit.xml"), "utf8") };
+    return {
+      result,
+      json: JSON.parse(readFileSync(join(PROJECT_ROOT, "reports", "grade.json"), "utf8")),
+      junit: readFileSync(join(PROJECT_ROOT, "reports", "grade-junit.xml"), "utf8"),
+    };
   };
 
   beforeEach(() => {
@@ -53,7 +65,14 @@ describe("graded mode end to end (root, netns provider)", function () {
     const { result, json, junit } = grade();
     expect(result.status, result.stdout + result.stderr).to.equal(0);
     expect(nodeState(), "grading changed a node").to.deep.equal(before);
-    expect(json).to.include({ student: "s-042", points: 11, earned: 11, percent: 100, passed: true, provider: "netns" });
+    expect(json).to.include({
+      student: "s-042",
+      points: 11,
+      earned: 11,
+      percent: 100,
+      passed: true,
+      provider: "netns",
+    });
     expect(json.scenarios[0].checks.map((c: { status: string }) => c.status)).to.deep.equal(Array(8).fill("passed"));
     expect(result.stdout).to.match(/total 11\/11 \(100%\), pass mark 100%: PASSED/);
     expect(junit).to.match(/<testsuite name="macvlan-same-network" tests="8" failures="0" skipped="0"/);
@@ -63,10 +82,19 @@ describe("graded mode end to end (root, netns provider)", function () {
     expect(cli("lab", "up", "two-hosts", "--solve", SCENARIO, "--mistake", "parent-down").status).to.equal(0);
     const { result, json, junit } = grade();
     expect(result.status, result.stdout).to.equal(1);
-    const lost = json.scenarios[0].checks.filter((c: { earned: number; points: number }) => c.earned < c.points).map((c: { check: string; status: string }) => `${c.check}:${c.status}`);
-    expect(lost).to.deep.equal(["node2-parent-promisc:failed", "box2-reaches-box1:failed", "box1-reaches-box2:failed", "untagged-on-the-wire:blocked"]);
+    const lost = json.scenarios[0].checks
+      .filter((c: { earned: number; points: number }) => c.earned < c.points)
+      .map((c: { check: string; status: string }) => `${c.check}:${c.status}`);
+    expect(lost).to.deep.equal([
+      "node2-parent-promisc:failed",
+      "box2-reaches-box1:failed",
+      "box1-reaches-box2:failed",
+      "untagged-on-the-wire:blocked",
+    ]);
     expect(json).to.include({ points: 11, earned: 4, passed: false });
-    expect(result.stdout).to.match(/node2-parent-promisc +0\/1 +FAIL\n +expected present, UP, PROMISC, saw present, no UP, no PROMISC\n +hint: ip link set dev enp0s3 promisc on/);
+    expect(result.stdout).to.match(
+      /node2-parent-promisc +0\/1 +FAIL\n +expected present, UP, PROMISC, saw present, no UP, no PROMISC\n +hint: ip link set dev enp0s3 promisc on/,
+    );
     expect(result.stdout).to.match(/untagged-on-the-wire +0\/1 +blocked\n +blocked by box1-reaches-box2/);
     expect(junit).to.match(/tests="8" failures="3" skipped="1"/);
   });

@@ -14,39 +14,59 @@ import { runScenarios } from "../run/run-scenarios.ts";
 import { sshInto } from "../run/ssh.ts";
 import { findScenario } from "../scenario/load-all.ts";
 
-const providerOption = () => new Option("-p, --provider <name>", `lab provider: auto (the fastest that can run each scenario) or one of ${PROVIDER_NAMES.join(", ")}`).default("auto");
+const providerOption = () =>
+  new Option(
+    "-p, --provider <name>",
+    `lab provider: auto (the fastest that can run each scenario) or one of ${PROVIDER_NAMES.join(", ")}`,
+  ).default("auto");
 
 export function buildProgram(): Command {
   const program = new Command("macvlab")
-    .description("Linux network-virtualisation experiments (macvlan, 802.1Q, ipvlan, routing) as automated, graded checks")
+    .description(
+      "Linux network-virtualisation experiments (macvlan, 802.1Q, ipvlan, routing) as automated, graded checks",
+    )
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   program
     .command("run")
-    .description("run scenarios (default: every scenarios/*.yaml) on a fresh lab each; exit 0 all passed, 1 a check failed, 2 bad input")
+    .description(
+      "run scenarios (default: every scenarios/*.yaml) on a fresh lab each; exit 0 all passed, 1 a check failed, 2 bad input",
+    )
     .argument("[files...]", "scenario files or folders")
     .addOption(providerOption())
     .option("-g, --grep <pattern>", "only checks whose title matches")
     .option("--break <control>", "apply the negative control with this id after setup, so its checks go red on purpose")
-    .option("--forbid-skips", "fail when a scenario would be skipped (CI: every scenario must execute)", process.env.MACVLAB_FORBID_SKIPS === "1")
+    .option(
+      "--forbid-skips",
+      "fail when a scenario would be skipped (CI: every scenario must execute)",
+      process.env.MACVLAB_FORBID_SKIPS === "1",
+    )
     .option("--results <dir>", "Allure results directory", DEFAULT_RESULTS_DIR)
-    .action(async (files: string[], opts: { provider: string; grep?: string; break?: string; forbidSkips: boolean; results: string }) => {
-      if (process.stderr.isTTY || process.env.MACVLAB_PROGRESS === "1") setProgressSink((line) => process.stderr.write(`\x1b[2m${line}\x1b[0m\n`));
-      const summary = await runScenarios({
-        files,
-        provider: opts.provider,
-        grep: opts.grep,
-        breakControl: opts.break,
-        forbidSkips: opts.forbidSkips,
-        resultsDir: opts.results,
-        reporting: allureReporting,
-      });
-      const skipped = summary.plans.filter((p) => p.skipReason);
-      for (const plan of skipped) process.stdout.write(`skipped ${plan.scenario.id}: ${plan.skipReason}\n`);
-      process.stdout.write(`Allure results: ${opts.results} (\`macvlab report\` renders HTML)\nmacvlab: ${summary.passes} passed, ${summary.failures} failed, ${summary.skipped} skipped\n`);
-      process.exitCode = summary.failures > 0 ? 1 : 0;
-    });
+    .action(
+      async (
+        files: string[],
+        opts: { provider: string; grep?: string; break?: string; forbidSkips: boolean; results: string },
+      ) => {
+        if (process.stderr.isTTY || process.env.MACVLAB_PROGRESS === "1")
+          setProgressSink((line) => process.stderr.write(`\x1b[2m${line}\x1b[0m\n`));
+        const summary = await runScenarios({
+          files,
+          provider: opts.provider,
+          grep: opts.grep,
+          breakControl: opts.break,
+          forbidSkips: opts.forbidSkips,
+          resultsDir: opts.results,
+          reporting: allureReporting,
+        });
+        const skipped = summary.plans.filter((p) => p.skipReason);
+        for (const plan of skipped) process.stdout.write(`skipped ${plan.scenario.id}: ${plan.skipReason}\n`);
+        process.stdout.write(
+          `Allure results: ${opts.results} (\`macvlab report\` renders HTML)\nmacvlab: ${summary.passes} passed, ${summary.failures} failed, ${summary.skipped} skipped\n`,
+        );
+        process.exitCode = summary.failures > 0 ? 1 : 0;
+      },
+    );
 
   const addUpDown = (parent: Command) => {
     parent
@@ -58,7 +78,9 @@ export function buildProgram(): Command {
       .option("--mistake <control>", "with --solve: then apply that negative control (a deliberate mistake)")
       .action(async (lab: string, opts: { provider: string; solve?: string; mistake?: string }) => {
         if (opts.mistake && !opts.solve) throw new InputError("--mistake needs --solve <scenario>");
-        process.stdout.write(`${await labUp(lab, opts.provider, opts.solve ? { scenario: opts.solve, mistake: opts.mistake } : undefined)}\n`);
+        process.stdout.write(
+          `${await labUp(lab, opts.provider, opts.solve ? { scenario: opts.solve, mistake: opts.mistake } : undefined)}\n`,
+        );
       });
     parent
       .command("down")
@@ -75,11 +97,16 @@ export function buildProgram(): Command {
     .argument("<node>", "node name, e.g. node2")
     .requiredOption("-l, --lab <lab>", "the lab the node belongs to")
     .addOption(providerOption())
-    .action(async (node: string, opts: { lab: string; provider: string }) => void (process.exitCode = await sshInto(node, opts.lab, opts.provider)));
+    .action(
+      async (node: string, opts: { lab: string; provider: string }) =>
+        void (process.exitCode = await sshInto(node, opts.lab, opts.provider)),
+    );
 
   program
     .command("rubric")
-    .description("validate the scenarios' rubrics on fresh labs: checks fail before the setup, pass after it, and each mistake costs exactly its declared checks")
+    .description(
+      "validate the scenarios' rubrics on fresh labs: checks fail before the setup, pass after it, and each mistake costs exactly its declared checks",
+    )
     .argument("[files...]", "scenario files or folders")
     .addOption(providerOption())
     .option("--forbid-skips", "fail when a scenario would be skipped", process.env.MACVLAB_FORBID_SKIPS === "1")
@@ -93,7 +120,9 @@ export function buildProgram(): Command {
         mode: "rubric",
         reporting: allureReporting,
       });
-      process.stdout.write(`macvlab: ${summary.passes} passed, ${summary.failures} failed, ${summary.skipped} skipped\n`);
+      process.stdout.write(
+        `macvlab: ${summary.passes} passed, ${summary.failures} failed, ${summary.skipped} skipped\n`,
+      );
       process.exitCode = summary.failures > 0 ? 1 : 0;
     });
 
@@ -114,23 +143,31 @@ export function buildProgram(): Command {
     .option("--student <id>", "student or lab id for grade.json (default: $MACVLAB_STUDENT or user@host)")
     .option("--pass-mark <percent>", "percentage of points needed to pass", "100")
     .option("--results <dir>", "Allure results directory", DEFAULT_RESULTS_DIR)
-    .action(async (files: string[], opts: { provider: string; student?: string; passMark: string; results: string }) => {
-      const passMark = Number(opts.passMark);
-      if (!Number.isFinite(passMark) || passMark < 0 || passMark > 100) throw new InputError(`--pass-mark must be a percentage (0–100), got "${opts.passMark}"`);
-      const summary = await gradeScenarios({
-        files,
-        provider: opts.provider,
-        student: opts.student,
-        passMarkPercent: passMark,
-        resultsDir: opts.results,
-        reporting: allureReporting,
-      });
-      writeGradeFiles(summary, { json: GRADE_JSON, junit: GRADE_JUNIT });
-      process.stdout.write(`\n${gradeTable(summary)}\nwritten: reports/grade.json, reports/grade-junit.xml, Allure results in ${opts.results}\n`);
-      process.exitCode = summary.passed ? 0 : 1;
-    });
+    .action(
+      async (files: string[], opts: { provider: string; student?: string; passMark: string; results: string }) => {
+        const passMark = Number(opts.passMark);
+        if (!Number.isFinite(passMark) || passMark < 0 || passMark > 100)
+          throw new InputError(`--pass-mark must be a percentage (0–100), got "${opts.passMark}"`);
+        const summary = await gradeScenarios({
+          files,
+          provider: opts.provider,
+          student: opts.student,
+          passMarkPercent: passMark,
+          resultsDir: opts.results,
+          reporting: allureReporting,
+        });
+        writeGradeFiles(summary, { json: GRADE_JSON, junit: GRADE_JUNIT });
+        process.stdout.write(
+          `\n${gradeTable(summary)}\nwritten: reports/grade.json, reports/grade-junit.xml, Allure results in ${opts.results}\n`,
+        );
+        process.exitCode = summary.passed ? 0 : 1;
+      },
+    );
 
-  program.command("list").description("labs, scenarios and running labs").action(async () => void process.stdout.write(`${(await listAll()).join("\n")}\n`));
+  program
+    .command("list")
+    .description("labs, scenarios and running labs")
+    .action(async () => void process.stdout.write(`${(await listAll()).join("\n")}\n`));
 
   program
     .command("doctor")
@@ -146,7 +183,10 @@ export function buildProgram(): Command {
     .description("render the Allure results as an HTML report (Allure 3, no Java)")
     .option("--results <dir>", "Allure results directory", DEFAULT_RESULTS_DIR)
     .option("-o, --output <dir>", "report directory", REPORT_DIR)
-    .action(async (opts: { results: string; output: string }) => void process.stdout.write(`report: ${await generateHtml(opts.results, opts.output)}\n`));
+    .action(
+      async (opts: { results: string; output: string }) =>
+        void process.stdout.write(`report: ${await generateHtml(opts.results, opts.output)}\n`),
+    );
 
   return program;
 }

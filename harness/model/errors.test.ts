@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { InputError, InfrastructureError, exitCodeFor } from "./errors.ts";
+import { exitCodeFor, InfrastructureError, InputError } from "./errors.ts";
 
 describe("error family", () => {
   it("maps bad input to exit 2 and everything else to 1", () => {
@@ -8,6 +8,8 @@ describe("error family", () => {
     expect(exitCodeFor(new Error("bug"))).to.equal(1);
   });
   it("lists the issues under the message", () => {
-    expect(new InputError("lab refused", ["a.yaml:3:5 nodes.n1: bad"]).message).to.equal("lab refused\n  a.yaml:3:5 nodes.n1: bad");
+    expect(new InputError("lab refused", ["a.yaml:3:5 nodes.n1: bad"]).message).to.equal(
+      "lab refused\n  a.yaml:3:5 nodes.n1: bad",
+    );
   });
 });

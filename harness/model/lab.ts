@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IfName, Mac, NodeName, Id } from "./names.ts";
+import { Id, IfName, Mac, NodeName } from "./names.ts";
 
 export const Nic = z.strictObject({
   /** The name the documents use (`enp0s3`); providers make the node's NIC carry it. */

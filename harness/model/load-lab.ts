@@ -1,7 +1,7 @@
+import { resolve } from "node:path";
 import { InputError } from "./errors.ts";
 import { type Lab, LabSchema } from "./lab.ts";
 import { display, YamlSource } from "./yaml-source.ts";
-import { resolve } from "node:path";
 
 export function loadLab(file: string): Lab {
   const source = YamlSource.read(file);
@@ -15,7 +15,8 @@ export function loadLab(file: string): Lab {
         const known = Object.keys(lab.segments).join(", ");
         issues.push(source.issue([...path, "segment"], `no segment "${nic.segment}" in segments (${known})`));
       }
-      if (seen.has(nic.name)) issues.push(source.issue([...path, "name"], `duplicate NIC name "${nic.name}" on node ${nodeName}`));
+      if (seen.has(nic.name))
+        issues.push(source.issue([...path, "name"], `duplicate NIC name "${nic.name}" on node ${nodeName}`));
       seen.add(nic.name);
     });
   }

@@ -13,8 +13,12 @@ const netnsRe = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const macRe = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 const sysctlRe = /^[a-z0-9_]+(\.[a-z0-9_-]+)+$/;
 
-export const IfName = z.string().regex(ifnameRe, "an interface name: a letter, then letters, digits, _ . - (at most 15 characters)");
-export const NodeName = z.string().regex(nodeRe, "a node name: lower-case letter, then lower-case letters, digits, - (at most 31)");
+export const IfName = z
+  .string()
+  .regex(ifnameRe, "an interface name: a letter, then letters, digits, _ . - (at most 15 characters)");
+export const NodeName = z
+  .string()
+  .regex(nodeRe, "a node name: lower-case letter, then lower-case letters, digits, - (at most 31)");
 export const Id = z.string().regex(idRe, "an id: lower-case letters, digits and - (kebab-case)");
 export const NetnsName = z.string().regex(netnsRe, "a namespace name: letters, digits, _ . - (at most 64)");
 export const Mac = z.string().regex(macRe, "a MAC address like 02:00:00:00:01:01");
@@ -22,7 +26,14 @@ export const SysctlKey = z.string().regex(sysctlRe, "a sysctl key like net.ipv4.
 export const Ipv4 = z.string().refine(isIPv4, "an IPv4 address like 172.16.5.2");
 export const Ipv4Cidr = z.string().refine((v) => {
   const [addr, len, ...rest] = v.split("/");
-  return rest.length === 0 && addr !== undefined && isIPv4(addr) && len !== undefined && /^\d{1,2}$/.test(len) && Number(len) <= 32;
+  return (
+    rest.length === 0 &&
+    addr !== undefined &&
+    isIPv4(addr) &&
+    len !== undefined &&
+    /^\d{1,2}$/.test(len) &&
+    Number(len) <= 32
+  );
 }, "an IPv4 prefix like 172.16.10.0/24");
 /** A route destination as `ip -j route` prints it: `default`, a prefix, or a host address. */
 export const RouteDst = z.union([z.literal("default"), Ipv4Cidr, Ipv4]);

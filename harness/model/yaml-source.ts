@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from "yaml";
+import { type Document, isMap, isPair, isScalar, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { InputError } from "./errors.ts";
 

@@ -1,6 +1,6 @@
 // Test support: reads the captured outputs in ./fixtures (see fixtures/README.md).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { parsePing, type PingSummary } from "./ping.ts";
+import { type PingSummary, parsePing } from "./ping.ts";
 
 const dir = new URL("./fixtures/", import.meta.url);
 
@@ -10,7 +10,10 @@ export function fixture(file: string): string {
 
 /** Names (without .txt) of every captured ping run. */
 export function pingFixtureNames(): string[] {
-  return readdirSync(dir).filter((f) => /^ping-.*(?<!\.stderr)\.txt$/.test(f)).map((f) => f.slice(0, -4)).sort();
+  return readdirSync(dir)
+    .filter((f) => /^ping-.*(?<!\.stderr)\.txt$/.test(f))
+    .map((f) => f.slice(0, -4))
+    .sort();
 }
 
 /** A ping run is NAME.txt (stdout) plus NAME.stderr.txt when ping wrote to stderr. */
@@ -28,8 +31,13 @@ export function compact(summary: PingSummary): Record<string, unknown> {
   return {
     ...rest,
     replies: replies.map((r) =>
-      [`${r.from} seq=${r.seq} ttl=${r.ttl}`, r.timeMs !== undefined ? ` ${r.timeMs}ms` : "", r.duplicate ? " DUP" : "",
-        r.truncated ? " TRUNCATED" : ""].join("")),
+      [
+        `${r.from} seq=${r.seq} ttl=${r.ttl}`,
+        r.timeMs !== undefined ? ` ${r.timeMs}ms` : "",
+        r.duplicate ? " DUP" : "",
+        r.truncated ? " TRUNCATED" : "",
+      ].join(""),
+    ),
     rtt: rtt ? `${rtt.minMs}/${rtt.avgMs}/${rtt.maxMs}` : undefined,
   };
 }

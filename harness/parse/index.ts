@@ -1,9 +1,15 @@
-export { ParseError } from "./parse-error.ts";
-export { parsePing, type PingFlavour, type PingReply, type PingRtt, type PingSummary } from "./ping.ts";
 export {
-  parseIpLinks, parseIpAddrs, parseIpRoutes,
-  type IpLink, type IpLinkInfo, type IpAddr, type IpAddrInfo, type IpRoute,
+  type IpAddr,
+  type IpAddrInfo,
+  type IpLink,
+  type IpLinkInfo,
+  type IpRoute,
+  parseIpAddrs,
+  parseIpLinks,
+  parseIpRoutes,
 } from "./ip-json.ts";
 export { sameDestination } from "./ip-query.ts";
+export { ParseError } from "./parse-error.ts";
+export { type PingFlavour, type PingReply, type PingRtt, type PingSummary, parsePing } from "./ping.ts";
 export { parseRouteN, prefixLength, type RouteNRow } from "./route-n.ts";
-export { parseTcpdumpE, type CapturedFrame } from "./tcpdump.ts";
+export { type CapturedFrame, parseTcpdumpE } from "./tcpdump.ts";

@@ -9,8 +9,18 @@ describe("ip -j link show", () => {
   const detailed = parseIpLinks(fixture("ip-link-details.json"));
 
   it("reads every link with name, index, flags, mtu, state and MAC", () => {
-    expect(links.map((l) => `${l.ifindex}:${l.ifname}`)).to.deep.equal(
-      ["1:lo", "2:va0", "3:va1", "4:mv1", "5:mv2", "6:mv3", "7:va2p", "8:va2", "9:mvp", "10:br0"]);
+    expect(links.map((l) => `${l.ifindex}:${l.ifname}`)).to.deep.equal([
+      "1:lo",
+      "2:va0",
+      "3:va1",
+      "4:mv1",
+      "5:mv2",
+      "6:mv3",
+      "7:va2p",
+      "8:va2",
+      "9:mvp",
+      "10:br0",
+    ]);
     expect(links[1]).to.include({ ifname: "va0", mtu: 1500, operstate: "UP", address: "d2:19:98:50:b9:ab" });
     expect(links[1]!.flags).to.deep.equal(["BROADCAST", "MULTICAST", "PROMISC", "UP", "LOWER_UP"]);
     expect(links[5]).to.include({ ifname: "mv3", operstate: "DOWN" });
@@ -66,17 +76,27 @@ describe("ip -j addr show", () => {
   it("reads every address with family and prefix length", () => {
     const va0 = addrs.find((a) => a.ifname === "va0")!;
     expect(va0.addr_info.map((i) => [i.family, i.local, i.prefixlen])).to.deep.equal([
-      ["inet", "10.99.0.1", 24], ["inet6", "fd99::1", 64], ["inet6", "fe80::d019:98ff:fe50:b9ab", 64],
+      ["inet", "10.99.0.1", 24],
+      ["inet6", "fd99::1", 64],
+      ["inet6", "fe80::d019:98ff:fe50:b9ab", 64],
     ]);
     expect(addrs.find((a) => a.ifname === "mv3")!.addr_info).to.deep.equal([]);
   });
 
   it("reads the -4 form, which lists only links with an IPv4 address", () => {
-    expect(parseIpAddrs(fixture("ip-addr-inet4.json")).map((a) => a.ifname)).to.deep.equal(["lo", "va0", "va1", "mv1", "br0"]);
+    expect(parseIpAddrs(fixture("ip-addr-inet4.json")).map((a) => a.ifname)).to.deep.equal([
+      "lo",
+      "va0",
+      "va1",
+      "mv1",
+      "br0",
+    ]);
   });
 
   it("skips the empty objects older iproute2 prints for filtered links", () => {
-    expect(parseIpAddrs('[{}, {"ifindex":1,"ifname":"lo","addr_info":[]}, {}]').map((a) => a.ifname)).to.deep.equal(["lo"]);
+    expect(parseIpAddrs('[{}, {"ifindex":1,"ifname":"lo","addr_info":[]}, {}]').map((a) => a.ifname)).to.deep.equal([
+      "lo",
+    ]);
   });
 });
 
@@ -107,14 +127,22 @@ describe("ip -j route show", () => {
 
 describe("ip -j parsers on bad input", () => {
   it("names the command when the text is not JSON", () => {
-    expect(() => parseIpLinks("Device \"eth9\" does not exist.")).to.throw(ParseError, /^cannot parse ip -j link show output: not JSON/);
+    expect(() => parseIpLinks('Device "eth9" does not exist.')).to.throw(
+      ParseError,
+      /^cannot parse ip -j link show output: not JSON/,
+    );
     expect(() => parseIpRoutes("")).to.throw(ParseError, /ip -j route show.*not JSON/);
   });
 
   it("names the command and the offending path when the shape is wrong", () => {
-    expect(() => parseIpLinks('[{"ifindex":1,"ifname":"lo","flags":[],"mtu":"big","operstate":"UP"}]'))
-      .to.throw(ParseError, /ip -j link show output: unexpected JSON shape: \[0\]\.mtu: .*expected number/);
-    expect(() => parseIpAddrs('{"ifname":"lo"}')).to.throw(ParseError, /ip -j addr show.*\(top level\): .*expected array/);
+    expect(() => parseIpLinks('[{"ifindex":1,"ifname":"lo","flags":[],"mtu":"big","operstate":"UP"}]')).to.throw(
+      ParseError,
+      /ip -j link show output: unexpected JSON shape: \[0\]\.mtu: .*expected number/,
+    );
+    expect(() => parseIpAddrs('{"ifname":"lo"}')).to.throw(
+      ParseError,
+      /ip -j addr show.*\(top level\): .*expected array/,
+    );
     expect(() => parseIpRoutes('[{"dev":"eth0"}]')).to.throw(ParseError, /\[0\]\.dst/);
   });
 

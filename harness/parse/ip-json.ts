@@ -7,12 +7,14 @@ import { ParseError } from "./parse-error.ts";
 const linkInfoSchema = z.looseObject({
   info_kind: z.string().optional(),
   /** macvlan: mode bridge|private|vepa|passthru|source; vlan: protocol "802.1Q", id, flags; ipvlan: mode l2|l3|l3s. */
-  info_data: z.looseObject({
-    mode: z.string().optional(),
-    flags: z.array(z.string()).optional(),
-    protocol: z.string().optional(),
-    id: z.number().optional(),
-  }).optional(),
+  info_data: z
+    .looseObject({
+      mode: z.string().optional(),
+      flags: z.array(z.string()).optional(),
+      protocol: z.string().optional(),
+      id: z.number().optional(),
+    })
+    .optional(),
   /** Set on bridge/bond ports, e.g. "bridge". */
   info_slave_kind: z.string().optional(),
 });
@@ -109,5 +111,7 @@ function isEmptyObject(value: unknown): boolean {
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
-  return path.length === 0 ? "(top level)" : path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
+  return path.length === 0
+    ? "(top level)"
+    : path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
 }

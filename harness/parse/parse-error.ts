@@ -9,7 +9,10 @@ export class ParseError extends CheckCommandError {
   /** What was being parsed, e.g. "ping" or "ip -j route show". */
   readonly command: string;
   constructor(command: string, problem: string, text?: string, options?: { cause?: unknown }) {
-    super(`cannot parse ${command} output: ${problem}${text === undefined ? "" : `\n  got: ${excerpt(text)}`}`, options);
+    super(
+      `cannot parse ${command} output: ${problem}${text === undefined ? "" : `\n  got: ${excerpt(text)}`}`,
+      options,
+    );
     this.command = command;
   }
 }

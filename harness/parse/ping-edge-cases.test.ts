@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { fixture, parsePingFixture, pingFixtureNames } from "./fixture-files.ts";
-import { parsePing } from "./ping.ts";
 import { ParseError } from "./parse-error.ts";
+import { parsePing } from "./ping.ts";
 
 describe("parsePing edge cases", () => {
   it("parses every captured ping fixture as the flavour its name says", () => {
@@ -39,7 +39,13 @@ describe("parsePing edge cases", () => {
   it("does not throw when ping was killed before its statistics, and says so", () => {
     const cut = fixture("ping-iputils-reply.txt").split("\n").slice(0, 3).join("\n");
     const summary = parsePing(cut);
-    expect(summary).to.include({ flavour: "iputils", target: "10.99.0.2", transmitted: 0, received: 0, lossPercent: 100 });
+    expect(summary).to.include({
+      flavour: "iputils",
+      target: "10.99.0.2",
+      transmitted: 0,
+      received: 0,
+      lossPercent: 100,
+    });
     expect(summary.replies).to.have.length(2);
     expect(summary.problems).to.deep.equal(["ping printed no statistics line (interrupted or killed?)"]);
     expect(summary.rtt).to.equal(undefined);
@@ -51,11 +57,13 @@ describe("parsePing edge cases", () => {
   });
 
   it("accepts iputils -D timestamps (hand-written sample in the documented iputils format)", () => {
-    const summary = parsePing([
-      "PING 10.0.0.2 (10.0.0.2) 56(84) bytes of data.",
-      "[1700000000.123456] 64 bytes from 10.0.0.2: icmp_seq=1 ttl=64 time=0.050 ms",
-      "[1700000001.123456] From 10.0.0.1 icmp_seq=2 Destination Host Unreachable",
-    ].join("\n"));
+    const summary = parsePing(
+      [
+        "PING 10.0.0.2 (10.0.0.2) 56(84) bytes of data.",
+        "[1700000000.123456] 64 bytes from 10.0.0.2: icmp_seq=1 ttl=64 time=0.050 ms",
+        "[1700000001.123456] From 10.0.0.1 icmp_seq=2 Destination Host Unreachable",
+      ].join("\n"),
+    );
     expect(summary.replies).to.deep.equal([{ from: "10.0.0.2", seq: 1, ttl: 64, timeMs: 0.05 }]);
     expect(summary.problems).to.deep.equal(["From 10.0.0.1 icmp_seq=2 Destination Host Unreachable"]);
   });
@@ -88,7 +96,10 @@ describe("parsePing on shapes constructed from the iputils and busybox sources",
     for (const name of ["ping-iputils-constructed-dup", "ping-busybox-constructed-dup"]) {
       const summary = parsePingFixture(name);
       const firsts = summary.replies.filter((r) => !r.duplicate);
-      expect(firsts.map((r) => r.seq), name).to.have.length(summary.received);
+      expect(
+        firsts.map((r) => r.seq),
+        name,
+      ).to.have.length(summary.received);
       expect(summary.replies.length - firsts.length, name).to.equal(summary.duplicates);
     }
   });
@@ -143,7 +154,9 @@ describe("parsePing on shapes constructed from the iputils and busybox sources",
     ].join("\n");
     const redirect = parsePing(stdout, "ping: warning: got ICMP 5 (Redirect (change route))\n");
     expect([redirect.notes, redirect.problems, redirect.warnings]).to.deep.equal([
-      ["ping: warning: got ICMP 5 (Redirect (change route))"], [], [],
+      ["ping: warning: got ICMP 5 (Redirect (change route))"],
+      [],
+      [],
     ]);
     const unreachable = parsePing(stdout, "ping: warning: got ICMP 3 (Destination Unreachable)\n");
     expect(unreachable.problems).to.deep.equal(["ping: warning: got ICMP 3 (Destination Unreachable)"]);

@@ -25,8 +25,10 @@ export function parsePingStatistics(line: string): PingStatistics | undefined {
   for (const part of line.split(", ")) {
     let m: RegExpExecArray | null;
     if ((m = /^(\d+) packets transmitted$/.exec(part))) transmitted = Number(m[1]);
-    else if ((m = /^(\d+) (packets )?received$/.exec(part))) { received = Number(m[1]); busyboxWording = m[2] !== undefined; }
-    else if ((m = /^\+?(\d+) duplicates$/.exec(part))) duplicates = Number(m[1]);
+    else if ((m = /^(\d+) (packets )?received$/.exec(part))) {
+      received = Number(m[1]);
+      busyboxWording = m[2] !== undefined;
+    } else if ((m = /^\+?(\d+) duplicates$/.exec(part))) duplicates = Number(m[1]);
     else if ((m = /^\+(\d+) errors$/.exec(part))) errors = Number(m[1]);
     else if ((m = /^([\d.]+)% packet loss$/.exec(part))) lossPercent = Number(m[1]);
     // "time 407ms", "+N corrupted" and future counters are not needed by any check.

@@ -1,8 +1,8 @@
 import { ParseError } from "./parse-error.ts";
-import { parsePingHeader, type PingHeader } from "./ping-header.ts";
+import { type PingHeader, parsePingHeader } from "./ping-header.ts";
 import { classifyPingNotice, type PingNotice } from "./ping-notices.ts";
 import { parseReplyLine } from "./ping-reply.ts";
-import { parsePingStatistics, parsePingRtt, type PingStatistics } from "./ping-statistics.ts";
+import { type PingStatistics, parsePingRtt, parsePingStatistics } from "./ping-statistics.ts";
 
 export type PingFlavour = "iputils" | "busybox";
 
@@ -22,7 +22,11 @@ export interface PingReply {
   readonly truncated?: true;
 }
 
-export interface PingRtt { readonly minMs: number; readonly avgMs: number; readonly maxMs: number }
+export interface PingRtt {
+  readonly minMs: number;
+  readonly avgMs: number;
+  readonly maxMs: number;
+}
 
 export interface PingSummary {
   readonly flavour: PingFlavour;
@@ -64,7 +68,9 @@ export function parsePing(stdout: string, stderr = ""): PingSummary {
   let busyboxHint = false;
   const replies: PingReply[] = [];
   const filed = { problem: [] as string[], note: [] as string[], warning: [] as string[] };
-  const file = (notice: PingNotice) => { if (notice.kind !== "noise") filed[notice.kind].push(notice.text); };
+  const file = (notice: PingNotice) => {
+    if (notice.kind !== "noise") filed[notice.kind].push(notice.text);
+  };
   const seen = new Set<number>();
   let recognised = 0;
 
@@ -76,7 +82,9 @@ export function parsePing(stdout: string, stderr = ""): PingSummary {
       seen.add(reply.seq);
       busyboxHint ||= reply.busyboxWording;
       replies.push({
-        from: reply.from, seq: reply.seq, ttl: reply.ttl,
+        from: reply.from,
+        seq: reply.seq,
+        ttl: reply.ttl,
         ...(reply.timeMs !== undefined ? { timeMs: reply.timeMs } : {}),
         ...(duplicate ? { duplicate: true as const } : {}),
         ...(reply.truncated ? { truncated: true as const } : {}),
@@ -85,18 +93,37 @@ export function parsePing(stdout: string, stderr = ""): PingSummary {
       continue;
     }
     const h = header ? undefined : parsePingHeader(line);
-    if (h) { header = h; recognised++; continue; }
+    if (h) {
+      header = h;
+      recognised++;
+      continue;
+    }
     const s = parsePingStatistics(line);
-    if (s) { statistics = s; busyboxHint ||= s.busyboxWording; recognised++; continue; }
+    if (s) {
+      statistics = s;
+      busyboxHint ||= s.busyboxWording;
+      recognised++;
+      continue;
+    }
     const r = parsePingRtt(line);
-    if (r) { rtt = r; recognised++; continue; }
+    if (r) {
+      rtt = r;
+      recognised++;
+      continue;
+    }
     const notice = classifyPingNotice(line);
-    if (notice) { file(notice); recognised++; }
+    if (notice) {
+      file(notice);
+      recognised++;
+    }
   }
   for (const line of err) {
     const notice = classifyPingNotice(line);
     // Anything else on stderr (a shell's "command not found") still explains the run, but is not ping's.
-    if (notice) { file(notice); recognised++; } else filed.problem.push(line);
+    if (notice) {
+      file(notice);
+      recognised++;
+    } else filed.problem.push(line);
     busyboxHint ||= /^ping: (bad address '|sendto: )/.test(line);
   }
   if (recognised === 0) throw new ParseError("ping", "no PING header, reply or statistics line", stdout || stderr);
@@ -131,5 +158,8 @@ function resolveTarget(problems: readonly string[]): string {
 }
 
 function lines(text: string): string[] {
-  return text.split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l !== "");
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trimEnd())
+    .filter((l) => l !== "");
 }

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { fixture } from "./fixture-files.ts";
-import { parseRouteN, prefixLength } from "./route-n.ts";
 import { ParseError } from "./parse-error.ts";
+import { parseRouteN, prefixLength } from "./route-n.ts";
 
 describe("route -n", () => {
   it("reads every row of a host with default, gateway, host, metric and reject routes", () => {
@@ -20,25 +20,35 @@ describe("route -n", () => {
   });
 
   it("reads a router's connected-only table", () => {
-    expect(parseRouteN(fixture("route-n-router.txt")).map((r) => `${r.destination}/${prefixLength(r.genmask)} ${r.iface}`))
-      .to.deep.equal(["10.99.1.0/24 ra", "10.99.2.0/24 rc"]);
+    expect(
+      parseRouteN(fixture("route-n-router.txt")).map((r) => `${r.destination}/${prefixLength(r.genmask)} ${r.iface}`),
+    ).to.deep.equal(["10.99.1.0/24 ra", "10.99.2.0/24 rc"]);
   });
 
   it("reads an empty table", () => {
-    expect(parseRouteN("Kernel IP routing table\nDestination     Gateway         Genmask         Flags Metric Ref    Use Iface\n")).to.deep.equal([]);
+    expect(
+      parseRouteN(
+        "Kernel IP routing table\nDestination     Gateway         Genmask         Flags Metric Ref    Use Iface\n",
+      ),
+    ).to.deep.equal([]);
   });
 
   it("refuses text without the route -n header, or rows of another width", () => {
-    expect(() => parseRouteN("default via 10.0.0.1 dev eth0\n")).to.throw(ParseError, /route -n output: no "Destination Gateway/);
-    const extended = "Kernel IP routing table\nDestination Gateway Genmask Flags Metric Ref Use Iface\n0.0.0.0 10.0.0.1 0.0.0.0 UG 0 0 0 eth0 1500 0 0\n";
+    expect(() => parseRouteN("default via 10.0.0.1 dev eth0\n")).to.throw(
+      ParseError,
+      /route -n output: no "Destination Gateway/,
+    );
+    const extended =
+      "Kernel IP routing table\nDestination Gateway Genmask Flags Metric Ref Use Iface\n0.0.0.0 10.0.0.1 0.0.0.0 UG 0 0 0 eth0 1500 0 0\n";
     expect(() => parseRouteN(extended)).to.throw(ParseError, /8 expected columns/);
   });
 });
 
 describe("prefixLength", () => {
   it("converts dotted netmasks", () => {
-    expect(["0.0.0.0", "255.0.0.0", "255.255.255.0", "255.255.255.128", "255.255.255.255"].map(prefixLength))
-      .to.deep.equal([0, 8, 24, 25, 32]);
+    expect(
+      ["0.0.0.0", "255.0.0.0", "255.255.255.0", "255.255.255.128", "255.255.255.255"].map(prefixLength),
+    ).to.deep.equal([0, 8, 24, 25, 32]);
   });
 
   it("refuses non-contiguous and malformed masks", () => {

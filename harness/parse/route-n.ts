@@ -15,7 +15,10 @@ const COLUMNS = ["Destination", "Gateway", "Genmask", "Flags", "Metric", "Ref", 
 
 /** Parses `route -n` (the default column set; `-e`/`-ee` and `-A inet6` print other tables). */
 export function parseRouteN(text: string): RouteNRow[] {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "");
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
   const headerAt = lines.findIndex((l) => l.split(/\s+/).join(" ") === COLUMNS.join(" "));
   if (headerAt < 0) throw new ParseError("route -n", `no "${COLUMNS.join(" ")}" header line`, text);
   return lines.slice(headerAt + 1).map((line) => {
@@ -24,7 +27,14 @@ export function parseRouteN(text: string): RouteNRow[] {
     if (cells.length !== COLUMNS.length || !/^\d+$/.test(metric ?? "")) {
       throw new ParseError("route -n", `row does not have the ${COLUMNS.length} expected columns`, line);
     }
-    return { destination: destination!, gateway: gateway!, genmask: genmask!, flags: flags!, metric: Number(metric), iface: iface! };
+    return {
+      destination: destination!,
+      gateway: gateway!,
+      genmask: genmask!,
+      flags: flags!,
+      metric: Number(metric),
+      iface: iface!,
+    };
   });
 }
 

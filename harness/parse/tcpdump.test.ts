@@ -23,7 +23,9 @@ describe("tcpdump -e -nn", () => {
   });
 
   it("skips tcpdump's own chatter and refuses other text", () => {
-    expect(parseTcpdumpE("reading from file x.pcap, link-type EN10MB (Ethernet), snapshot length 262144\n")).to.deep.equal([]);
+    expect(
+      parseTcpdumpE("reading from file x.pcap, link-type EN10MB (Ethernet), snapshot length 262144\n"),
+    ).to.deep.equal([]);
     expect(() => parseTcpdumpE("hello world")).to.throw(/cannot parse tcpdump -e -nn output/);
   });
 });

@@ -1,8 +1,8 @@
 import { InputError } from "../model/errors.ts";
 import { NetnsProvider } from "./netns/netns-provider.ts";
+import type { Provider } from "./provider.ts";
 import { UmlProvider } from "./uml/uml-provider.ts";
 import { VagrantProvider } from "./vagrant/vagrant-provider.ts";
-import type { Provider } from "./provider.ts";
 
 /** Fastest first: `auto` takes the first one that can run a scenario. */
 const FACTORIES: ReadonlyArray<[string, () => Provider]> = [
@@ -25,5 +25,7 @@ export function providerNamed(name: string): Provider {
 
 /** `auto` means every provider, in order of speed; otherwise exactly the one named. */
 export function providersFor(choice: string): Provider[] {
-  return choice === "auto" ? FACTORIES.filter(([name]) => AUTO.has(name)).map(([, make]) => make()) : [providerNamed(choice)];
+  return choice === "auto"
+    ? FACTORIES.filter(([name]) => AUTO.has(name)).map(([, make]) => make())
+    : [providerNamed(choice)];
 }

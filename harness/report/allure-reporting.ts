@@ -16,7 +16,8 @@ export const allureRecorder: Recorder = {
     await allure.tags(...meta.tags);
     for (const [name, value] of Object.entries(meta.labels)) await allure.label(name, value);
     await allure.testCaseId(meta.testCaseId);
-    for (const p of meta.parameters) await allure.parameter(p.name, p.value, p.excluded ? { excluded: true } : undefined);
+    for (const p of meta.parameters)
+      await allure.parameter(p.name, p.value, p.excluded ? { excluded: true } : undefined);
     await allure.description(meta.description);
   },
   note: async (markdown) => allure.description(markdown),
@@ -25,6 +26,9 @@ export const allureRecorder: Recorder = {
 /** Allure results through allure-mocha (with mocha's spec reporter on the terminal), categories and environment. */
 export const allureReporting: Reporting = {
   recorder: allureRecorder,
-  mochaReporter: (resultsDir) => ({ reporter: "allure-mocha", reporterOptions: { resultsDir, extraReporters: "spec" } }),
+  mochaReporter: (resultsDir) => ({
+    reporter: "allure-mocha",
+    reporterOptions: { resultsDir, extraReporters: "spec" },
+  }),
   finish: (resultsDir, environment) => writeResultsMeta(resultsDir, environment),
 };

@@ -4,17 +4,38 @@ import { type GradeSummary, summarize } from "../run/grade-summary.ts";
 import { gradeJunit, gradeTable } from "./grade-report.ts";
 
 const grade = (g: Partial<CheckGrade> & Pick<CheckGrade, "scenario" | "check" | "status">): CheckGrade => ({
-  title: g.check, points: 1, earned: 0, ...g,
+  title: g.check,
+  points: 1,
+  earned: 0,
+  ...g,
 });
 
 // Two scenarios with every status; 5 not-graded points that must not count anywhere.
 const grades: CheckGrade[] = [
-  grade({ scenario: "bridge-mode", check: "ping-peer", status: "passed", points: 2, earned: 2,
-    outcome: { subject: "a → 10.0.0.2", expected: "reachable", actual: "reachable", detail: "1 sent, 1 received" } }),
-  grade({ scenario: "bridge-mode", check: "mode-bridge", status: "failed", points: 3,
-    expected: "mode bridge", actual: "mode vepa", hint: "ip link add … mode bridge" }),
-  grade({ scenario: "bridge-mode", check: "setup-ran", status: "not-graded", points: 5,
-    reason: "reads the outcome of the harness's own setup step" }),
+  grade({
+    scenario: "bridge-mode",
+    check: "ping-peer",
+    status: "passed",
+    points: 2,
+    earned: 2,
+    outcome: { subject: "a → 10.0.0.2", expected: "reachable", actual: "reachable", detail: "1 sent, 1 received" },
+  }),
+  grade({
+    scenario: "bridge-mode",
+    check: "mode-bridge",
+    status: "failed",
+    points: 3,
+    expected: "mode bridge",
+    actual: "mode vepa",
+    hint: "ip link add … mode bridge",
+  }),
+  grade({
+    scenario: "bridge-mode",
+    check: "setup-ran",
+    status: "not-graded",
+    points: 5,
+    reason: "reads the outcome of the harness's own setup step",
+  }),
   grade({ scenario: "vlan", check: "tagged", status: "blocked", hint: "add the VLAN first", reason: "blocked by vid" }),
   grade({ scenario: "vlan", check: "vid", status: "passed", earned: 1 }),
 ];
@@ -92,16 +113,16 @@ describe("gradeTable", () => {
   it("lines the scores up in one column", () => {
     const rows = lines.filter((l) => /^ {2}\S/.test(l));
     expect(rows).to.have.length(5);
-    for (const l of rows) expect(l).to.match(/^ {2}.{40} [ \d]{2}\d\/\d  (?:pass|FAIL|blocked|not graded)$/);
+    for (const l of rows) expect(l).to.match(/^ {2}.{40} [ \d]{2}\d\/\d {2}(?:pass|FAIL|blocked|not graded)$/);
   });
 
   it("gives a check that could not run its reason and hint, and says NOT PASSED below the mark", () => {
     const broken = grade({ scenario: "s", check: "c", status: "failed", reason: "could not run: no netns", hint: "h" });
-    expect(gradeTable(summarize([broken], meta)).split("\n").slice(2)).to.deep.equal([
-      "      could not run: no netns",
-      "      hint: h",
-      "total 0/1 (0%), pass mark 40%: NOT PASSED",
-    ]);
+    expect(
+      gradeTable(summarize([broken], meta))
+        .split("\n")
+        .slice(2),
+    ).to.deep.equal(["      could not run: no netns", "      hint: h", "total 0/1 (0%), pass mark 40%: NOT PASSED"]);
   });
 });
 
@@ -136,12 +157,17 @@ function assertWellFormed(xml: string): void {
 }
 
 const unescape = (s: string) =>
-  s.replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&");
 
 /** Attribute values of every `<element …>` in document order, unescaped. */
 function attributes(xml: string, element: string): Array<Record<string, string>> {
   return [...xml.matchAll(new RegExp(`<${element}\\b([^>]*)>`, "g"))].map(([, attrs]) =>
-    Object.fromEntries([...attrs!.matchAll(/([\w.-]+)="([^"]*)"/g)].map(([, k, v]) => [k!, unescape(v!)])));
+    Object.fromEntries([...attrs!.matchAll(/([\w.-]+)="([^"]*)"/g)].map(([, k, v]) => [k!, unescape(v!)])),
+  );
 }
 
 describe("gradeJunit", () => {
@@ -149,8 +175,14 @@ describe("gradeJunit", () => {
   const summary: GradeSummary = summarize(
     [
       ...grades,
-      grade({ scenario: "vlan", check: "quoted", status: "failed", expected: nasty, actual: `<${nasty}>`,
-        hint: nasty }),
+      grade({
+        scenario: "vlan",
+        check: "quoted",
+        status: "failed",
+        expected: nasty,
+        actual: `<${nasty}>`,
+        hint: nasty,
+      }),
       grade({ scenario: "vlan", check: "skipped", status: "blocked", reason: `blocked by ${nasty}` }),
       grade({ scenario: "vlan", check: "broken", status: "failed", reason: "could not run: & <no> netns" }),
       grade({ scenario: "vlan", check: "bare", status: "not-graded" }),
@@ -159,7 +191,7 @@ describe("gradeJunit", () => {
   );
   const xml = gradeJunit(summary);
 
-  it("writes well-formed XML even from text full of & < > \"", () => {
+  it('writes well-formed XML even from text full of & < > "', () => {
     assertWellFormed(xml);
   });
 
@@ -174,8 +206,15 @@ describe("gradeJunit", () => {
 
   it("a testcase per check carrying its points and earned", () => {
     expect(attributes(xml, "testcase").map((t) => `${t.classname}/${t.name}`)).to.deep.equal([
-      "bridge-mode/ping-peer", "bridge-mode/mode-bridge", "bridge-mode/setup-ran",
-      "vlan/tagged", "vlan/vid", "vlan/quoted", "vlan/skipped", "vlan/broken", "vlan/bare",
+      "bridge-mode/ping-peer",
+      "bridge-mode/mode-bridge",
+      "bridge-mode/setup-ran",
+      "vlan/tagged",
+      "vlan/vid",
+      "vlan/quoted",
+      "vlan/skipped",
+      "vlan/broken",
+      "vlan/bare",
     ]);
     const points = attributes(xml, "property").map((p) => `${p.name}=${p.value}`);
     expect(points.slice(0, 4)).to.deep.equal(["points=2", "earned=2", "points=3", "earned=0"]);
@@ -193,7 +232,10 @@ describe("gradeJunit", () => {
 
   it("blocked and not-graded checks are skipped with their reason, or their status without one", () => {
     expect(attributes(xml, "skipped").map((s) => s.message)).to.deep.equal([
-      "reads the outcome of the harness's own setup step", "blocked by vid", `blocked by ${nasty}`, "not-graded",
+      "reads the outcome of the harness's own setup step",
+      "blocked by vid",
+      `blocked by ${nasty}`,
+      "not-graded",
     ]);
     expect(xml).not.to.match(/<testcase [^>]*name="(?:ping-peer|vid)"[^>]*>.*<(?:failure|skipped)/);
   });

@@ -15,7 +15,9 @@ export function gradeTable(summary: GradeSummary): string {
       if (g.status === "failed" || g.status === "blocked") lines.push(`      hint: ${g.hint}`);
     }
   }
-  lines.push(`total ${summary.earned}/${summary.points} (${summary.percent}%), pass mark ${summary.passMarkPercent}%: ${summary.passed ? "PASSED" : "NOT PASSED"}`);
+  lines.push(
+    `total ${summary.earned}/${summary.points} (${summary.percent}%), pass mark ${summary.passMarkPercent}%: ${summary.passed ? "PASSED" : "NOT PASSED"}`,
+  );
   return lines.join("\n");
 }
 
@@ -26,9 +28,11 @@ export function gradeJunit(summary: GradeSummary): string {
   const suites = summary.scenarios.map((s) => {
     const cases = s.checks.map((g) => {
       const body =
-        g.status === "failed" ? `<failure message="${xml(g.expected ? `expected ${g.expected}, saw ${g.actual}` : (g.reason ?? "failed"))}">${xml(`hint: ${g.hint ?? ""}`)}</failure>`
-        : g.status === "blocked" || g.status === "not-graded" ? `<skipped message="${xml(g.reason ?? g.status)}"/>`
-        : "";
+        g.status === "failed"
+          ? `<failure message="${xml(g.expected ? `expected ${g.expected}, saw ${g.actual}` : (g.reason ?? "failed"))}">${xml(`hint: ${g.hint ?? ""}`)}</failure>`
+          : g.status === "blocked" || g.status === "not-graded"
+            ? `<skipped message="${xml(g.reason ?? g.status)}"/>`
+            : "";
       return `    <testcase classname="${xml(s.id)}" name="${xml(g.check)}"><properties><property name="points" value="${g.points}"/><property name="earned" value="${g.earned}"/></properties>${body}</testcase>`;
     });
     const count = (st: string) => s.checks.filter((g) => g.status === st).length;

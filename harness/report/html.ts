@@ -10,7 +10,9 @@ export async function generateHtml(resultsDir: string, reportDir: string): Promi
     throw new InputError(`no Allure results in ${resultsDir}: run \`macvlab run\` first`);
   const bin = join(PROJECT_ROOT, "node_modules", ".bin", "allure");
   const code = await new Promise<number>((resolve) => {
-    const child = spawn(bin, ["generate", resultsDir, "--output", reportDir, "--report-name", "macvlab"], { stdio: ["ignore", "inherit", "inherit"] });
+    const child = spawn(bin, ["generate", resultsDir, "--output", reportDir, "--report-name", "macvlab"], {
+      stdio: ["ignore", "inherit", "inherit"],
+    });
     child.on("exit", (c) => resolve(c ?? 1));
     child.on("error", () => resolve(127));
   });

@@ -5,7 +5,10 @@ import type { Scenario } from "../scenario/schema.ts";
 /** The task sheet: what to achieve and what will be checked, without the commands that achieve it. */
 export function taskSheet(scenario: Scenario, lab: Lab): string {
   const total = scenario.checks.filter((c) => kindOf(c).graded).reduce((n, c) => n + c.points, 0);
-  const nics = Object.entries(lab.nodes).map(([node, spec]) => `  ${node}: ${spec.nics.map((n) => `${n.name} on ${n.segment}${n.promiscuous ? " (switch port accepts all MACs)" : ""}`).join(", ")}`);
+  const nics = Object.entries(lab.nodes).map(
+    ([node, spec]) =>
+      `  ${node}: ${spec.nics.map((n) => `${n.name} on ${n.segment}${n.promiscuous ? " (switch port accepts all MACs)" : ""}`).join(", ")}`,
+  );
   return [
     `# ${scenario.title}`,
     "",
@@ -21,4 +24,3 @@ export function taskSheet(scenario: Scenario, lab: Lab): string {
     `Start: macvlab lab up ${lab.name}   Work: macvlab ssh <node> --lab ${lab.name}   Check: macvlab grade scenarios/${scenario.id}.yaml`,
   ].join("\n");
 }
-

@@ -16,5 +16,8 @@ export async function downAll(): Promise<string[]> {
   const labs = [...active];
   active.clear();
   const results = await Promise.allSettled(labs.map((lab) => lab.down()));
-  return results.map((r, i) => `${labs[i]!.lab.name}: ${r.status === "fulfilled" ? "taken down" : `teardown failed: ${(r.reason as Error).message}`}`);
+  return results.map(
+    (r, i) =>
+      `${labs[i]!.lab.name}: ${r.status === "fulfilled" ? "taken down" : `teardown failed: ${(r.reason as Error).message}`}`,
+  );
 }

@@ -17,7 +17,11 @@ export async function doctor(): Promise<{ lines: string[]; ready: boolean }> {
     const report = await provider.capabilities();
     lines.push(`${name}: ready (kernel ${report.kernel})`);
     for (const capability of Object.keys(CAPABILITIES) as Capability[])
-      lines.push(report.has.has(capability) ? `  ✓ ${capability}` : `  ✗ ${capability}: ${report.absent.get(capability) ?? "not offered"}`);
+      lines.push(
+        report.has.has(capability)
+          ? `  ✓ ${capability}`
+          : `  ✗ ${capability}: ${report.absent.get(capability) ?? "not offered"}`,
+      );
   }
   return { lines, ready };
 }

@@ -32,7 +32,11 @@ export interface EngineOptions extends Omit<SuiteOptions, "recorder"> {
  */
 export async function runSuites(plans: readonly ScenarioPlan[], options: EngineOptions): Promise<EngineSummary> {
   rmSync(options.resultsDir, { recursive: true, force: true });
-  const used = [...new Map(plans.flatMap((p) => (p.provider && p.capabilities ? [[p.provider.name, p.capabilities]] as const : []))).values()];
+  const used = [
+    ...new Map(
+      plans.flatMap((p) => (p.provider && p.capabilities ? ([[p.provider.name, p.capabilities]] as const) : [])),
+    ).values(),
+  ];
   const environment = {
     mode: options.mode ?? "run",
     providers: used.map((c) => c.provider).join(", ") || "none",
@@ -42,7 +46,10 @@ export async function runSuites(plans: readonly ScenarioPlan[], options: EngineO
     scenarios: plans.map((p) => p.scenario.id).join(", "),
   };
   const { recorder } = options.reporting;
-  const mocha = new Mocha({ ...options.reporting.mochaReporter(options.resultsDir), ...(options.grep ? { grep: options.grep } : {}) });
+  const mocha = new Mocha({
+    ...options.reporting.mochaReporter(options.resultsDir),
+    ...(options.grep ? { grep: options.grep } : {}),
+  });
   for (const plan of plans) {
     if (options.mode === "rubric") addRubricSuite(mocha.suite, plan, recorder);
     else addScenarioSuite(mocha.suite, plan, { ...options, recorder });
@@ -50,7 +57,11 @@ export async function runSuites(plans: readonly ScenarioPlan[], options: EngineO
   const summary = await new Promise<EngineSummary>((resolve) => {
     let interrupted = false;
     const runner = mocha.run(() =>
-      resolve({ failures: runner.stats?.failures ?? 0, passes: runner.stats?.passes ?? 0, skipped: runner.stats?.pending ?? 0 }),
+      resolve({
+        failures: runner.stats?.failures ?? 0,
+        passes: runner.stats?.passes ?? 0,
+        skipped: runner.stats?.pending ?? 0,
+      }),
     );
     const onSignal = (signal: NodeJS.Signals) => {
       if (interrupted) return;

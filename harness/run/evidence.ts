@@ -35,7 +35,11 @@ export async function attachEvidence(lab: StartedLab, check: CheckSpec, recorder
         .node(node)
         .shell.exec(script(netns), { timeoutMs: 10_000 })
         .catch((e: Error) => ({ stdout: `evidence unavailable: ${e.message}`, stderr: "" }));
-      await recorder.attach(`evidence ${netns ? `${node}/${netns}` : node}`, result.stdout + result.stderr, "text/plain");
+      await recorder.attach(
+        `evidence ${netns ? `${node}/${netns}` : node}`,
+        result.stdout + result.stderr,
+        "text/plain",
+      );
     }),
   );
   if (lab.switchEvidence) {

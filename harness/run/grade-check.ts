@@ -1,5 +1,5 @@
-import { kindOf } from "../checks/registry.ts";
 import type { ProbeEnv } from "../checks/check-kind.ts";
+import { kindOf } from "../checks/registry.ts";
 import { holds, type Outcome } from "../expect/outcome.ts";
 import { CheckCommandError } from "../model/errors.ts";
 import type { CheckSpec, Scenario } from "../scenario/schema.ts";
@@ -38,7 +38,8 @@ export async function gradeCheck(
   if (!kindOf(check).graded)
     return { ...base, status: "not-graded", reason: "reads the outcome of the harness's own setup step" };
   const blockers = check.needs.filter((id) => !passed.has(id));
-  if (blockers.length) return { ...base, status: "blocked", hint: check.hint, reason: `blocked by ${blockers.join(", ")}` };
+  if (blockers.length)
+    return { ...base, status: "blocked", hint: check.hint, reason: `blocked by ${blockers.join(", ")}` };
   try {
     const outcome = await judgeCheck(check, env);
     const seen = { expected: outcome.expected, actual: outcome.actual, outcome };

@@ -10,10 +10,19 @@ export interface GradeSummary {
   readonly earned: number;
   readonly percent: number;
   readonly passed: boolean;
-  readonly scenarios: ReadonlyArray<{ id: string; lab: string; points: number; earned: number; checks: readonly CheckGrade[] }>;
+  readonly scenarios: ReadonlyArray<{
+    id: string;
+    lab: string;
+    points: number;
+    earned: number;
+    checks: readonly CheckGrade[];
+  }>;
 }
 
-export function summarize(grades: readonly CheckGrade[], meta: { student: string; provider: string; passMarkPercent: number; labs: Record<string, string> }): GradeSummary {
+export function summarize(
+  grades: readonly CheckGrade[],
+  meta: { student: string; provider: string; passMarkPercent: number; labs: Record<string, string> },
+): GradeSummary {
   const graded = grades.filter((g) => g.status !== "not-graded");
   const points = graded.reduce((n, g) => n + g.points, 0);
   const earned = graded.reduce((n, g) => n + g.earned, 0);
@@ -31,8 +40,13 @@ export function summarize(grades: readonly CheckGrade[], meta: { student: string
     scenarios: ids.map((id) => {
       const checks = grades.filter((g) => g.scenario === id);
       const counted = checks.filter((g) => g.status !== "not-graded");
-      return { id, lab: meta.labs[id] ?? "", points: counted.reduce((n, g) => n + g.points, 0), earned: counted.reduce((n, g) => n + g.earned, 0), checks: checks.map(({ outcome: _o, ...rest }) => rest) };
+      return {
+        id,
+        lab: meta.labs[id] ?? "",
+        points: counted.reduce((n, g) => n + g.points, 0),
+        earned: counted.reduce((n, g) => n + g.earned, 0),
+        checks: checks.map(({ outcome: _o, ...rest }) => rest),
+      };
     }),
   };
 }
-

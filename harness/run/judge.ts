@@ -27,10 +27,6 @@ export async function judgeCheck(check: CheckSpec, env: ProbeEnv, want: "hold" |
   const bound = kindOf(check);
   const context = { checkId: check.id, deadlineMs: deadlineOf(check, bound) };
   const wanted = want === "fail" ? (o: Outcome) => !holds(o) : holds;
-  const { result } = await retryUntil(
-    () => bound.probe(env, context),
-    wanted,
-    bound.oneShot ? 0 : context.deadlineMs,
-  );
+  const { result } = await retryUntil(() => bound.probe(env, context), wanted, bound.oneShot ? 0 : context.deadlineMs);
   return result;
 }

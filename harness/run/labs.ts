@@ -1,38 +1,49 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { InputError } from "../model/errors.ts";
-import { loadLab } from "../model/load-lab.ts";
 import type { Lab } from "../model/lab.ts";
-import { PROVIDER_NAMES, providerNamed, providersFor } from "../providers/registry.ts";
+import { loadLab } from "../model/load-lab.ts";
 import { LABS_DIR } from "../model/paths.ts";
+import { PROVIDER_NAMES, providerNamed, providersFor } from "../providers/registry.ts";
 import { loadScenarios } from "../scenario/load-all.ts";
+import type { ShellResult } from "../transport/shell.ts";
 import { silentRecorder } from "./recorder.ts";
 import { runSteps } from "./steps.ts";
-import type { ShellResult } from "../transport/shell.ts";
 
 /** A lab given as a file path or as the id of `labs/<id>.yaml`. */
 export function resolveLab(nameOrFile: string): Lab {
   const file = nameOrFile.endsWith(".yaml") ? nameOrFile : join(LABS_DIR, `${nameOrFile}.yaml`);
-  if (!existsSync(file)) throw new InputError(`no lab "${nameOrFile}" (looked for ${file}; labs: ${labIds().join(", ")})`);
+  if (!existsSync(file))
+    throw new InputError(`no lab "${nameOrFile}" (looked for ${file}; labs: ${labIds().join(", ")})`);
   return loadLab(file);
 }
 
 function labIds(): string[] {
   const dir = LABS_DIR;
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".yaml")).map((f) => f.slice(0, -5)).sort() : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith(".yaml"))
+        .map((f) => f.slice(0, -5))
+        .sort()
+    : [];
 }
 
 /**
  * A trainer's lab: up and left running. `solve` applies a scenario's setup (a worked solution to show
  * or grade), `mistake` then one of its negative controls (a deliberate mistake for a demo or a test).
  */
-export async function labUp(nameOrFile: string, providerName: string, solve?: { scenario: string; mistake?: string }): Promise<string> {
+export async function labUp(
+  nameOrFile: string,
+  providerName: string,
+  solve?: { scenario: string; mistake?: string },
+): Promise<string> {
   const solution = solve ? loadScenarios([solve.scenario])[0]! : undefined;
   const lab = solution ? solution.lab : resolveLab(nameOrFile);
   if (solution && solution.lab.name !== nameOrFile && !nameOrFile.endsWith(".yaml"))
     throw new InputError(`scenario ${solution.scenario.id} runs on lab ${solution.lab.name}, not ${nameOrFile}`);
   const mistake = solve?.mistake ? solution!.scenario.negative_controls.find((c) => c.id === solve.mistake) : undefined;
-  if (solve?.mistake && !mistake) throw new InputError(`scenario ${solution!.scenario.id} has no negative control "${solve.mistake}"`);
+  if (solve?.mistake && !mistake)
+    throw new InputError(`scenario ${solution!.scenario.id} has no negative control "${solve.mistake}"`);
   // A lab for later commands (ssh, grade) must outlive this process: only providers that can attach.
   const provider = providersFor(providerName).find((p) => p.attach);
   if (!provider) {
@@ -52,7 +63,9 @@ export async function labUp(nameOrFile: string, providerName: string, solve?: { 
   }
   const nodes = started.nodes.map((n) => n.name).join(", ");
   await started.release();
-  const applied = solution ? `, with the setup of ${solution.scenario.id}${mistake ? ` and the mistake "${mistake.title}"` : ""}` : "";
+  const applied = solution
+    ? `, with the setup of ${solution.scenario.id}${mistake ? ` and the mistake "${mistake.title}"` : ""}`
+    : "";
   return `lab ${lab.name} is up on ${provider.name} (nodes: ${nodes})${applied}; \`macvlab down ${lab.name}\` removes it`;
 }
 
@@ -77,8 +90,11 @@ export async function listAll(): Promise<string[]> {
   }
   lines.push("scenarios:");
   for (const { scenario } of loadScenarios([]))
-    lines.push(`  ${scenario.id} (lab ${scenario.lab}${scenario.requires.length ? `, requires ${scenario.requires.join(" ")}` : ""}): ${scenario.title}`);
+    lines.push(
+      `  ${scenario.id} (lab ${scenario.lab}${scenario.requires.length ? `, requires ${scenario.requires.join(" ")}` : ""}): ${scenario.title}`,
+    );
   lines.push("running:");
-  for (const name of PROVIDER_NAMES) for (const lab of await providerNamed(name).list()) lines.push(`  ${name}: ${lab}`);
+  for (const name of PROVIDER_NAMES)
+    for (const lab of await providerNamed(name).list()) lines.push(`  ${name}: ${lab}`);
   return lines;
 }

@@ -1,16 +1,21 @@
 import { expect } from "chai";
 import type { Capability } from "../model/capabilities.ts";
-import { LabSchema, type Lab } from "../model/lab.ts";
-import { ScenarioSchema, type Scenario } from "../scenario/schema.ts";
+import { type Lab, LabSchema } from "../model/lab.ts";
 import type { CapabilityReport, Provider } from "../providers/provider.ts";
-import { planScenario, type Candidate } from "./plan.ts";
+import { type Scenario, ScenarioSchema } from "../scenario/schema.ts";
+import { type Candidate, planScenario } from "./plan.ts";
 
 const labSpec = { name: "one", segments: { lan: {} }, nodes: { a: { nics: [{ name: "eth0", segment: "lan" }] } } };
 const lab: Lab = { ...LabSchema.parse(labSpec), file: "labs/one.yaml" };
 
 function scenario(requires: Capability[]): Scenario {
   const spec = ScenarioSchema.parse({
-    id: "s", title: "S", technology: "macvlan", source: [{ seed: "001", section: "1" }], lab: "one", goal: "g",
+    id: "s",
+    title: "S",
+    technology: "macvlan",
+    source: [{ seed: "001", section: "1" }],
+    lab: "one",
+    goal: "g",
     requires,
     checks: [{ id: "c", title: "C", hint: "h", sysctl: { node: "a", key: "net.ipv4.ip_forward", value: "1" } }],
     negative_controls: [{ id: "n", title: "N", break: [{ node: "a", run: "true" }], flips: ["c"] }],
@@ -64,7 +69,9 @@ describe("planScenario", () => {
   it("measures capabilities lazily: a later candidate is not asked once one fits", async () => {
     const calls: string[] = [];
     const candidates = [
-      candidate("netns", [], calls), candidate("uml", ["ipvlan"], calls), candidate("vagrant", ["ipvlan"], calls),
+      candidate("netns", [], calls),
+      candidate("uml", ["ipvlan"], calls),
+      candidate("vagrant", ["ipvlan"], calls),
     ];
     await planScenario(scenario(["ipvlan"]), lab, candidates);
     expect(calls).to.deep.equal(["netns", "uml"]);

@@ -1,6 +1,6 @@
 import type { Lab } from "../model/lab.ts";
-import type { Scenario } from "../scenario/schema.ts";
 import type { CapabilityReport, Provider } from "../providers/provider.ts";
+import type { Scenario } from "../scenario/schema.ts";
 
 /** One scenario, the lab it needs, and where it runs (or why it cannot). Decided before anything starts. */
 export interface ScenarioPlan {
@@ -20,13 +20,19 @@ export interface Candidate {
 }
 
 /** The first provider (fastest first) whose measured capabilities cover the scenario's `requires`. */
-export async function planScenario(scenario: Scenario, lab: Lab, candidates: readonly Candidate[]): Promise<ScenarioPlan> {
+export async function planScenario(
+  scenario: Scenario,
+  lab: Lab,
+  candidates: readonly Candidate[],
+): Promise<ScenarioPlan> {
   const reasons: string[] = [];
   for (const candidate of candidates) {
     const capabilities = await candidate.capabilities();
     const lacking = scenario.requires.filter((c) => !capabilities.has.has(c));
     if (lacking.length === 0) return { scenario, lab, provider: candidate.provider, capabilities };
-    reasons.push(`${candidate.provider.name}: ${lacking.map((c) => capabilities.absent.get(c) ?? `no ${c}`).join("; ")}`);
+    reasons.push(
+      `${candidate.provider.name}: ${lacking.map((c) => capabilities.absent.get(c) ?? `no ${c}`).join("; ")}`,
+    );
   }
   return { scenario, lab, skipReason: reasons.join(" | ") || "no provider is installed (see `macvlab doctor`)" };
 }

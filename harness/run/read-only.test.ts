@@ -1,5 +1,5 @@
-import { expect } from "chai";
 import { join } from "node:path";
+import { expect } from "chai";
 import { CHECK_KIND_NAMES, CHECK_KINDS, kindOf } from "../checks/registry.ts";
 import { PROJECT_ROOT, SCENARIOS_DIR } from "../model/paths.ts";
 import { loadScenario, scenarioFiles } from "../scenario/load.ts";

@@ -1,13 +1,13 @@
 import { AssertionError } from "chai";
 import Mocha from "mocha";
-import type { Scenario } from "../scenario/schema.ts";
 import type { StartedLab } from "../providers/provider.ts";
+import type { Scenario } from "../scenario/schema.ts";
 import type { ShellResult } from "../transport/shell.ts";
 import { track, untrack } from "./active-labs.ts";
-import { gradeCheck, type CheckGrade } from "./grade-check.ts";
+import { type CheckGrade, gradeCheck } from "./grade-check.ts";
+import { probeEnv } from "./judge.ts";
 import type { ScenarioPlan } from "./plan.ts";
 import { progress } from "./progress.ts";
-import { probeEnv } from "./judge.ts";
 import type { Recorder } from "./recorder.ts";
 import { runSteps } from "./steps.ts";
 
@@ -20,7 +20,10 @@ import { runSteps } from "./steps.ts";
  */
 export function addRubricSuite(parent: Mocha.Suite, plan: ScenarioPlan, recorder: Recorder): void {
   const { scenario } = plan;
-  const suite = Mocha.Suite.create(parent, `rubric of ${scenario.id}${plan.skipReason ? ` (skipped: ${plan.skipReason})` : ""}`);
+  const suite = Mocha.Suite.create(
+    parent,
+    `rubric of ${scenario.id}${plan.skipReason ? ` (skipped: ${plan.skipReason})` : ""}`,
+  );
   suite.file = scenario.file;
   suite.timeout(600_000);
   let lab: StartedLab | undefined;
@@ -53,21 +56,30 @@ export function addRubricSuite(parent: Mocha.Suite, plan: ScenarioPlan, recorder
   });
 
   add("before the setup, every check fails (a check that holds on a bare lab proves nothing)", async () => {
-    const holding = (await gradeAll()).filter((g) => g.status === "passed" && !scenario.checks.find((c) => c.id === g.check)!.holds_before_setup);
+    const holding = (await gradeAll()).filter(
+      (g) => g.status === "passed" && !scenario.checks.find((c) => c.id === g.check)!.holds_before_setup,
+    );
     if (holding.length)
-      throw new AssertionError(`${scenario.id}: these checks pass on a lab nobody set up (give them \`needs\`, tighten them, or declare holds_before_setup): ${holding.map((g) => g.check).join(", ")}`);
+      throw new AssertionError(
+        `${scenario.id}: these checks pass on a lab nobody set up (give them \`needs\`, tighten them, or declare holds_before_setup): ${holding.map((g) => g.check).join(", ")}`,
+      );
   });
 
   add("after the setup, every check passes", async () => {
     await runSteps(lab!, scenario.setup, steps, { recorder });
     const lost = (await gradeAll()).filter((g) => g.status === "failed" || g.status === "blocked");
-    if (lost.length) throw new AssertionError(`${scenario.id}: after its own setup: ${lost.map((g) => `${g.check} (${g.reason ?? `expected ${g.expected}, saw ${g.actual}`})`).join("; ")}`);
+    if (lost.length)
+      throw new AssertionError(
+        `${scenario.id}: after its own setup: ${lost.map((g) => `${g.check} (${g.reason ?? `expected ${g.expected}, saw ${g.actual}`})`).join("; ")}`,
+      );
   });
 
   for (const control of scenario.negative_controls)
     add(`the mistake "${control.title}" costs exactly the points of ${control.flips.join(", ")}`, async () => {
       await runSteps(lab!, control.break, steps, { recorder });
-      const lost = new Set((await gradeAll()).filter((g) => g.status === "failed" || g.status === "blocked").map((g) => g.check));
+      const lost = new Set(
+        (await gradeAll()).filter((g) => g.status === "failed" || g.status === "blocked").map((g) => g.check),
+      );
       const declared = new Set(control.flips);
       const extra = [...lost].filter((id) => !declared.has(id));
       const kept = [...declared].filter((id) => !lost.has(id));

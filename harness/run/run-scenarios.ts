@@ -45,7 +45,8 @@ export async function runScenarios(options: RunOptions): Promise<RunSummary> {
     throw new InputError(`--break ${breakControl}: no negative control with that id in the chosen scenarios`);
   const candidates = await candidatesFor(options.provider);
   const plans: ScenarioPlan[] = [];
-  for (const { scenario, lab } of loaded) plans.push({ ...(await planScenario(scenario, lab, candidates)), breakControl });
+  for (const { scenario, lab } of loaded)
+    plans.push({ ...(await planScenario(scenario, lab, candidates)), breakControl });
   const skipped = plans.filter((p) => p.skipReason);
   if (options.forbidSkips && skipped.length)
     throw new InputError(

@@ -1,7 +1,7 @@
 import Mocha from "mocha";
-import type { CheckSpec, NegativeControlSpec } from "../scenario/schema.ts";
 import { assertOutcome, assertOutcomeFails, holds, type Outcome } from "../expect/outcome.ts";
 import type { StartedLab } from "../providers/provider.ts";
+import type { CheckSpec, NegativeControlSpec } from "../scenario/schema.ts";
 import type { ShellResult } from "../transport/shell.ts";
 import { track, untrack } from "./active-labs.ts";
 import { attachEvidence } from "./evidence.ts";
@@ -32,11 +32,19 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
   const { scenario } = plan;
   const { recorder } = options;
   const grading = options.mode === "grade";
-  const suite = Mocha.Suite.create(parent, `${scenario.id}: ${scenario.title}${plan.skipReason ? ` (skipped: ${plan.skipReason})` : ""}`);
+  const suite = Mocha.Suite.create(
+    parent,
+    `${scenario.id}: ${scenario.title}${plan.skipReason ? ` (skipped: ${plan.skipReason})` : ""}`,
+  );
   suite.timeout(HOOK_TIMEOUT_MS);
   // allure-mocha needs every runnable to have a file (programmatic tests have none): use the scenario's.
   suite.file = scenario.file;
-  const addTest = (to: Mocha.Suite, title: string, body: (this: Mocha.Context) => Promise<void>, timeoutMs?: number) => {
+  const addTest = (
+    to: Mocha.Suite,
+    title: string,
+    body: (this: Mocha.Context) => Promise<void>,
+    timeoutMs?: number,
+  ) => {
     const test = new Mocha.Test(title, body);
     test.file = scenario.file;
     if (timeoutMs !== undefined) test.timeout(timeoutMs);
@@ -71,7 +79,11 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
     });
   const judge = async (check: CheckSpec, want: "hold" | "fail"): Promise<Outcome> => {
     const result = await judgeCheck(check, env(), want);
-    await recorder.attach("verdict", `expected: ${result.expected}\nactual:   ${result.actual}\n${result.detail}`, "text/plain");
+    await recorder.attach(
+      "verdict",
+      `expected: ${result.expected}\nactual:   ${result.actual}\n${result.detail}`,
+      "text/plain",
+    );
     return result;
   };
 
@@ -85,61 +97,75 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
     return suite;
   }
 
-  suite.beforeAll(grading ? `attach to lab ${plan.lab.name} on ${plan.provider!.name}` : `bring up lab ${plan.lab.name} on ${plan.provider!.name} and run setup`, async () => {
-    progress(`${scenario.id}: lab ${plan.lab.name} ${grading ? "attach" : "up"} (${plan.provider!.name})`);
-    try {
-      lab = track(grading ? await plan.provider!.attach!(plan.lab) : await plan.provider!.up(plan.lab));
-    } catch (error) {
-      // The provider's own words (a UML console log, sshd's stderr) as a file of their own in the report.
-      await recorder.attach(`lab ${plan.lab.name} failed to come up`, (error as Error).message, "text/plain");
-      throw error;
-    }
-    if (grading) return;
-    await runSteps(lab, scenario.setup, stepOutcomes, { recorder });
-    const broken = scenario.negative_controls.find((c) => c.id === plan.breakControl);
-    if (broken) {
-      progress(`${scenario.id}: breaking the lab on purpose: ${broken.title}`);
-      await recorder.step(`break on purpose: ${broken.title}`, () =>
-        runSteps(started(), broken.break, stepOutcomes, { recorder }),
-      );
-    }
-  });
+  suite.beforeAll(
+    grading
+      ? `attach to lab ${plan.lab.name} on ${plan.provider!.name}`
+      : `bring up lab ${plan.lab.name} on ${plan.provider!.name} and run setup`,
+    async () => {
+      progress(`${scenario.id}: lab ${plan.lab.name} ${grading ? "attach" : "up"} (${plan.provider!.name})`);
+      try {
+        lab = track(grading ? await plan.provider!.attach!(plan.lab) : await plan.provider!.up(plan.lab));
+      } catch (error) {
+        // The provider's own words (a UML console log, sshd's stderr) as a file of their own in the report.
+        await recorder.attach(`lab ${plan.lab.name} failed to come up`, (error as Error).message, "text/plain");
+        throw error;
+      }
+      if (grading) return;
+      await runSteps(lab, scenario.setup, stepOutcomes, { recorder });
+      const broken = scenario.negative_controls.find((c) => c.id === plan.breakControl);
+      if (broken) {
+        progress(`${scenario.id}: breaking the lab on purpose: ${broken.title}`);
+        await recorder.step(`break on purpose: ${broken.title}`, () =>
+          runSteps(started(), broken.break, stepOutcomes, { recorder }),
+        );
+      }
+    },
+  );
 
   for (const check of scenario.checks) {
-    addTest(suite, `${check.id}: ${check.title}`, async function () {
-      await metadata(check);
-      if (grading) {
-        const grade = await gradeCheck(scenario, check, env(), passed);
-        options.onGrade?.(grade);
-        if (grade.status === "passed") passed.add(check.id);
-        if (grade.status === "blocked" || grade.status === "not-graded") {
-          await recorder.note(`Not graded: ${grade.reason}`);
-          this.skip();
+    addTest(
+      suite,
+      `${check.id}: ${check.title}`,
+      async function () {
+        await metadata(check);
+        if (grading) {
+          const grade = await gradeCheck(scenario, check, env(), passed);
+          options.onGrade?.(grade);
+          if (grade.status === "passed") passed.add(check.id);
+          if (grade.status === "blocked" || grade.status === "not-graded") {
+            await recorder.note(`Not graded: ${grade.reason}`);
+            this.skip();
+          }
+          if (grade.outcome && !holds(grade.outcome)) await attachEvidence(started(), check, recorder);
+          if (grade.outcome) return assertOutcome(grade.outcome);
+          throw new Error(`${check.id}: ${grade.reason}`);
         }
-        if (grade.outcome && !holds(grade.outcome)) await attachEvidence(started(), check, recorder);
-        if (grade.outcome) return assertOutcome(grade.outcome);
-        throw new Error(`${check.id}: ${grade.reason}`);
-      }
-      const outcome = await judge(check, "hold");
-      if (!holds(outcome)) await attachEvidence(started(), check, recorder);
-      assertOutcome(outcome);
-    }, deadlineOf(check) + 60_000);
+        const outcome = await judge(check, "hold");
+        if (!holds(outcome)) await attachEvidence(started(), check, recorder);
+        assertOutcome(outcome);
+      },
+      deadlineOf(check) + 60_000,
+    );
   }
 
-  if (!grading && !plan.breakControl) for (const control of scenario.negative_controls) addNegativeControl(suite, control);
+  if (!grading && !plan.breakControl)
+    for (const control of scenario.negative_controls) addNegativeControl(suite, control);
 
-  suite.afterAll(grading ? `detach from lab ${plan.lab.name}` : `cleanup and bring down lab ${plan.lab.name}`, async () => {
-    if (!lab) return;
-    const current = lab;
-    lab = undefined;
-    try {
-      if (!grading) await runSteps(current, scenario.cleanup, stepOutcomes, { recorder, tolerateFailures: true });
-    } finally {
-      untrack(current);
-      await current.down();
-      progress(`${scenario.id}: lab ${plan.lab.name} ${grading ? "detached" : "down"}`);
-    }
-  });
+  suite.afterAll(
+    grading ? `detach from lab ${plan.lab.name}` : `cleanup and bring down lab ${plan.lab.name}`,
+    async () => {
+      if (!lab) return;
+      const current = lab;
+      lab = undefined;
+      try {
+        if (!grading) await runSteps(current, scenario.cleanup, stepOutcomes, { recorder, tolerateFailures: true });
+      } finally {
+        untrack(current);
+        await current.down();
+        progress(`${scenario.id}: lab ${plan.lab.name} ${grading ? "detached" : "down"}`);
+      }
+    },
+  );
   return suite;
 
   function addNegativeControl(parentSuite: Mocha.Suite, control: NegativeControlSpec): void {
@@ -151,21 +177,40 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
     });
     const flipped = control.flips.map((id) => scenario.checks.find((c) => c.id === id)!);
     for (const check of flipped)
-      addTest(controlSuite, `${check.id} fails when: ${control.title}`, async () => {
-        await metadata(check, { story: `${check.title} — negative control`, testCaseId: `${scenario.id}/${control.id}/${check.id}` });
-        // A check that needs a flipped check is lost with it (graded "blocked by"), whatever it would say alone.
-        const blockers = check.needs.filter((id) => control.flips.includes(id));
-        if (blockers.length) return void (await recorder.note(`Lost with ${blockers.join(", ")}: graded "blocked by" them.`));
-        assertOutcomeFails(await judge(check, "fail"), `with ${control.title}`);
-      }, deadlineOf(check) + 60_000);
+      addTest(
+        controlSuite,
+        `${check.id} fails when: ${control.title}`,
+        async () => {
+          await metadata(check, {
+            story: `${check.title} — negative control`,
+            testCaseId: `${scenario.id}/${control.id}/${check.id}`,
+          });
+          // A check that needs a flipped check is lost with it (graded "blocked by"), whatever it would say alone.
+          const blockers = check.needs.filter((id) => control.flips.includes(id));
+          if (blockers.length)
+            return void (await recorder.note(`Lost with ${blockers.join(", ")}: graded "blocked by" them.`));
+          assertOutcomeFails(await judge(check, "fail"), `with ${control.title}`);
+        },
+        deadlineOf(check) + 60_000,
+      );
     if (control.restore.length === 0) return;
     const restored = Mocha.Suite.create(controlSuite, `restored: ${control.id}`);
     restored.file = scenario.file;
-    restored.beforeAll(`restore after ${control.title}`, () => runSteps(started(), control.restore, stepOutcomes, { recorder }));
+    restored.beforeAll(`restore after ${control.title}`, () =>
+      runSteps(started(), control.restore, stepOutcomes, { recorder }),
+    );
     for (const check of flipped)
-      addTest(restored, `${check.id} passes again after restoring`, async () => {
-        await metadata(check, { story: `${check.title} — restored`, testCaseId: `${scenario.id}/${control.id}/${check.id}/restored` });
-        assertOutcome(await judge(check, "hold"));
-      }, deadlineOf(check) + 60_000);
+      addTest(
+        restored,
+        `${check.id} passes again after restoring`,
+        async () => {
+          await metadata(check, {
+            story: `${check.title} — restored`,
+            testCaseId: `${scenario.id}/${control.id}/${check.id}/restored`,
+          });
+          assertOutcome(await judge(check, "hold"));
+        },
+        deadlineOf(check) + 60_000,
+      );
   }
 }

@@ -1,5 +1,5 @@
-import { commandsOf, isCommandStep, type StepSpec } from "../scenario/schema.ts";
 import type { StartedLab } from "../providers/provider.ts";
+import { commandsOf, isCommandStep, type StepSpec } from "../scenario/schema.ts";
 import type { ShellResult } from "../transport/shell.ts";
 import { progress } from "./progress.ts";
 import { recordedExec } from "./recorded-exec.ts";

@@ -16,7 +16,8 @@ export function loadScenarios(paths: readonly string[]): Array<{ scenario: Scena
       problems.push(error.message);
     }
   }
-  if (problems.length) throw new InputError(`refusing to run: ${problems.length} file(s) have errors\n${problems.join("\n")}`);
+  if (problems.length)
+    throw new InputError(`refusing to run: ${problems.length} file(s) have errors\n${problems.join("\n")}`);
   const ids = new Map<string, string>();
   for (const { scenario } of loaded) {
     const other = ids.get(scenario.id);
@@ -29,7 +30,9 @@ export function loadScenarios(paths: readonly string[]): Array<{ scenario: Scena
 /** A scenario by id or file name, among the shipped ones. */
 export function findScenario(nameOrFile: string): { scenario: Scenario; lab: Lab } {
   const file = nameOrFile.endsWith(".yaml") ? nameOrFile : `${nameOrFile}.yaml`;
-  const found = loadScenarios([]).find(({ scenario }) => scenario.id === nameOrFile || scenario.file.endsWith(`/${file}`));
+  const found = loadScenarios([]).find(
+    ({ scenario }) => scenario.id === nameOrFile || scenario.file.endsWith(`/${file}`),
+  );
   if (!found) throw new InputError(`no scenario "${nameOrFile}" (see \`macvlab list\`)`);
   return found;
 }

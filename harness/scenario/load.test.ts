@@ -1,7 +1,7 @@
-import { expect } from "chai";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { expect } from "chai";
 import { InputError } from "../model/errors.ts";
 import { loadLab } from "../model/load-lab.ts";
 import { loadScenario } from "./load.ts";
@@ -75,7 +75,16 @@ describe("lab and scenario files", () => {
   });
 
   it("refuses shell in a name that reaches a command, at its line and column", () => {
-    const error = refusal(() => loadScenario(scenario(SCENARIO.replace("ping: { from: a, to: 172.16.5.3", 'link: { node: a, dev: "x; rm -rf /"').replace(", ttl: 64 }", " }"))));
+    const error = refusal(() =>
+      loadScenario(
+        scenario(
+          SCENARIO.replace("ping: { from: a, to: 172.16.5.3", 'link: { node: a, dev: "x; rm -rf /"').replace(
+            ", ttl: 64 }",
+            " }",
+          ),
+        ),
+      ),
+    );
     expect(error.issues, error.message).to.have.length(1);
     expect(error.issues[0]).to.match(/scenarios\/demo\.yaml:14:\d+: checks\.0\.link\.dev: an interface name/);
   });
@@ -86,8 +95,17 @@ describe("lab and scenario files", () => {
   });
 
   it("names an unknown key with the line of the key itself", () => {
-    const error = refusal(() => loadScenario(scenario(SCENARIO.replace("    hint: check the addresses", "    hint: check the addresses\n    pionts: 3"))));
-    expect(error.issues).to.deep.equal([`${join(dir, "scenarios", "demo.yaml")}:14:5: checks.0.pionts: unknown key "pionts"`.replace(`${process.cwd()}/`, "")]);
+    const error = refusal(() =>
+      loadScenario(
+        scenario(SCENARIO.replace("    hint: check the addresses", "    hint: check the addresses\n    pionts: 3")),
+      ),
+    );
+    expect(error.issues).to.deep.equal([
+      `${join(dir, "scenarios", "demo.yaml")}:14:5: checks.0.pionts: unknown key "pionts"`.replace(
+        `${process.cwd()}/`,
+        "",
+      ),
+    ]);
   });
 
   it("reports YAML syntax errors with file:line:col", () => {
@@ -107,23 +125,37 @@ describe("lab and scenario files", () => {
   });
 
   it("refuses a negative control that flips an unknown check, and a scenario without any control", () => {
-    expect(refusal(() => loadScenario(scenario(SCENARIO.replace("flips: [reach]", "flips: [nope]")))).issues[0]).to.match(/negative_controls\.0\.flips\.0: no check with id "nope"/);
-    expect(refusal(() => loadScenario(scenario(SCENARIO.replace(/negative_controls:[\s\S]*$/, "negative_controls: []\n")))).issues[0]).to.match(/every scenario needs a negative control/);
+    expect(
+      refusal(() => loadScenario(scenario(SCENARIO.replace("flips: [reach]", "flips: [nope]")))).issues[0],
+    ).to.match(/negative_controls\.0\.flips\.0: no check with id "nope"/);
+    expect(
+      refusal(() => loadScenario(scenario(SCENARIO.replace(/negative_controls:[\s\S]*$/, "negative_controls: []\n"))))
+        .issues[0],
+    ).to.match(/every scenario needs a negative control/);
   });
 
   it("requires exactly one kind per check", () => {
-    const error = refusal(() => loadScenario(scenario(SCENARIO.replace("    ping:", "    sysctl: { node: a, key: net.ipv4.ip_forward, value: \"1\" }\n    ping:"))));
+    const error = refusal(() =>
+      loadScenario(
+        scenario(
+          SCENARIO.replace("    ping:", '    sysctl: { node: a, key: net.ipv4.ip_forward, value: "1" }\n    ping:'),
+        ),
+      ),
+    );
     expect(error.issues[0]).to.match(/checks\.0: a check needs exactly one of .* \(found ping, sysctl\)/);
   });
 
   it("refuses a lab NIC on a segment that does not exist, at the NIC", () => {
-    writeFileSync(join(dir, "labs", "pair.yaml"), LAB.replace("{ name: enp0s3, segment: lan }", "{ name: enp0s3, segment: wan }"));
+    writeFileSync(
+      join(dir, "labs", "pair.yaml"),
+      LAB.replace("{ name: enp0s3, segment: lan }", "{ name: enp0s3, segment: wan }"),
+    );
     const error = refusal(() => loadLab(join(dir, "labs", "pair.yaml")));
     expect(error.issues[0]).to.match(/pair\.yaml:10:\d+: nodes\.b\.nics\.0\.segment: no segment "wan"/);
   });
 
   it("touches nothing while refusing", () => {
-    refusal(() => loadScenario(scenario("id: demo\nname: \"x; rm -rf /\"\n")));
+    refusal(() => loadScenario(scenario('id: demo\nname: "x; rm -rf /"\n')));
     expect(readdirSync(dir).sort()).to.deep.equal(["labs", "scenarios"]);
   });
 });

@@ -18,7 +18,9 @@ export function loadScenario(file: string, labsDir?: string): { scenario: Scenar
   const scenario: Scenario = { ...source.validate(ScenarioSchema, "scenario"), file: resolve(file) };
   const labFile = labFileFor(scenario, labsDir);
   if (!existsSync(labFile))
-    throw new InputError(`${source.issue(["lab"], `lab "${scenario.lab}" not found (looked for ${display(labFile)})`)}`);
+    throw new InputError(
+      `${source.issue(["lab"], `lab "${scenario.lab}" not found (looked for ${display(labFile)})`)}`,
+    );
   const lab = loadLab(labFile);
   const issues = crossCheck(scenario, lab, source);
   if (issues.length) throw new InputError(`${display(file)}: invalid scenario`, issues);
@@ -49,7 +51,9 @@ function crossCheck(scenario: Scenario, lab: Lab, source: YamlSource): string[] 
     });
   steps(scenario.setup, ["setup"]);
   steps(scenario.cleanup, ["cleanup"]);
-  const failingSteps = new Set(scenario.setup.filter((s) => isCommandStep(s) && s.expect_failure && s.id).map((s) => s.id));
+  const failingSteps = new Set(
+    scenario.setup.filter((s) => isCommandStep(s) && s.expect_failure && s.id).map((s) => s.id),
+  );
   const stepIds = new Set<string>();
   scenario.setup.forEach((s, i) => {
     if (s.id && stepIds.has(s.id)) issues.push(source.issue(["setup", i, "id"], `duplicate step id "${s.id}"`));
@@ -79,12 +83,16 @@ function crossCheck(scenario: Scenario, lab: Lab, source: YamlSource): string[] 
   scenario.negative_controls.forEach((control, i) => {
     if (i < scenario.negative_controls.length - 1 && control.restore.length === 0)
       issues.push(
-        source.issue(["negative_controls", i, "restore"], "a negative control followed by another one needs restore steps"),
+        source.issue(
+          ["negative_controls", i, "restore"],
+          "a negative control followed by another one needs restore steps",
+        ),
       );
     steps(control.break, ["negative_controls", i, "break"]);
     steps(control.restore, ["negative_controls", i, "restore"]);
     control.flips.forEach((id, j) => {
-      if (!checkIds.has(id)) issues.push(source.issue(["negative_controls", i, "flips", j], `no check with id "${id}"`));
+      if (!checkIds.has(id))
+        issues.push(source.issue(["negative_controls", i, "flips", j], `no check with id "${id}"`));
     });
   });
   if (basename(scenario.file, ".yaml") !== scenario.id)

@@ -45,7 +45,10 @@ export const Check = z
     const present = CHECK_KIND_NAMES.filter((k) => check[k] !== undefined);
     if (present.length !== 1) {
       const found = present.length ? present.join(", ") : "none";
-      ctx.addIssue({ code: "custom", message: `a check needs exactly one of ${CHECK_KIND_NAMES.join(", ")} (found ${found})` });
+      ctx.addIssue({
+        code: "custom",
+        message: `a check needs exactly one of ${CHECK_KIND_NAMES.join(", ")} (found ${found})`,
+      });
     }
   });
 
@@ -60,7 +63,10 @@ export const NegativeControl = z.strictObject({
   restore: z.array(Step).default([]),
 });
 
-export const Source = z.strictObject({ seed: z.string().regex(/^\d{3}$/, "a seed number like 001"), section: z.string().min(1) });
+export const Source = z.strictObject({
+  seed: z.string().regex(/^\d{3}$/, "a seed number like 001"),
+  section: z.string().min(1),
+});
 
 export const ScenarioSchema = z.strictObject({
   id: Id,
@@ -74,7 +80,9 @@ export const ScenarioSchema = z.strictObject({
   tags: z.array(z.string().regex(/^[a-z0-9.-]+$/)).default([]),
   setup: z.array(Step).default([]),
   checks: z.array(Check).min(1),
-  negative_controls: z.array(NegativeControl).min(1, "every scenario needs a negative control that proves its checks can fail"),
+  negative_controls: z
+    .array(NegativeControl)
+    .min(1, "every scenario needs a negative control that proves its checks can fail"),
   cleanup: z.array(Step).default([]),
 });
 

@@ -7,10 +7,30 @@ import { readFileSync } from "node:fs";
  */
 export function hostSnapshot(): string {
   const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: "utf8" });
-  const links = (JSON.parse(run("ip", ["-j", "link", "show"])) as Array<Record<string, unknown>>).map(({ stats64: _s, ...rest }) => rest);
-  const iptables = run("iptables-save", []).split("\n").filter((l) => !l.startsWith("#")).map((l) => l.replace(/\[\d+:\d+\]/g, "")).join("\n");
-  const nsfs = readFileSync("/proc/self/mounts", "utf8").split("\n").filter((l) => l.includes(" nsfs ")).join("\n");
-  return JSON.stringify({ links, addrs: JSON.parse(run("ip", ["-j", "addr", "show"])), routes: JSON.parse(run("ip", ["-j", "route", "show"])), iptables, nsfs, netns: run("ip", ["netns", "list"]) }, null, 1);
+  const links = (JSON.parse(run("ip", ["-j", "link", "show"])) as Array<Record<string, unknown>>).map(
+    ({ stats64: _s, ...rest }) => rest,
+  );
+  const iptables = run("iptables-save", [])
+    .split("\n")
+    .filter((l) => !l.startsWith("#"))
+    .map((l) => l.replace(/\[\d+:\d+\]/g, ""))
+    .join("\n");
+  const nsfs = readFileSync("/proc/self/mounts", "utf8")
+    .split("\n")
+    .filter((l) => l.includes(" nsfs "))
+    .join("\n");
+  return JSON.stringify(
+    {
+      links,
+      addrs: JSON.parse(run("ip", ["-j", "addr", "show"])),
+      routes: JSON.parse(run("ip", ["-j", "route", "show"])),
+      iptables,
+      nsfs,
+      netns: run("ip", ["netns", "list"]),
+    },
+    null,
+    1,
+  );
 }
 
 /** Processes a lab could leave: sshd sessions of the harness and nsenter/unshare helpers. */

@@ -1,6 +1,6 @@
-import { expect } from "chai";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { expect } from "chai";
 import { duplexFromChild, spawnSshdInetd } from "./child-duplex.ts";
 
 describe("duplexFromChild", () => {

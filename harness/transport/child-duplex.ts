@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
 import { Duplex } from "node:stream";
 
 /** After the child exits, how long to wait for its pipes to drain before closing anyway. */
@@ -110,11 +110,13 @@ export function spawnSshdInetd(argv: readonly string[], options: SshdInetdOption
     sock: duplexFromChild(child),
     stderr: () => stderrTail.toString("utf8"),
     diagnostics() {
-      const status =
-        spawnError ? `${file} could not be started: ${spawnError.message}`
-        : child.exitCode !== null ? `${file} exited with code ${child.exitCode}`
-        : child.signalCode !== null ? `${file} was killed by ${child.signalCode}`
-        : `${file} is still running`;
+      const status = spawnError
+        ? `${file} could not be started: ${spawnError.message}`
+        : child.exitCode !== null
+          ? `${file} exited with code ${child.exitCode}`
+          : child.signalCode !== null
+            ? `${file} was killed by ${child.signalCode}`
+            : `${file} is still running`;
       const text = stderrTail.toString("utf8").trim();
       return text ? `${status}; its stderr:\n${text}` : `${status}; no stderr output`;
     },

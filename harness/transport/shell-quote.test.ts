@@ -1,5 +1,5 @@
-import { expect } from "chai";
 import { execFileSync } from "node:child_process";
+import { expect } from "chai";
 import { quoteArgv } from "./shell-quote.ts";
 
 describe("quoteArgv", () => {

@@ -1,11 +1,11 @@
-import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { expect } from "chai";
 import { InfrastructureError } from "../model/errors.ts";
-import { spawnSshdInetd, type SshdInetd } from "./child-duplex.ts";
+import { type SshdInetd, spawnSshdInetd } from "./child-duplex.ts";
 import { CommandError } from "./command-error.ts";
 import { ensureLabKeys, type LabKeys } from "./keys.ts";
 import { SshSession, type SshSessionOptions } from "./ssh-session.ts";
@@ -70,7 +70,9 @@ describe("SshSession against a real sshd -i", function () {
     return track(spawnSshdInetd(["/usr/sbin/sshd", "-i", "-e", "-f", config]));
   }
 
-  async function connect(overrides: Partial<SshSessionOptions> = {}): Promise<{ sshd: SshdInetd; session: SshSession }> {
+  async function connect(
+    overrides: Partial<SshSessionOptions> = {},
+  ): Promise<{ sshd: SshdInetd; session: SshSession }> {
     const sshd = startSshd();
     const session = await SshSession.connect({
       node: "n1",
@@ -169,7 +171,9 @@ describe("SshSession against a real sshd -i", function () {
     const otherKeys = await ensureLabKeys(join(dir, "other-keys"));
     const error = await connect({ hostKey: otherKeys.hostPublicKey }).catch((e: unknown) => e);
     expect(error).to.be.instanceOf(InfrastructureError);
-    expect((error as Error).message).to.match(/^node n1: SSH connect failed \(host key mismatch: expected SHA256:\S+, server offered SHA256:\S+\)/);
+    expect((error as Error).message).to.match(
+      /^node n1: SSH connect failed \(host key mismatch: expected SHA256:\S+, server offered SHA256:\S+\)/,
+    );
   });
 
   it("fails to connect with sshd's own words when sshd cannot start", async () => {
@@ -185,7 +189,9 @@ describe("SshSession against a real sshd -i", function () {
     }).catch((e: unknown) => e);
     expect(error).to.be.instanceOf(InfrastructureError);
     expect((error as Error).message).to.match(/^node n1: SSH connect failed/);
-    expect((error as Error).message).to.contain("exited with code 1").and.to.match(/no hostkeys available/i);
+    expect((error as Error).message)
+      .to.contain("exited with code 1")
+      .and.to.match(/no hostkeys available/i);
   });
 
   it("settles once when the handshake times out", async () => {

@@ -113,7 +113,12 @@ export class SshSession implements Shell {
         this.client.exec(command, (error, channel) => {
           if (error) {
             release();
-            return reject(this.goneError ?? new InfrastructureError(`node ${this.node}: cannot start ${command} (${error.message})`, { cause: error }));
+            return reject(
+              this.goneError ??
+                new InfrastructureError(`node ${this.node}: cannot start ${command} (${error.message})`, {
+                  cause: error,
+                }),
+            );
           }
           channel.stderr.on("data", (chunk: Buffer) => void (stderr = (stderr + chunk.toString("utf8")).slice(-16384)));
           channel.on("error", () => {});
@@ -130,7 +135,10 @@ export class SshSession implements Shell {
         });
       } catch (error) {
         release();
-        reject(this.goneError ?? new InfrastructureError(`node ${this.node}: cannot start ${command} (${(error as Error).message})`));
+        reject(
+          this.goneError ??
+            new InfrastructureError(`node ${this.node}: cannot start ${command} (${(error as Error).message})`),
+        );
       }
     });
   }
@@ -225,7 +233,11 @@ export class SshSession implements Shell {
       } catch (error) {
         // e.g. an unparsable private key: nothing was sent yet.
         options.sock.destroy();
-        this.onConnectSettled(new ConnectionLostError(`node ${this.node}: SSH connect failed (${(error as Error).message})`, { cause: error }));
+        this.onConnectSettled(
+          new ConnectionLostError(`node ${this.node}: SSH connect failed (${(error as Error).message})`, {
+            cause: error,
+          }),
+        );
       }
     });
   }
@@ -296,7 +308,12 @@ export class SshSession implements Shell {
     return this.runOnChannel(command, timeoutMs, killOnTimeout, release);
   }
 
-  private runOnChannel(command: string, timeoutMs: number, killOnTimeout: boolean, release: Release): Promise<ShellResult> {
+  private runOnChannel(
+    command: string,
+    timeoutMs: number,
+    killOnTimeout: boolean,
+    release: Release,
+  ): Promise<ShellResult> {
     return new Promise<ShellResult>((resolve, reject) => {
       const execId = newExecId();
       const started = performance.now();
@@ -351,7 +368,12 @@ export class SshSession implements Shell {
 
       const cannotStart = (error: Error) => {
         release();
-        finish(this.goneError ?? new InfrastructureError(`node ${this.node}: cannot start command (${error.message}): ${command}`, { cause: error }));
+        finish(
+          this.goneError ??
+            new InfrastructureError(`node ${this.node}: cannot start command (${error.message}): ${command}`, {
+              cause: error,
+            }),
+        );
       };
       try {
         this.client.exec(command, { env: { [EXEC_ID_ENV]: execId } }, (error, ch) => {

@@ -1,9 +1,9 @@
-import { expect } from "chai";
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { expect } from "chai";
 import { InfrastructureError } from "../model/errors.ts";
 import { ensureLabKeys } from "./keys.ts";
 import { sshdConfig } from "./sshd-config.ts";

@@ -45,6 +45,7 @@ export function sshdConfig(
 }
 
 function quote(value: string): string {
-  if (/[\n\r"]/.test(value)) throw new InfrastructureError(`sshd_config: unsupported characters in ${JSON.stringify(value)}`);
+  if (/[\n\r"]/.test(value))
+    throw new InfrastructureError(`sshd_config: unsupported characters in ${JSON.stringify(value)}`);
   return /\s/.test(value) ? `"${value}"` : value;
 }

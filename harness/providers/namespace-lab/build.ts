@@ -1,5 +1,5 @@
 import type { Lab } from "../../model/lab.ts";
-import { mustRun, type LabHost } from "./lab-host.ts";
+import { type LabHost, mustRun } from "./lab-host.ts";
 import type { NetnsLayout } from "./layout.ts";
 
 /** What the fabric calls each switch port, so evidence and hairpin settings can find it. */
@@ -38,7 +38,20 @@ export async function createFabric(host: LabHost, layout: NetnsLayout, lab: Lab)
     const bridge = segment.length <= 15 ? segment : `seg${i}`;
     bridges[segment] = bridge;
     // No STP and no forward delay: a lab switch forwards as soon as a port comes up.
-    await mustRun(host, [...fabric, "ip", "link", "add", "name", bridge, "type", "bridge", "stp_state", "0", "forward_delay", "0"]);
+    await mustRun(host, [
+      ...fabric,
+      "ip",
+      "link",
+      "add",
+      "name",
+      bridge,
+      "type",
+      "bridge",
+      "stp_state",
+      "0",
+      "forward_delay",
+      "0",
+    ]);
     await mustRun(host, [...fabric, "ip", "link", "set", "dev", bridge, "up"]);
   }
   return { bridges, ports: {} };
@@ -47,8 +60,18 @@ export async function createFabric(host: LabHost, layout: NetnsLayout, lab: Lab)
 export async function createNode(host: LabHost, layout: NetnsLayout, node: string): Promise<void> {
   for (const kind of ["net", "uts", "mnt"] as const) await host.writeFile(layout.nodeNs(node, kind), "");
   await mustRun(host, [
-    "unshare", `--net=${layout.nodeNs(node, "net")}`, `--uts=${layout.nodeNs(node, "uts")}`, `--mount=${layout.nodeNs(node, "mnt")}`,
-    "--propagation", "private", "sh", "-c", NODE_INIT, "macvlab-node-init", node, layout.passwd,
+    "unshare",
+    `--net=${layout.nodeNs(node, "net")}`,
+    `--uts=${layout.nodeNs(node, "uts")}`,
+    `--mount=${layout.nodeNs(node, "mnt")}`,
+    "--propagation",
+    "private",
+    "sh",
+    "-c",
+    NODE_INIT,
+    "macvlab-node-init",
+    node,
+    layout.passwd,
   ]);
 }
 
@@ -60,7 +83,23 @@ export async function plugNics(host: LabHost, layout: NetnsLayout, lab: Lab, map
     for (const [k, nic] of spec.nics.entries()) {
       const port = `n${n}p${k}`;
       const mac = nic.mac ?? `02:6d:76:6c:${hex(n)}:${hex(k)}`;
-      await mustRun(host, [...enter, "ip", "link", "add", "name", nic.name, "address", mac, "type", "veth", "peer", "name", port, "netns", layout.fabricNet]);
+      await mustRun(host, [
+        ...enter,
+        "ip",
+        "link",
+        "add",
+        "name",
+        nic.name,
+        "address",
+        mac,
+        "type",
+        "veth",
+        "peer",
+        "name",
+        port,
+        "netns",
+        layout.fabricNet,
+      ]);
       await mustRun(host, [...fabric, "ip", "link", "set", "dev", port, "alias", `${node}/${nic.name}`]);
       await mustRun(host, [...fabric, "ip", "link", "set", "dev", port, "master", map.bridges[nic.segment]!, "up"]);
       await mustRun(host, [...enter, "ip", "link", "set", "dev", nic.name, "up"]);

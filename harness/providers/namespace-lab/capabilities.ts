@@ -14,7 +14,11 @@ const PROBES: ReadonlyArray<[Capability, string, string]> = [
   ["ipvlan", "ip link add link p0 name pi type ipvlan mode l2", "kernel has no ipvlan"],
   ["iptables", "iptables -S FORWARD", "iptables does not work (filter table)"],
   ["iptables-nat", "iptables -t nat -A POSTROUTING -o p0 -j MASQUERADE", "iptables nat table does not work"],
-  ["switch-hairpin", "ip link add name pb type bridge && ip link set dev p0 master pb && bridge link set dev p0 hairpin on", "bridge ports cannot be set to hairpin"],
+  [
+    "switch-hairpin",
+    "ip link add name pb type bridge && ip link set dev p0 master pb && bridge link set dev p0 hairpin on",
+    "bridge ports cannot be set to hairpin",
+  ],
   ["tcpdump", "command -v tcpdump", "tcpdump is not installed (apt-get install -y tcpdump)"],
 ];
 
@@ -23,7 +27,10 @@ export async function probeCapabilities(host: LabHost, provider: string): Promis
   const absent = new Map<Capability, string>();
   const kernel = (await host.run(["uname", "-r"])).stdout.trim();
   for (const [capability, script, reason] of PROBES) {
-    const result = await host.run(["unshare", "--net", "sh", "-c", `ip link add name p0 type veth peer name p1 && ${script}`], { timeoutMs: 10_000 });
+    const result = await host.run(
+      ["unshare", "--net", "sh", "-c", `ip link add name p0 type veth peer name p1 && ${script}`],
+      { timeoutMs: 10_000 },
+    );
     if (result.exitCode === 0) has.add(capability);
     else absent.set(capability, `${reason} (${result.stderr.trim().split("\n")[0] ?? "failed"})`);
   }

@@ -24,6 +24,8 @@ export interface LabHost {
 export async function mustRun(host: LabHost, argv: readonly string[]): Promise<string> {
   const result = await host.run(argv);
   if (result.exitCode !== 0)
-    throw new InfrastructureError(`${host.description}: command failed (exit ${result.exitCode}): ${argv.join(" ")}\n${result.stderr.trim()}`);
+    throw new InfrastructureError(
+      `${host.description}: command failed (exit ${result.exitCode}): ${argv.join(" ")}\n${result.stderr.trim()}`,
+    );
   return result.stdout;
 }

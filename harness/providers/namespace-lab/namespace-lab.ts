@@ -2,11 +2,11 @@ import { readFile } from "node:fs/promises";
 import { InfrastructureError, InputError } from "../../model/errors.ts";
 import type { Lab } from "../../model/lab.ts";
 import { ensureLabKeys } from "../../transport/keys.ts";
-import { sshdConfig } from "../../transport/sshd-config.ts";
 import { SshSession } from "../../transport/ssh-session.ts";
+import { sshdConfig } from "../../transport/sshd-config.ts";
 import type { LabNode, StartedLab, SwitchPortSettings } from "../provider.ts";
-import { createFabric, createNode, neutralPasswd, plugNics, type PortMap } from "./build.ts";
-import { mustRun, type LabHost, type SshdChannel } from "./lab-host.ts";
+import { createFabric, createNode, neutralPasswd, type PortMap, plugNics } from "./build.ts";
+import { type LabHost, mustRun, type SshdChannel } from "./lab-host.ts";
 import { NetnsLayout } from "./layout.ts";
 import { prepareStateDir, teardown } from "./teardown.ts";
 
@@ -41,9 +41,15 @@ export class NamespaceLab implements StartedLab {
     private readonly daemons: readonly SshdChannel[],
   ) {}
 
-  get lab(): Lab { return this.options.lab; }
-  get kernel(): string { return this.options.kernel; }
-  get provider(): string { return this.options.provider; }
+  get lab(): Lab {
+    return this.options.lab;
+  }
+  get kernel(): string {
+    return this.options.kernel;
+  }
+  get provider(): string {
+    return this.options.provider;
+  }
 
   static async build(options: NamespaceLabOptions): Promise<NamespaceLab> {
     const { host, lab, dir } = options;
@@ -57,7 +63,10 @@ export class NamespaceLab implements StartedLab {
       const keys = await ensureLabKeys(options.keysDir);
       await host.writeFile(layout.hostKey, await readFile(keys.hostKeyPath), 0o600);
       await host.writeFile(layout.authorizedKeys, await readFile(keys.authorizedKeysPath), 0o600);
-      await host.writeFile(layout.sshdConfig, sshdConfig({ hostKeyPath: layout.hostKey, authorizedKeysPath: layout.authorizedKeys }));
+      await host.writeFile(
+        layout.sshdConfig,
+        sshdConfig({ hostKeyPath: layout.hostKey, authorizedKeysPath: layout.authorizedKeys }),
+      );
       await host.writeFile(layout.passwd, neutralPasswd(await readFile("/etc/passwd", "utf8")));
       const ports = await createFabric(host, layout, lab);
       for (const node of Object.keys(lab.nodes)) await createNode(host, layout, node);
@@ -70,7 +79,10 @@ export class NamespaceLab implements StartedLab {
       await Promise.allSettled(daemons.map((d) => d.stop()));
       await teardown(host, dir).catch(() => {});
       if (error instanceof InfrastructureError) throw error;
-      throw new InfrastructureError(`lab ${lab.name} failed to come up on ${host.description}: ${(error as Error).message}`, { cause: error });
+      throw new InfrastructureError(
+        `lab ${lab.name} failed to come up on ${host.description}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
 
@@ -78,7 +90,10 @@ export class NamespaceLab implements StartedLab {
   static async attach(options: NamespaceLabOptions): Promise<NamespaceLab> {
     const layout = new NetnsLayout(options.dir);
     const state = await options.host.run(["cat", layout.portsJson]);
-    if (state.exitCode !== 0) throw new InputError(`lab ${options.lab.name} is not up on ${options.host.description} (start it with \`macvlab lab up ${options.lab.name}\`)`);
+    if (state.exitCode !== 0)
+      throw new InputError(
+        `lab ${options.lab.name} is not up on ${options.host.description} (start it with \`macvlab lab up ${options.lab.name}\`)`,
+      );
     const daemons: SshdChannel[] = [];
     const nodes: LabNode[] = [];
     try {
@@ -88,25 +103,46 @@ export class NamespaceLab implements StartedLab {
       await Promise.allSettled(daemons.map((d) => d.stop()));
       throw error;
     }
-    return new NamespaceLab({ ...options, attached: true }, layout, JSON.parse(state.stdout) as PortMap, nodes, daemons);
+    return new NamespaceLab(
+      { ...options, attached: true },
+      layout,
+      JSON.parse(state.stdout) as PortMap,
+      nodes,
+      daemons,
+    );
   }
 
   node(name: string): LabNode {
     const found = this.nodes.find((n) => n.name === name);
-    if (!found) throw new InfrastructureError(`lab ${this.lab.name} has no node "${name}" (nodes: ${this.nodes.map((n) => n.name).join(", ")})`);
+    if (!found)
+      throw new InfrastructureError(
+        `lab ${this.lab.name} has no node "${name}" (nodes: ${this.nodes.map((n) => n.name).join(", ")})`,
+      );
     return found;
   }
 
   async setSwitchPort(node: string, nic: string, settings: SwitchPortSettings): Promise<void> {
     const port = this.ports.ports[`${node}/${nic}`];
     if (!port) throw new InfrastructureError(`lab ${this.lab.name}: no switch port for ${node}/${nic}`);
-    await mustRun(this.options.host, [...this.layout.enterFabric(), "bridge", "link", "set", "dev", port, "hairpin", settings.hairpin ? "on" : "off"]);
+    await mustRun(this.options.host, [
+      ...this.layout.enterFabric(),
+      "bridge",
+      "link",
+      "set",
+      "dev",
+      port,
+      "hairpin",
+      settings.hairpin ? "on" : "off",
+    ]);
   }
 
   /** The switch's view (for evidence): port flags and forwarding database of the fabric bridges. */
   async switchEvidence(): Promise<string> {
     const fabric = this.layout.enterFabric();
-    const [links, fdb] = await Promise.all([mustRun(this.options.host, [...fabric, "bridge", "-d", "link", "show"]), mustRun(this.options.host, [...fabric, "bridge", "fdb", "show"])]);
+    const [links, fdb] = await Promise.all([
+      mustRun(this.options.host, [...fabric, "bridge", "-d", "link", "show"]),
+      mustRun(this.options.host, [...fabric, "bridge", "fdb", "show"]),
+    ]);
     return `# bridge -d link show (switch)\n${links}\n# bridge fdb show (switch)\n${fdb}`;
   }
 
@@ -134,12 +170,25 @@ export class NamespaceLab implements StartedLab {
 }
 
 /** One `sshd -i` per node inside its namespaces, and an SSH session over it. */
-async function connectNodes(host: LabHost, layout: NetnsLayout, lab: Lab, keysDir: string, daemons: SshdChannel[], nodes: LabNode[]): Promise<void> {
+async function connectNodes(
+  host: LabHost,
+  layout: NetnsLayout,
+  lab: Lab,
+  keysDir: string,
+  daemons: SshdChannel[],
+  nodes: LabNode[],
+): Promise<void> {
   const keys = await ensureLabKeys(keysDir);
   for (const name of Object.keys(lab.nodes)) {
     const daemon = await host.openSshd([...layout.enter(name), "/usr/sbin/sshd", "-i", "-e", "-f", layout.sshdConfig]);
     daemons.push(daemon);
-    const shell = await SshSession.connect({ node: name, sock: daemon.sock, hostKey: keys.hostPublicKey, privateKey: keys.clientPrivateKey, diagnostics: () => daemon.stderr() });
+    const shell = await SshSession.connect({
+      node: name,
+      sock: daemon.sock,
+      hostKey: keys.hostPublicKey,
+      privateKey: keys.clientPrivateKey,
+      diagnostics: () => daemon.stderr(),
+    });
     nodes.push({ name, shell });
   }
 }

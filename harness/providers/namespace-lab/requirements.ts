@@ -17,7 +17,10 @@ const TOOLS: ReadonlyArray<[path: string, what: string, pkg: string]> = [
 export async function requiredTools(options: { needsRoot: boolean }): Promise<readonly Missing[]> {
   const missing: Missing[] = [];
   if (options.needsRoot && process.geteuid?.() !== 0)
-    missing.push({ what: "root (namespaces, veth and mounts on the host kernel need CAP_SYS_ADMIN)", install: "run as root, e.g. sudo, or use --provider uml" });
+    missing.push({
+      what: "root (namespaces, veth and mounts on the host kernel need CAP_SYS_ADMIN)",
+      install: "run as root, e.g. sudo, or use --provider uml",
+    });
   for (const [path, what, pkg] of TOOLS) {
     const alt = path.replace("/usr/bin/", "/bin/").replace("/usr/sbin/", "/sbin/");
     if (!executable(path) && !executable(alt)) missing.push({ what, install: `apt-get install -y ${pkg}` });

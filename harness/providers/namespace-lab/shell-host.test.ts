@@ -1,8 +1,8 @@
-import { expect } from "chai";
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { expect } from "chai";
 import type { ExecOptions, Shell, ShellResult } from "../../transport/shell.ts";
 import type { SshdChannel } from "./lab-host.ts";
 import { ShellHost } from "./shell-host.ts";
@@ -33,8 +33,12 @@ class LocalShell implements Shell {
 
 describe("ShellHost", () => {
   let dir: string;
-  beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), "macvlab-shell-host-")); });
-  afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "macvlab-shell-host-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
 
   it("runs argv word for word, with a 30 s deadline unless given one", async () => {
     const shell = new LocalShell();
@@ -55,7 +59,14 @@ describe("ShellHost", () => {
     const killed: Shell = {
       node: "local",
       exec: async (command) => ({
-        node: "local", command, stdout: "", stderr: "", signal: "SIGKILL", durationMs: 0, timedOut: false, failed: true,
+        node: "local",
+        command,
+        stdout: "",
+        stderr: "",
+        signal: "SIGKILL",
+        durationMs: 0,
+        timedOut: false,
+        failed: true,
       }),
       close: async () => {},
     };
@@ -74,7 +85,10 @@ describe("ShellHost", () => {
   it("says which machine and file when a write fails", async () => {
     const host = new ShellHost(new LocalShell(), "test machine");
     await host.writeFile(join(dir, "file"), "x");
-    const error = await host.writeFile(join(dir, "file", "under-a-file"), "x").then(() => undefined, (e: Error) => e);
+    const error = await host.writeFile(join(dir, "file", "under-a-file"), "x").then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(error?.message).to.match(new RegExp(`^test machine: cannot write ${dir}/file/under-a-file: .+`));
   });
 
@@ -88,7 +102,10 @@ describe("ShellHost", () => {
     expect(await withSshd.openSshd(["/usr/sbin/sshd", "-i"])).to.equal(channel);
     expect(started).to.deep.equal([["/usr/sbin/sshd", "-i"]]);
     const without = new ShellHost(new LocalShell(), "test machine");
-    const refused = await without.openSshd(["sshd"]).then(() => undefined, (e: Error) => e);
+    const refused = await without.openSshd(["sshd"]).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(refused?.message).to.equal("test machine: nested sshd is not used by this provider");
   });
 });

@@ -1,6 +1,6 @@
 import { dirname } from "node:path";
-import { quoteArgv, quoteWord } from "../../transport/shell-quote.ts";
 import type { Shell } from "../../transport/shell.ts";
+import { quoteArgv, quoteWord } from "../../transport/shell-quote.ts";
 import type { HostResult } from "../host-exec.ts";
 import type { LabHost, SshdChannel } from "./lab-host.ts";
 

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { spawnSshdInetd } from "../../transport/child-duplex.ts";
-import { hostExec, type HostResult } from "../host-exec.ts";
+import { type HostResult, hostExec } from "../host-exec.ts";
 import type { LabHost, SshdChannel } from "../namespace-lab/lab-host.ts";
 
 /** This machine, as root: namespaces on the host kernel. */

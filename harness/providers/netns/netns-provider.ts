@@ -1,13 +1,13 @@
 import { existsSync, readdirSync } from "node:fs";
 import { InfrastructureError } from "../../model/errors.ts";
 import type { Lab } from "../../model/lab.ts";
-import { hostExec } from "../host-exec.ts";
-import type { CapabilityReport, Missing, Provider, StartedLab } from "../provider.ts";
 import { stateDir } from "../../model/paths.ts";
+import { hostExec } from "../host-exec.ts";
 import { probeCapabilities } from "../namespace-lab/capabilities.ts";
 import { NamespaceLab } from "../namespace-lab/namespace-lab.ts";
 import { requiredTools } from "../namespace-lab/requirements.ts";
 import { teardown } from "../namespace-lab/teardown.ts";
+import type { CapabilityReport, Missing, Provider, StartedLab } from "../provider.ts";
 import { LocalHost } from "./local-host.ts";
 
 /** Nodes are sets of namespaces on the host kernel; segments are bridges in a private fabric namespace. */
@@ -28,14 +28,30 @@ export class NetnsProvider implements Provider {
   async up(lab: Lab): Promise<StartedLab> {
     const missing = await this.missingRequirements();
     if (missing.length)
-      throw new InfrastructureError(`netns provider cannot start: ${missing.map((m) => `${m.what} (install: ${m.install})`).join("; ")}`);
+      throw new InfrastructureError(
+        `netns provider cannot start: ${missing.map((m) => `${m.what} (install: ${m.install})`).join("; ")}`,
+      );
     const kernel = (await hostExec(["uname", "-r"])).stdout.trim();
-    return NamespaceLab.build({ host: this.host, lab, provider: this.name, kernel, dir: stateDir(this.name, lab.name), keysDir: stateDir("keys", lab.name) });
+    return NamespaceLab.build({
+      host: this.host,
+      lab,
+      provider: this.name,
+      kernel,
+      dir: stateDir(this.name, lab.name),
+      keysDir: stateDir("keys", lab.name),
+    });
   }
 
   async attach(lab: Lab): Promise<StartedLab> {
     const kernel = (await hostExec(["uname", "-r"])).stdout.trim();
-    return NamespaceLab.attach({ host: this.host, lab, provider: this.name, kernel, dir: stateDir(this.name, lab.name), keysDir: stateDir("keys", lab.name) });
+    return NamespaceLab.attach({
+      host: this.host,
+      lab,
+      provider: this.name,
+      kernel,
+      dir: stateDir(this.name, lab.name),
+      keysDir: stateDir("keys", lab.name),
+    });
   }
 
   async down(labName: string): Promise<void> {

@@ -9,7 +9,9 @@ import { pidsInGroup, readStat } from "./process-group.ts";
 import { writePidFile } from "./stray.ts";
 
 // CI sets MACVLAB_FORBID_SKIPS=1: a machine without UML must fail there, not turn green.
-const skipReason = existsSync(UML_KERNEL) ? undefined : `${UML_KERNEL} is absent (apt-get install user-mode-linux kmod)`;
+const skipReason = existsSync(UML_KERNEL)
+  ? undefined
+  : `${UML_KERNEL} is absent (apt-get install user-mode-linux kmod)`;
 if (skipReason && process.env.MACVLAB_FORBID_SKIPS === "1") throw new Error(`UML tests cannot run: ${skipReason}`);
 const suite = skipReason ? describe.skip : describe;
 
@@ -19,7 +21,9 @@ function umlProcessesOf(stateDir: string): number[] {
     .filter((entry) => /^\d+$/.test(entry))
     .filter((pid) => {
       try {
-        return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(`uml_dir=${join(stateDir, "uml")}`);
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8")
+          .split("\0")
+          .includes(`uml_dir=${join(stateDir, "uml")}`);
       } catch {
         return false;
       }
@@ -30,7 +34,11 @@ function umlProcessesOf(stateDir: string): number[] {
 /** `pgrep -x linux`, restricted to one process group. */
 function pgrepLinuxIn(pgid: number): number[] {
   const out = execFileSync("sh", ["-c", "pgrep -x linux || true"], { encoding: "utf8" });
-  return out.split("\n").filter(Boolean).map(Number).filter((pid) => readStat(pid)?.pgrp === pgid);
+  return out
+    .split("\n")
+    .filter(Boolean)
+    .map(Number)
+    .filter((pid) => readStat(pid)?.pgrp === pgid);
 }
 
 suite(`bootUml (User-Mode Linux)${skipReason ? ` — skipped: ${skipReason}` : ""}`, function () {
@@ -62,9 +70,13 @@ suite(`bootUml (User-Mode Linux)${skipReason ? ` — skipped: ${skipReason}` : "
     it("has 8021q and ipvlan: a VLAN and an ipvlan on a veth (lo cannot carry VLANs)", async () => {
       const lo = await machine.shell.exec("ip link add link lo name lo.100 type vlan id 100");
       expect(lo.stderr).to.contain("VLANs not supported");
-      const setup = "ip link add p0 type veth peer name p1 && ip link add link p0 name p0.100 type vlan id 100 && ip link add link p0 name ipv0 type ipvlan mode l2";
+      const setup =
+        "ip link add p0 type veth peer name p1 && ip link add link p0 name p0.100 type vlan id 100 && ip link add link p0 name ipv0 type ipvlan mode l2";
       await machine.shell.exec(setup, { reject: true });
-      const links = JSON.parse((await machine.shell.exec("ip -d -j link show", { reject: true })).stdout) as Array<{ ifname: string; linkinfo?: { info_kind: string; info_data?: Record<string, unknown> } }>;
+      const links = JSON.parse((await machine.shell.exec("ip -d -j link show", { reject: true })).stdout) as Array<{
+        ifname: string;
+        linkinfo?: { info_kind: string; info_data?: Record<string, unknown> };
+      }>;
       const byName = new Map(links.map((link) => [link.ifname, link.linkinfo]));
       expect(byName.get("p0.100")).to.deep.include({ info_kind: "vlan" });
       expect(byName.get("p0.100")?.info_data).to.include({ id: 100, protocol: "802.1Q" });
@@ -73,9 +85,15 @@ suite(`bootUml (User-Mode Linux)${skipReason ? ` — skipped: ${skipReason}` : "
     });
 
     it("runs the documents' iptables NAT and state rules on the legacy backend", async () => {
-      await machine.shell.exec("iptables -t nat -A POSTROUTING -o p0 -j MASQUERADE && iptables -A FORWARD -m state --state RELATED,ESTABLISHED -j ACCEPT", { reject: true });
+      await machine.shell.exec(
+        "iptables -t nat -A POSTROUTING -o p0 -j MASQUERADE && iptables -A FORWARD -m state --state RELATED,ESTABLISHED -j ACCEPT",
+        { reject: true },
+      );
       const saved = (await machine.shell.exec("iptables-save && iptables -V", { reject: true })).stdout;
-      expect(saved).to.contain("-A POSTROUTING -o p0 -j MASQUERADE").and.contain("--state RELATED,ESTABLISHED").and.contain("(legacy)");
+      expect(saved)
+        .to.contain("-A POSTROUTING -o p0 -j MASQUERADE")
+        .and.contain("--state RELATED,ESTABLISHED")
+        .and.contain("(legacy)");
     });
 
     it("has netns, unshare and nsenter, and tcpdump -e sees 802.1Q tags on the veth", async () => {
@@ -95,7 +113,9 @@ suite(`bootUml (User-Mode Linux)${skipReason ? ` — skipped: ${skipReason}` : "
 
     it("shows sshd in ps inside", async () => {
       // sshd retitles itself "sshd: root@notty" once the session runs.
-      expect((await machine.shell.exec("ps -e -o comm,args", { reject: true })).stdout).to.match(/^sshd +sshd: root@notty/m);
+      expect((await machine.shell.exec("ps -e -o comm,args", { reject: true })).stdout).to.match(
+        /^sshd +sshd: root@notty/m,
+      );
     });
 
     it("stops completely: no process of its group left, none in pgrep -x linux; stop is idempotent", async () => {
@@ -122,7 +142,9 @@ suite(`bootUml (User-Mode Linux)${skipReason ? ` — skipped: ${skipReason}` : "
         (e: unknown) => e,
       );
       expect(error).to.be.instanceOf(InfrastructureError);
-      expect((error as Error).message).to.match(expected).and.contain("UML console");
+      expect((error as Error).message)
+        .to.match(expected)
+        .and.contain("UML console");
       expect(Date.now() - started).to.be.below(20_000);
       expect(umlProcessesOf(stateDir)).to.deep.equal([]);
     });

@@ -8,14 +8,14 @@ import { consoleHint, summarizeConsole } from "./console-summary.ts";
 import { DEFAULT_UML_MODULES, MODULES_FAILED_FILE } from "./init-script.ts";
 import { umlKernelArgs } from "./kernel-args.ts";
 import { umlKernelInfo } from "./kernel-info.ts";
-import { writeUmlStateFiles, type UmlStateFiles } from "./state-files.ts";
+import { type UmlStateFiles, writeUmlStateFiles } from "./state-files.ts";
 import { killStrayUml, removePidFile, writePidFile } from "./stray.ts";
-import { UmlMachineImpl, type UmlMachine } from "./uml-machine.ts";
+import { type UmlMachine, UmlMachineImpl } from "./uml-machine.ts";
 import { shutdownUml, spawnUml, type UmlProcess } from "./uml-process.ts";
 import { ensureXstateShim, hostNeedsXstateShim } from "./xstate-shim.ts";
 
-export type { UmlMachine } from "./uml-machine.ts";
 export { killStrayUml } from "./stray.ts";
+export type { UmlMachine } from "./uml-machine.ts";
 
 export const UML_KERNEL = "/usr/bin/linux";
 
@@ -52,11 +52,20 @@ export async function bootUml(options: UmlBootOptions): Promise<UmlMachine> {
   const name = options.name ?? "uml";
   const kernel = options.kernel ?? UML_KERNEL;
   const timeoutMs = options.bootTimeoutMs ?? 30_000;
-  if (!(await access(kernel).then(() => true, () => false)))
+  if (
+    !(await access(kernel).then(
+      () => true,
+      () => false,
+    ))
+  )
     throw new InfrastructureError(`UML kernel ${kernel} not found (apt-get install user-mode-linux kmod)`);
 
   const kernelInfo = await umlKernelInfo(kernel);
-  const files = await writeUmlStateFiles(stateDir, { hostname: name, modules: options.modules ?? DEFAULT_UML_MODULES, kernel: kernelInfo });
+  const files = await writeUmlStateFiles(stateDir, {
+    hostname: name,
+    modules: options.modules ?? DEFAULT_UML_MODULES,
+    kernel: kernelInfo,
+  });
   await killStrayUml(stateDir); // a crashed run's UML would still hold our umid
   const env: NodeJS.ProcessEnv = { ...process.env };
   const shim = options.xstateShim ?? "auto";
@@ -70,10 +79,22 @@ export async function bootUml(options: UmlBootOptions): Promise<UmlMachine> {
   const connecting: { session?: SshSession } = {};
   try {
     if (proc.pid === undefined) throw new Error("spawn failed");
-    await writePidFile(stateDir, { pid: proc.pid, comm: basename(kernel).slice(0, 15), marker: `uml_dir=${files.umlDir}` });
+    await writePidFile(stateDir, {
+      pid: proc.pid,
+      comm: basename(kernel).slice(0, 15),
+      marker: `uml_dir=${files.umlDir}`,
+    });
     const kernelVersion = await raceFailure(waitReady(proc, files, name, timeoutMs, connecting), proc, timeoutMs);
     const bootMs = Math.round(performance.now() - started);
-    return new UmlMachineImpl({ name, stateDir, proc, shell: connecting.session!, watchdog: proc.watchdog!, kernelVersion, bootMs });
+    return new UmlMachineImpl({
+      name,
+      stateDir,
+      proc,
+      shell: connecting.session!,
+      watchdog: proc.watchdog!,
+      kernelVersion,
+      bootMs,
+    });
   } catch (error) {
     // The clearest reason is the kernel's own exit, when that is what happened (the SSH error
     // that came first then only says the stream closed).
@@ -99,7 +120,13 @@ export async function bootUml(options: UmlBootOptions): Promise<UmlMachine> {
 }
 
 /** SSH up, then `echo ready`; returns `uname -r` inside. */
-async function waitReady(proc: UmlProcess, files: UmlStateFiles, name: string, timeoutMs: number, out: { session?: SshSession }): Promise<string> {
+async function waitReady(
+  proc: UmlProcess,
+  files: UmlStateFiles,
+  name: string,
+  timeoutMs: number,
+  out: { session?: SshSession },
+): Promise<string> {
   // Send nothing before sshd speaks: until init has put the tty in raw mode, the line discipline
   // would echo our bytes back and mangle them. In SSH the server's banner may come first.
   await new Promise<void>((resolve) => proc.sock.once("readable", () => resolve()));
@@ -111,7 +138,9 @@ async function waitReady(proc: UmlProcess, files: UmlStateFiles, name: string, t
     readyTimeoutMs: timeoutMs,
     diagnostics: () => `UML console (last lines):\n${proc.log.tail(15)}`,
   });
-  const result = await out.session.exec(`echo ready; uname -r; cat ${MODULES_FAILED_FILE} 2>/dev/null; true`, { timeoutMs });
+  const result = await out.session.exec(`echo ready; uname -r; cat ${MODULES_FAILED_FILE} 2>/dev/null; true`, {
+    timeoutMs,
+  });
   const [word, version, ...modprobeErrors] = result.stdout.trim().split("\n");
   if (word !== "ready") throw new Error(`ready check failed (exit ${result.exitCode}): ${result.stderr.trim()}`);
   if (modprobeErrors.length > 0) throw new Error(`modules failed to load:\n${modprobeErrors.join("\n")}`);

@@ -1,5 +1,6 @@
 /** Lines that explain a failed boot, wherever they are in the log. */
-const NOTABLE = /Kernel panic|macvlab-init|sshd|not allowed|Too few physical memory|noexec|Failed to execute|No working init|fp regs failed|Out of memory|Unable to|error/i;
+const NOTABLE =
+  /Kernel panic|macvlab-init|sshd|not allowed|Too few physical memory|noexec|Failed to execute|No working init|fp regs failed|Out of memory|Unable to|error/i;
 /** Stack-trace and register-dump lines: long, and useless without the kernel's symbols. */
 const NOISE = /^\s*(<\d>)?\s*(\[<[0-9a-f]+>\]|Call Trace:|Stack:|([0-9a-f]{8} ){3}[0-9a-f]{8}\s*$)/;
 

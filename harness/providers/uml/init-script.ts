@@ -51,7 +51,16 @@ const SAFE = /^[A-Za-z0-9_./+-]+$/;
  */
 export function umlInitScript(options: UmlInitOptions): string {
   const { hostname, modules, sshdConfigPath, earlyFstabPath, lateFstabPath, dirs, overlayModule, sshTty } = options;
-  for (const value of [hostname, sshdConfigPath, earlyFstabPath, lateFstabPath, sshTty, ...dirs, ...modules, ...(overlayModule ? [overlayModule] : [])]) {
+  for (const value of [
+    hostname,
+    sshdConfigPath,
+    earlyFstabPath,
+    lateFstabPath,
+    sshTty,
+    ...dirs,
+    ...modules,
+    ...(overlayModule ? [overlayModule] : []),
+  ]) {
     if (!SAFE.test(value)) throw new TypeError(`UML init: unsafe value ${JSON.stringify(value)}`);
   }
   return `#!/bin/sh
@@ -64,8 +73,12 @@ run() { "$@" || die "$*"; }
 
 run mount -a -T ${earlyFstabPath}
 run mkdir -p ${dirs.join(" ")}
-${overlayModule ? `run insmod ${overlayModule}
-` : ""}run mount -a -T ${lateFstabPath}
+${
+  overlayModule
+    ? `run insmod ${overlayModule}
+`
+    : ""
+}run mount -a -T ${lateFstabPath}
 modprobe -a ${modules.join(" ")} 2>${UML_RUN_DIR}/modprobe.err || cp ${UML_RUN_DIR}/modprobe.err ${MODULES_FAILED_FILE}
 echo ${hostname} > /proc/sys/kernel/hostname || die "set hostname"
 run ip link set lo up

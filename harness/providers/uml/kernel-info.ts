@@ -20,11 +20,22 @@ export async function umlKernelInfo(kernel: string): Promise<UmlKernelInfo> {
   try {
     version = (await execFileAsync(kernel, ["--version"], { timeout: 10_000 })).stdout.trim();
   } catch (error) {
-    throw new InfrastructureError(`UML kernel ${kernel} not usable (apt-get install user-mode-linux kmod): ${(error as Error).message}`, { cause: error });
+    throw new InfrastructureError(
+      `UML kernel ${kernel} not usable (apt-get install user-mode-linux kmod): ${(error as Error).message}`,
+      { cause: error },
+    );
   }
-  if (!/^[0-9][A-Za-z0-9._+-]*$/.test(version)) throw new InfrastructureError(`${kernel} --version printed ${JSON.stringify(version)}, not a kernel version`);
+  if (!/^[0-9][A-Za-z0-9._+-]*$/.test(version))
+    throw new InfrastructureError(`${kernel} --version printed ${JSON.stringify(version)}, not a kernel version`);
   const modulesDir = `${UML_MODULES_ROOT}/${version}`;
-  if (!(await access(modulesDir).then(() => true, () => false)))
-    throw new InfrastructureError(`modules of UML kernel ${version} not found at ${modulesDir} (the user-mode-linux package installs them)`);
+  if (
+    !(await access(modulesDir).then(
+      () => true,
+      () => false,
+    ))
+  )
+    throw new InfrastructureError(
+      `modules of UML kernel ${version} not found at ${modulesDir} (the user-mode-linux package installs them)`,
+    );
   return { version, modulesDir };
 }

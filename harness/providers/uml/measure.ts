@@ -12,7 +12,8 @@ import { bootUml } from "./boot.ts";
 const runs = Number(process.argv[2] ?? 3);
 const parallel = Number(process.argv[3] ?? 3);
 const root = mkdtempSync(join(tmpdir(), "macvlab-uml-measure-"));
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!.toFixed(0);
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!.toFixed(0);
 
 try {
   for (let run = 0; run < runs; run++) {
@@ -27,11 +28,17 @@ try {
     const stopStarted = performance.now();
     await machine.stop();
     const stopMs = (performance.now() - stopStarted).toFixed(0);
-    console.log(`boot ${machine.bootMs} ms | exec true p50 ${pct(latencies, 0.5)} p90 ${pct(latencies, 0.9)} min ${pct(latencies, 0)} ms | stop ${stopMs} ms`);
+    console.log(
+      `boot ${machine.bootMs} ms | exec true p50 ${pct(latencies, 0.5)} p90 ${pct(latencies, 0.9)} min ${pct(latencies, 0)} ms | stop ${stopMs} ms`,
+    );
   }
   const started = performance.now();
-  const machines = await Promise.all(Array.from({ length: parallel }, (_, i) => bootUml({ stateDir: join(root, `p${i}`), name: `p${i}` })));
-  console.log(`${parallel} at once: all ready after ${(performance.now() - started).toFixed(0)} ms (${machines.map((m) => m.bootMs).join(", ")})`);
+  const machines = await Promise.all(
+    Array.from({ length: parallel }, (_, i) => bootUml({ stateDir: join(root, `p${i}`), name: `p${i}` })),
+  );
+  console.log(
+    `${parallel} at once: all ready after ${(performance.now() - started).toFixed(0)} ms (${machines.map((m) => m.bootMs).join(", ")})`,
+  );
   await Promise.all(machines.map((m) => m.stop()));
 } finally {
   rmSync(root, { recursive: true, force: true });

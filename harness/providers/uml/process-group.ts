@@ -60,7 +60,9 @@ export async function killGroupAndWait(pgid: number, timeoutMs = 10_000, zombieG
     } catch (error) {
       // ESRCH: gone meanwhile. EPERM: someone else's processes.
       if ((error as NodeJS.ErrnoException).code === "EPERM")
-        throw new InfrastructureError(`not permitted to kill process group ${pgid} (started by another user?)`, { cause: error });
+        throw new InfrastructureError(`not permitted to kill process group ${pgid} (started by another user?)`, {
+          cause: error,
+        });
     }
     await sleep(20);
   }

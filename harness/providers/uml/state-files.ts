@@ -34,7 +34,10 @@ export async function writeUmlStateFiles(
   const plan = umlMountPlan({
     kernelVersion: options.kernel.version,
     modulesDir: options.kernel.modulesDir,
-    hostHasLibModules: await access("/lib/modules").then(() => true, () => false),
+    hostHasLibModules: await access("/lib/modules").then(
+      () => true,
+      () => false,
+    ),
     passwdPath: path("passwd"),
     shadowPath: path("shadow"),
     runDir: UML_RUN_DIR,

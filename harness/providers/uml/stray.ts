@@ -41,13 +41,17 @@ export async function killStrayUml(stateDir: string): Promise<boolean> {
   }
   const members = pidsInGroup(record.pid);
   const leaderIsOurs = readStat(record.pid)?.comm === record.comm && cmdline(record.pid).includes(record.marker);
-  const orphansAreOurs = readStat(record.pid) === undefined && members.length > 0 && members.every((pid) => readStat(pid)?.comm === record.comm);
+  const orphansAreOurs =
+    readStat(record.pid) === undefined &&
+    members.length > 0 &&
+    members.every((pid) => readStat(pid)?.comm === record.comm);
   if (!leaderIsOurs && !orphansAreOurs) {
     await removePidFile(stateDir); // stale: the pid is gone or belongs to someone else now
     return false;
   }
   const left = await killGroupAndWait(record.pid);
-  if (left.length > 0) throw new InfrastructureError(`stray UML in ${stateDir}: processes ${left.join(", ")} survived SIGKILL`);
+  if (left.length > 0)
+    throw new InfrastructureError(`stray UML in ${stateDir}: processes ${left.join(", ")} survived SIGKILL`);
   await removePidFile(stateDir);
   return true;
 }

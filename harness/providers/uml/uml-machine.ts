@@ -33,7 +33,15 @@ export class UmlMachineImpl implements UmlMachine {
   private readonly watchdog: GroupWatchdog;
   private stopping?: Promise<void>;
 
-  constructor(parts: { name: string; stateDir: string; proc: UmlProcess; shell: SshSession; watchdog: GroupWatchdog; kernelVersion: string; bootMs: number }) {
+  constructor(parts: {
+    name: string;
+    stateDir: string;
+    proc: UmlProcess;
+    shell: SshSession;
+    watchdog: GroupWatchdog;
+    kernelVersion: string;
+    bootMs: number;
+  }) {
     this.name = parts.name;
     this.stateDir = parts.stateDir;
     this.proc = parts.proc;
@@ -60,7 +68,8 @@ export class UmlMachineImpl implements UmlMachine {
   private async doStop(): Promise<void> {
     const left = await shutdownUml(this.proc, this.shell);
     await this.shell.close();
-    if (left.length > 0) throw new InfrastructureError(`UML ${this.name}: processes ${left.join(", ")} survived SIGKILL`);
+    if (left.length > 0)
+      throw new InfrastructureError(`UML ${this.name}: processes ${left.join(", ")} survived SIGKILL`);
     // Only now: the harness may die while we stop (say, an error thrown in a finally), and then
     // the watchdog must still fire.
     this.watchdog.disarm();

@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import type { Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Shell } from "../../transport/shell.ts";
 import { killGroupAndWait } from "./process-group.ts";
 import { TailBuffer } from "./tail-buffer.ts";
-import { startGroupWatchdog, type GroupWatchdog } from "./watchdog.ts";
+import { type GroupWatchdog, startGroupWatchdog } from "./watchdog.ts";
 
 /** A spawned UML kernel process and the host ends of its consoles. */
 export interface UmlProcess {
@@ -25,7 +25,11 @@ export interface UmlProcess {
 const POWEROFF_GRACE_MS = 1500;
 
 /** Spawns UML in its own process group (one signal reaches the kernel and all its helpers). */
-export function spawnUml(kernel: string, args: readonly string[], env: NodeJS.ProcessEnv): UmlProcess & { watchdog?: GroupWatchdog } {
+export function spawnUml(
+  kernel: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): UmlProcess & { watchdog?: GroupWatchdog } {
   const child = spawn(kernel, args, { detached: true, stdio: ["pipe", "pipe", "pipe", "pipe"], env });
   const log = new TailBuffer();
   child.stdout?.on("data", (chunk: Buffer) => log.append(chunk));

@@ -2,11 +2,11 @@ import { access, mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { InfrastructureError } from "../../model/errors.ts";
 import type { Lab } from "../../model/lab.ts";
+import { stateDir } from "../../model/paths.ts";
 import { probeCapabilities } from "../namespace-lab/capabilities.ts";
 import { NamespaceLab } from "../namespace-lab/namespace-lab.ts";
 import { requiredTools } from "../namespace-lab/requirements.ts";
 import type { CapabilityReport, Missing, Provider, StartedLab } from "../provider.ts";
-import { stateDir } from "../../model/paths.ts";
 import { bootUml, killStrayUml, UML_KERNEL } from "./boot.ts";
 import { umlHost } from "./uml-host.ts";
 
@@ -18,7 +18,10 @@ export interface UmlSettings {
 }
 
 export function umlSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): UmlSettings {
-  return { memMb: Number(env.MACVLAB_UML_MEM_MB ?? 512), bootTimeoutMs: Number(env.MACVLAB_UML_BOOT_TIMEOUT_MS ?? 60_000) };
+  return {
+    memMb: Number(env.MACVLAB_UML_MEM_MB ?? 512),
+    bootTimeoutMs: Number(env.MACVLAB_UML_BOOT_TIMEOUT_MS ?? 60_000),
+  };
 }
 
 /**
@@ -32,14 +35,22 @@ export class UmlProvider implements Provider {
   constructor(private readonly settings: UmlSettings = umlSettingsFromEnv()) {}
 
   async missingRequirements(): Promise<readonly Missing[]> {
-    const kernel = await access(UML_KERNEL).then(() => [], () => [{ what: "User-Mode Linux kernel (/usr/bin/linux)", install: "apt-get install -y user-mode-linux kmod" }]);
+    const kernel = await access(UML_KERNEL).then(
+      () => [],
+      () => [{ what: "User-Mode Linux kernel (/usr/bin/linux)", install: "apt-get install -y user-mode-linux kmod" }],
+    );
     return [...kernel, ...(await requiredTools({ needsRoot: false }))];
   }
 
   /** Measured inside a short-lived kernel: the same probes as netns, in UML's own namespaces. */
   capabilities(): Promise<CapabilityReport> {
     this.report ??= (async () => {
-      const machine = await bootUml({ stateDir: stateDir(this.name, "capability-probe"), name: "probe", memMb: 256, bootTimeoutMs: this.settings.bootTimeoutMs });
+      const machine = await bootUml({
+        stateDir: stateDir(this.name, "capability-probe"),
+        name: "probe",
+        memMb: 256,
+        bootTimeoutMs: this.settings.bootTimeoutMs,
+      });
       try {
         return await probeCapabilities(umlHost(machine), this.name);
       } finally {
@@ -54,7 +65,12 @@ export class UmlProvider implements Provider {
     const dir = stateDir(this.name, lab.name);
     await this.down(lab.name);
     await mkdir(dir, { recursive: true });
-    const machine = await bootUml({ stateDir: join(dir, "kernel"), name: lab.name, memMb: this.settings.memMb, bootTimeoutMs: this.settings.bootTimeoutMs });
+    const machine = await bootUml({
+      stateDir: join(dir, "kernel"),
+      name: lab.name,
+      memMb: this.settings.memMb,
+      bootTimeoutMs: this.settings.bootTimeoutMs,
+    });
     try {
       return await NamespaceLab.build({
         host: umlHost(machine),
@@ -73,7 +89,10 @@ export class UmlProvider implements Provider {
       const log = machine.consoleLog();
       await machine.stop().catch(() => {});
       if (!(error instanceof InfrastructureError)) throw error;
-      throw new InfrastructureError(`${error.message}\nUML console (last lines):\n${log.split("\n").slice(-20).join("\n")}`, { cause: error });
+      throw new InfrastructureError(
+        `${error.message}\nUML console (last lines):\n${log.split("\n").slice(-20).join("\n")}`,
+        { cause: error },
+      );
     }
   }
 

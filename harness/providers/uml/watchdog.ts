@@ -1,5 +1,5 @@
-import type { Socket } from "node:net";
 import { spawn } from "node:child_process";
+import type { Socket } from "node:net";
 
 export interface GroupWatchdog {
   /** The group is gone (or stopped by us): end the watchdog without it killing anything. */

@@ -67,7 +67,13 @@ export async function hostNeedsXstateShim(cpuinfoPath = "/proc/cpuinfo"): Promis
 export async function ensureXstateShim(dir: string): Promise<string> {
   const hash = createHash("sha256").update(SHIM_SOURCE).digest("hex").slice(0, 12);
   const soPath = join(dir, `xstate-shim-${hash}.so`);
-  if (await access(soPath).then(() => true, () => false)) return soPath;
+  if (
+    await access(soPath).then(
+      () => true,
+      () => false,
+    )
+  )
+    return soPath;
   const sourcePath = join(dir, `xstate-shim-${hash}.c`);
   const tmpPath = `${soPath}.${process.pid}.tmp`;
   await writeFile(sourcePath, SHIM_SOURCE);

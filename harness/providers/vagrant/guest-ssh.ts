@@ -1,5 +1,5 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { connect as tcpConnect, type Socket } from "node:net";
+import { type Socket, connect as tcpConnect } from "node:net";
 import { join } from "node:path";
 import { Client } from "ssh2";
 import { InfrastructureError } from "../../model/errors.ts";
@@ -12,7 +12,11 @@ export function openTcp(machine: string, target: Pick<SshConfig, "host" | "port"
     const sock = tcpConnect({ host: target.host, port: target.port });
     const timer = setTimeout(() => {
       sock.destroy();
-      reject(new InfrastructureError(`machine ${machine}: SSH not ready: no TCP connection to ${target.host}:${target.port} within ${timeoutMs} ms (is it running? \`vagrant status ${machine}\`)`));
+      reject(
+        new InfrastructureError(
+          `machine ${machine}: SSH not ready: no TCP connection to ${target.host}:${target.port} within ${timeoutMs} ms (is it running? \`vagrant status ${machine}\`)`,
+        ),
+      );
     }, timeoutMs);
     sock.once("connect", () => {
       clearTimeout(timer);
@@ -20,13 +24,22 @@ export function openTcp(machine: string, target: Pick<SshConfig, "host" | "port"
     });
     sock.once("error", (error) => {
       clearTimeout(timer);
-      reject(new InfrastructureError(`machine ${machine}: SSH not ready at ${target.host}:${target.port} (${error.message}); check \`vagrant status ${machine}\`, \`vagrant up ${machine}\``, { cause: error }));
+      reject(
+        new InfrastructureError(
+          `machine ${machine}: SSH not ready at ${target.host}:${target.port} (${error.message}); check \`vagrant status ${machine}\`, \`vagrant up ${machine}\``,
+          { cause: error },
+        ),
+      );
     });
   });
 }
 
 /** Reads the key the server offers, then hangs up (trust on first use). */
-export async function learnHostKey(machine: string, target: Pick<SshConfig, "host" | "port">, timeoutMs: number): Promise<Buffer> {
+export async function learnHostKey(
+  machine: string,
+  target: Pick<SshConfig, "host" | "port">,
+  timeoutMs: number,
+): Promise<Buffer> {
   const sock = await openTcp(machine, target, timeoutMs);
   return new Promise((resolve, reject) => {
     const client = new Client();
@@ -38,7 +51,12 @@ export async function learnHostKey(machine: string, target: Pick<SshConfig, "hos
       client.on("error", () => {});
       sock.destroy();
       if (key) resolve(key);
-      else reject(new InfrastructureError(`machine ${machine}: SSH not ready at ${target.host}:${target.port}: no host key offered within ${timeoutMs} ms`));
+      else
+        reject(
+          new InfrastructureError(
+            `machine ${machine}: SSH not ready at ${target.host}:${target.port}: no host key offered within ${timeoutMs} ms`,
+          ),
+        );
     };
     client.on("error", done);
     client.on("close", done);
@@ -78,11 +96,18 @@ export class HostKeyPins {
 }
 
 /** SSH session to a machine as reported by `vagrant ssh-config`, with the pinned host key. */
-export async function connectMachine(machine: string, config: SshConfig, pins: HostKeyPins, timeoutMs: number): Promise<SshSession> {
+export async function connectMachine(
+  machine: string,
+  config: SshConfig,
+  pins: HostKeyPins,
+  timeoutMs: number,
+): Promise<SshSession> {
   const keyFile = config.identityFiles[0];
   if (!keyFile) throw new InfrastructureError(`machine ${machine}: vagrant ssh-config names no IdentityFile`);
   const privateKey = await readFile(keyFile).catch((error: Error) => {
-    throw new InfrastructureError(`machine ${machine}: cannot read the key Vagrant reports (${keyFile}): ${error.message}`);
+    throw new InfrastructureError(
+      `machine ${machine}: cannot read the key Vagrant reports (${keyFile}): ${error.message}`,
+    );
   });
   const hostKey = await pins.keyFor(machine, config, timeoutMs);
   const sock = await openTcp(machine, config, timeoutMs);
@@ -94,6 +119,7 @@ export async function connectMachine(machine: string, config: SshConfig, pins: H
     username: config.user,
     readyTimeoutMs: timeoutMs,
     keepaliveIntervalMs: 5000,
-    diagnostics: () => `(vagrant machine ${machine} at ${config.host}:${config.port}, pinned host key ${fingerprint(hostKey)})`,
+    diagnostics: () =>
+      `(vagrant machine ${machine} at ${config.host}:${config.port}, pinned host key ${fingerprint(hostKey)})`,
   });
 }

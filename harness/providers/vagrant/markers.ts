@@ -22,7 +22,9 @@ export function markerAddress(lab: string, segment: string, nodeIndex: number): 
 export function nicMac(lab: string, node: string, nic: Pick<NicSpec, "name" | "mac">): string {
   if (nic.mac) return nic.mac.toLowerCase();
   const h = crc32(`${lab}/${node}/${nic.name}`);
-  return ["08", "00", "27", (h >>> 16) & 255, (h >>> 8) & 255, h & 255].map((b) => (typeof b === "string" ? b : b.toString(16).padStart(2, "0"))).join(":");
+  return ["08", "00", "27", (h >>> 16) & 255, (h >>> 8) & 255, h & 255]
+    .map((b) => (typeof b === "string" ? b : b.toString(16).padStart(2, "0")))
+    .join(":");
 }
 
 /** What the harness looks for in a guest for each lab NIC of one node. */

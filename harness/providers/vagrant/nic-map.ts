@@ -23,10 +23,14 @@ export function assignNics(node: string, markers: readonly NicMarker[], links: r
   const taken = new Set<string>();
   return markers.map((marker) => {
     const byMac = links.find((l) => !taken.has(l.ifname) && l.address?.toLowerCase() === marker.mac);
-    const byAddress = links.find((l) => !taken.has(l.ifname) && (l.addr_info ?? []).some((a) => a.family === "inet" && a.local === marker.address));
+    const byAddress = links.find(
+      (l) => !taken.has(l.ifname) && (l.addr_info ?? []).some((a) => a.family === "inet" && a.local === marker.address),
+    );
     const found = byMac ?? byAddress;
     if (!found) {
-      const seen = links.map((l) => `${l.ifname} ${l.address ?? "?"} ${(l.addr_info ?? []).map((a) => a.local).join(" ")}`.trim()).join("; ");
+      const seen = links
+        .map((l) => `${l.ifname} ${l.address ?? "?"} ${(l.addr_info ?? []).map((a) => a.local).join(" ")}`.trim())
+        .join("; ");
       throw new InfrastructureError(
         `machine ${node}: no guest NIC for lab NIC ${marker.name} (segment ${marker.segment}): looked for MAC ${marker.mac} or address ${marker.address}; the guest has: ${seen}`,
       );
@@ -53,14 +57,19 @@ export function nicScript(assignments: readonly NicAssignment[], links: readonly
   ];
   const chosen = new Set(assignments.map((a) => a.current));
   assignments.forEach((a, i) => {
-    if (a.current !== a.marker.name) lines.push(`ip link set dev ${q(a.current)} down`, `ip link set dev ${q(a.current)} name mvl${i}`);
+    if (a.current !== a.marker.name)
+      lines.push(`ip link set dev ${q(a.current)} down`, `ip link set dev ${q(a.current)} name mvl${i}`);
   });
   const wanted = new Set(assignments.map((a) => a.marker.name));
   let spare = 0;
   for (const link of links) {
     if (chosen.has(link.ifname) || !wanted.has(link.ifname)) continue;
     const aside = `vgmt${spare++}`;
-    lines.push(`ip link set dev ${q(link.ifname)} down`, `ip link set dev ${q(link.ifname)} name ${aside}`, `ip link set dev ${aside} up`);
+    lines.push(
+      `ip link set dev ${q(link.ifname)} down`,
+      `ip link set dev ${q(link.ifname)} name ${aside}`,
+      `ip link set dev ${aside} up`,
+    );
   }
   assignments.forEach((a, i) => {
     const name = q(a.marker.name);

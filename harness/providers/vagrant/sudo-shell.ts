@@ -1,6 +1,6 @@
 import { CommandError } from "../../transport/command-error.ts";
-import { quoteWord } from "../../transport/shell-quote.ts";
 import type { ExecOptions, Shell, ShellResult } from "../../transport/shell.ts";
+import { quoteWord } from "../../transport/shell-quote.ts";
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 

@@ -26,7 +26,12 @@ export function runVagrant(args: readonly string[], options: VagrantCallOptions)
     let timedOut = false;
     let child;
     try {
-      child = spawn("vagrant", [...args], { cwd: options.cwd, env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+      child = spawn("vagrant", [...args], {
+        cwd: options.cwd,
+        env: options.env,
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
     } catch (error) {
       return resolve({ args, stdout, stderr: (error as Error).message, exitCode: 127, timedOut });
     }
@@ -80,7 +85,8 @@ export function parseMachineReadable(text: string): MachineReadableLine[] {
 /** `vagrant status --machine-readable` → machine name → state (running, not_created, stopped, …). */
 export function parseStatus(text: string): Map<string, string> {
   const states = new Map<string, string>();
-  for (const row of parseMachineReadable(text)) if (row.type === "state" && row.target) states.set(row.target, row.data[0] ?? "");
+  for (const row of parseMachineReadable(text))
+    if (row.type === "state" && row.target) states.set(row.target, row.data[0] ?? "");
   return states;
 }
 
@@ -108,7 +114,9 @@ export function parseSshConfig(text: string, machine: string): SshConfig {
   const host = first("hostname");
   const port = Number(first("port") ?? "22");
   if (!host || !Number.isInteger(port) || port <= 0)
-    throw new InfrastructureError(`vagrant machine ${machine}: ssh-config has no usable HostName/Port:\n${text.trim()}`);
+    throw new InfrastructureError(
+      `vagrant machine ${machine}: ssh-config has no usable HostName/Port:\n${text.trim()}`,
+    );
   return { host, port, user: first("user") ?? "vagrant", identityFiles: values.get("identityfile") ?? [] };
 }
 
@@ -117,24 +125,51 @@ export function parseSshConfig(text: string, machine: string): SshConfig {
  * user's machine (no VirtualBox, a box that cannot be downloaded, no node image) are InputErrors
  * (exit 2); everything else is the lab being broken (InfrastructureError).
  */
-export function vagrantFailure(result: VagrantResult, context: { what: string; provider: string; timeoutMs: number }): Error {
+export function vagrantFailure(
+  result: VagrantResult,
+  context: { what: string; provider: string; timeoutMs: number },
+): Error {
   const text = `${result.stderr}\n${result.stdout}`;
   const tail = lastLines(text, 8);
   if (result.exitCode === 127 && /ENOENT|not found/i.test(text))
-    return new InputError(`vagrant is not installed: install it (Debian: apt-get install -y vagrant; others: https://developer.hashicorp.com/vagrant/install)`);
+    return new InputError(
+      `vagrant is not installed: install it (Debian: apt-get install -y vagrant; others: https://developer.hashicorp.com/vagrant/install)`,
+    );
   if (result.timedOut)
-    return new InfrastructureError(`${context.what}: vagrant ${result.args.join(" ")} did not finish within ${Math.round(context.timeoutMs / 1000)} s (stopped it); raise MACVLAB_VAGRANT_UP_TIMEOUT_MS if the machines are just slow\n${tail}`);
-  if (/could not detect VirtualBox|VBoxManage.*not found|VirtualBox is complaining that the installation is incomplete/i.test(text))
-    return new InputError(`${context.what}: VirtualBox is not installed or not usable: install VirtualBox (https://www.virtualbox.org) or choose another backend, e.g. MACVLAB_VAGRANT_PROVIDER=docker`);
+    return new InfrastructureError(
+      `${context.what}: vagrant ${result.args.join(" ")} did not finish within ${Math.round(context.timeoutMs / 1000)} s (stopped it); raise MACVLAB_VAGRANT_UP_TIMEOUT_MS if the machines are just slow\n${tail}`,
+    );
+  if (
+    /could not detect VirtualBox|VBoxManage.*not found|VirtualBox is complaining that the installation is incomplete/i.test(
+      text,
+    )
+  )
+    return new InputError(
+      `${context.what}: VirtualBox is not installed or not usable: install VirtualBox (https://www.virtualbox.org) or choose another backend, e.g. MACVLAB_VAGRANT_PROVIDER=docker`,
+    );
   if (/The provider 'libvirt' could not be found/i.test(text))
-    return new InputError(`${context.what}: the vagrant-libvirt plugin is not installed: vagrant plugin install vagrant-libvirt`);
-  if (/box '.*' could not be found|could not be accessed in the remote catalog|error occurred while downloading the remote file|The box you're attempting to add/i.test(text))
-    return new InputError(`${context.what}: the Vagrant box cannot be downloaded: check the network, or \`vagrant box add\` one and set MACVLAB_VAGRANT_BOX to it (\`vagrant box list\`)\n${tail}`);
+    return new InputError(
+      `${context.what}: the vagrant-libvirt plugin is not installed: vagrant plugin install vagrant-libvirt`,
+    );
+  if (
+    /box '.*' could not be found|could not be accessed in the remote catalog|error occurred while downloading the remote file|The box you're attempting to add/i.test(
+      text,
+    )
+  )
+    return new InputError(
+      `${context.what}: the Vagrant box cannot be downloaded: check the network, or \`vagrant box add\` one and set MACVLAB_VAGRANT_BOX to it (\`vagrant box list\`)\n${tail}`,
+    );
   if (/pull access denied|Unable to find image|repository does not exist|No such image/i.test(text))
-    return new InputError(`${context.what}: the docker node image is missing: build it with harness/providers/vagrant/node-image/build.sh (or set MACVLAB_NODE_IMAGE)\n${tail}`);
+    return new InputError(
+      `${context.what}: the docker node image is missing: build it with harness/providers/vagrant/node-image/build.sh (or set MACVLAB_NODE_IMAGE)\n${tail}`,
+    );
   if (/Cannot connect to the Docker daemon|Is the docker daemon running|permission denied.*docker.sock/i.test(text))
-    return new InputError(`${context.what}: no Docker engine answers: start dockerd (see harness/providers/vagrant/node-image/engine.sh) and set DOCKER_HOST`);
-  return new InfrastructureError(`${context.what}: vagrant ${result.args.join(" ")} failed (exit ${result.exitCode})\n${tail}`);
+    return new InputError(
+      `${context.what}: no Docker engine answers: start dockerd (see harness/providers/vagrant/node-image/engine.sh) and set DOCKER_HOST`,
+    );
+  return new InfrastructureError(
+    `${context.what}: vagrant ${result.args.join(" ")} failed (exit ${result.exitCode})\n${tail}`,
+  );
 }
 
 function lastLines(text: string, n: number): string {

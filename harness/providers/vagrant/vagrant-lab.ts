@@ -16,13 +16,18 @@ export class VagrantLab implements StartedLab {
 
   node(name: string): LabNode {
     const found = this.nodes.find((n) => n.name === name);
-    if (!found) throw new InfrastructureError(`lab ${this.lab.name} has no node "${name}" (nodes: ${this.nodes.map((n) => n.name).join(", ")})`);
+    if (!found)
+      throw new InfrastructureError(
+        `lab ${this.lab.name} has no node "${name}" (nodes: ${this.nodes.map((n) => n.name).join(", ")})`,
+      );
     return found;
   }
 
   /** VirtualBox internal networks and Docker bridges are not ours to configure (capability switch-hairpin is absent). */
   async setSwitchPort(node: string, nic: string, _settings: SwitchPortSettings): Promise<void> {
-    throw new InfrastructureError(`vagrant provider: cannot change the switch port of ${node}/${nic}: the hypervisor's switch is not reachable (switch-hairpin is not offered; run this scenario with --provider netns or uml)`);
+    throw new InfrastructureError(
+      `vagrant provider: cannot change the switch port of ${node}/${nic}: the hypervisor's switch is not reachable (switch-hairpin is not offered; run this scenario with --provider netns or uml)`,
+    );
   }
 
   async release(): Promise<void> {

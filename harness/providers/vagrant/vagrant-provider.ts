@@ -4,16 +4,16 @@ import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { delimiter, join, resolve } from "node:path";
 import { InfrastructureError, InputError } from "../../model/errors.ts";
 import { type Lab, LabSchema } from "../../model/lab.ts";
+import { PROJECT_ROOT, stateDir } from "../../model/paths.ts";
 import type { SshSession } from "../../transport/ssh-session.ts";
 import { probeCapabilities } from "../namespace-lab/capabilities.ts";
 import { ShellHost } from "../namespace-lab/shell-host.ts";
 import type { CapabilityReport, LabNode, Missing, Provider, StartedLab } from "../provider.ts";
-import { PROJECT_ROOT, stateDir } from "../../model/paths.ts";
-import { HostKeyPins, connectMachine } from "./guest-ssh.ts";
+import { connectMachine, HostKeyPins } from "./guest-ssh.ts";
 import { nicMarkers } from "./markers.ts";
-import { assignNics, nicScript, type GuestLink } from "./nic-map.ts";
+import { assignNics, type GuestLink, nicScript } from "./nic-map.ts";
 import { SudoShell } from "./sudo-shell.ts";
-import { parseSshConfig, parseStatus, runVagrant, vagrantFailure, type VagrantResult } from "./vagrant-cli.ts";
+import { parseSshConfig, parseStatus, runVagrant, type VagrantResult, vagrantFailure } from "./vagrant-cli.ts";
 import { VagrantLab } from "./vagrant-lab.ts";
 
 export type VagrantBackend = "virtualbox" | "docker" | "libvirt";
@@ -78,22 +78,40 @@ export class VagrantProvider implements Provider {
     const missing: Missing[] = [];
     const version = await runVagrant(["--version"], { cwd: PROJECT_ROOT, env: this.env(), timeoutMs: 60_000 });
     if (version.exitCode !== 0) {
-      missing.push({ what: "Vagrant", install: "apt-get install -y vagrant (or https://developer.hashicorp.com/vagrant/install)" });
+      missing.push({
+        what: "Vagrant",
+        install: "apt-get install -y vagrant (or https://developer.hashicorp.com/vagrant/install)",
+      });
       return missing;
     }
     const { backend } = this.settings;
     if (backend === "virtualbox" && !onPath("VBoxManage"))
-      missing.push({ what: "VirtualBox (VBoxManage) for Vagrant", install: "install VirtualBox from https://www.virtualbox.org, or set MACVLAB_VAGRANT_PROVIDER=docker" });
+      missing.push({
+        what: "VirtualBox (VBoxManage) for Vagrant",
+        install: "install VirtualBox from https://www.virtualbox.org, or set MACVLAB_VAGRANT_PROVIDER=docker",
+      });
     if (backend === "docker") {
-      if (!onPath("docker")) missing.push({ what: "docker CLI for Vagrant's docker provider", install: "apt-get install -y docker.io" });
+      if (!onPath("docker"))
+        missing.push({ what: "docker CLI for Vagrant's docker provider", install: "apt-get install -y docker.io" });
       else if ((await run(["docker", "info", "--format", "{{.ServerVersion}}"], 20_000)).exitCode !== 0)
-        missing.push({ what: "a running Docker engine (DOCKER_HOST)", install: "start dockerd, e.g. harness/providers/vagrant/node-image/engine.sh start DIR, and export DOCKER_HOST" });
-      else if ((await run(["docker", "image", "inspect", process.env.MACVLAB_NODE_IMAGE ?? "macvlab-node:latest"], 20_000)).exitCode !== 0)
-        missing.push({ what: `the node image ${process.env.MACVLAB_NODE_IMAGE ?? "macvlab-node:latest"}`, install: "harness/providers/vagrant/node-image/build.sh" });
+        missing.push({
+          what: "a running Docker engine (DOCKER_HOST)",
+          install:
+            "start dockerd, e.g. harness/providers/vagrant/node-image/engine.sh start DIR, and export DOCKER_HOST",
+        });
+      else if (
+        (await run(["docker", "image", "inspect", process.env.MACVLAB_NODE_IMAGE ?? "macvlab-node:latest"], 20_000))
+          .exitCode !== 0
+      )
+        missing.push({
+          what: `the node image ${process.env.MACVLAB_NODE_IMAGE ?? "macvlab-node:latest"}`,
+          install: "harness/providers/vagrant/node-image/build.sh",
+        });
     }
     if (backend === "libvirt") {
       const plugins = await runVagrant(["plugin", "list"], { cwd: PROJECT_ROOT, env: this.env(), timeoutMs: 60_000 });
-      if (!/vagrant-libvirt/.test(plugins.stdout)) missing.push({ what: "the vagrant-libvirt plugin", install: "vagrant plugin install vagrant-libvirt" });
+      if (!/vagrant-libvirt/.test(plugins.stdout))
+        missing.push({ what: "the vagrant-libvirt plugin", install: "vagrant plugin install vagrant-libvirt" });
     }
     return missing;
   }
@@ -122,7 +140,10 @@ export class VagrantProvider implements Provider {
         const has = new Set(measured.has);
         const absent = new Map(measured.absent);
         has.delete("switch-hairpin");
-        absent.set("switch-hairpin", `vagrant: the ${this.settings.backend} switch is not reachable from the harness (no hairpin control)`);
+        absent.set(
+          "switch-hairpin",
+          `vagrant: the ${this.settings.backend} switch is not reachable from the harness (no hairpin control)`,
+        );
         return { ...measured, has, absent };
       } finally {
         await started.down();
@@ -138,7 +159,10 @@ export class VagrantProvider implements Provider {
       for (const [node, spec] of Object.entries(lab.nodes)) {
         const segments = spec.nics.map((n) => n.segment);
         const twice = segments.find((s, i) => segments.indexOf(s) !== i);
-        if (twice) throw new InputError(`lab ${lab.name}: node ${node} has two NICs on segment ${twice}; Docker cannot connect a container to one network twice (use MACVLAB_VAGRANT_PROVIDER=virtualbox, or --provider netns/uml)`);
+        if (twice)
+          throw new InputError(
+            `lab ${lab.name}: node ${node} has two NICs on segment ${twice}; Docker cannot connect a container to one network twice (use MACVLAB_VAGRANT_PROVIDER=virtualbox, or --provider netns/uml)`,
+          );
       }
     const dir = stateDir(this.name, lab.name);
     await this.down(lab.name);
@@ -151,13 +175,20 @@ export class VagrantProvider implements Provider {
 
     const sessions: SshSession[] = [];
     try {
-      const up = await runVagrant(["up", `--provider=${backend}`, "--no-parallel"], { cwd: PROJECT_ROOT, env, timeoutMs: this.settings.upTimeoutMs });
-      if (up.exitCode !== 0) throw vagrantFailure(up, { what, provider: backend, timeoutMs: this.settings.upTimeoutMs });
+      const up = await runVagrant(["up", `--provider=${backend}`, "--no-parallel"], {
+        cwd: PROJECT_ROOT,
+        env,
+        timeoutMs: this.settings.upTimeoutMs,
+      });
+      if (up.exitCode !== 0)
+        throw vagrantFailure(up, { what, provider: backend, timeoutMs: this.settings.upTimeoutMs });
       const status = parseStatus((await this.call(["status", "--machine-readable"], env, what)).stdout);
       for (const node of Object.keys(lab.nodes)) {
         const state = status.get(node);
         if (state !== "running")
-          throw new InfrastructureError(`${what}: machine ${node} is ${state ?? "unknown to vagrant"} after \`vagrant up\` (expected running); see \`vagrant status ${node}\` with VAGRANT_DOTFILE_PATH=${join(dir, "dot")}`);
+          throw new InfrastructureError(
+            `${what}: machine ${node} is ${state ?? "unknown to vagrant"} after \`vagrant up\` (expected running); see \`vagrant status ${node}\` with VAGRANT_DOTFILE_PATH=${join(dir, "dot")}`,
+          );
       }
       const pins = new HostKeyPins(join(dir, "host-keys"));
       await pins.reset();
@@ -169,7 +200,10 @@ export class VagrantProvider implements Provider {
         sessions.push(session);
         const shell = new SudoShell(session);
         const sudo = await shell.exec("true", { timeoutMs: this.settings.sshTimeoutMs });
-        if (sudo.failed) throw new InfrastructureError(`machine ${node}: user ${config.user} cannot run commands as root with \`sudo -n\` (${sudo.stderr.trim() || `exit ${sudo.exitCode}`}); the box must allow passwordless sudo`);
+        if (sudo.failed)
+          throw new InfrastructureError(
+            `machine ${node}: user ${config.user} cannot run commands as root with \`sudo -n\` (${sudo.stderr.trim() || `exit ${sudo.exitCode}`}); the box must allow passwordless sudo`,
+          );
         await this.mapNics(lab, node, shell);
         kernel ||= (await shell.exec("uname -r")).stdout.trim();
         nodes.push({ name: node, shell });
@@ -186,7 +220,10 @@ export class VagrantProvider implements Provider {
   async down(labName: string): Promise<void> {
     const dir = stateDir(this.name, labName);
     if (!existsSync(dir)) return;
-    const state = await readFile(join(dir, "state.json"), "utf8").then((t) => JSON.parse(t) as LabState, () => undefined);
+    const state = await readFile(join(dir, "state.json"), "utf8").then(
+      (t) => JSON.parse(t) as LabState,
+      () => undefined,
+    );
     await this.destroyDir(dir, this.env(dir, state));
   }
 
@@ -198,24 +235,38 @@ export class VagrantProvider implements Provider {
   /** Lab NICs get the lab's names and MACs (scenario files stay identical); promiscuous mode is the scenario's step. */
   private async mapNics(lab: Lab, node: string, shell: SudoShell): Promise<void> {
     const listed = await shell.exec("ip -j addr show", { timeoutMs: this.settings.sshTimeoutMs });
-    if (listed.failed) throw new InfrastructureError(`machine ${node}: \`ip -j addr show\` failed: ${listed.stderr.trim()}`);
+    if (listed.failed)
+      throw new InfrastructureError(`machine ${node}: \`ip -j addr show\` failed: ${listed.stderr.trim()}`);
     const links = JSON.parse(listed.stdout) as GuestLink[];
     const script = nicScript(assignNics(node, nicMarkers(lab, node), links), links);
     const result = await shell.exec(script, { timeoutMs: this.settings.sshTimeoutMs });
-    if (result.failed) throw new InfrastructureError(`machine ${node}: renaming its NICs to the lab's names failed (exit ${result.exitCode}): ${result.stderr.trim()}\n${script}`);
+    if (result.failed)
+      throw new InfrastructureError(
+        `machine ${node}: renaming its NICs to the lab's names failed (exit ${result.exitCode}): ${result.stderr.trim()}\n${script}`,
+      );
   }
 
   private async destroyDir(dir: string, env: NodeJS.ProcessEnv): Promise<void> {
     if (existsSync(join(dir, "dot")) && env.MACVLAB_LAB_FILE) {
-      const result = await runVagrant(["destroy", "-f"], { cwd: PROJECT_ROOT, env, timeoutMs: this.settings.callTimeoutMs });
-      if (result.exitCode !== 0) throw vagrantFailure(result, { what: `destroying ${dir}`, provider: this.settings.backend, timeoutMs: this.settings.callTimeoutMs });
+      const result = await runVagrant(["destroy", "-f"], {
+        cwd: PROJECT_ROOT,
+        env,
+        timeoutMs: this.settings.callTimeoutMs,
+      });
+      if (result.exitCode !== 0)
+        throw vagrantFailure(result, {
+          what: `destroying ${dir}`,
+          provider: this.settings.backend,
+          timeoutMs: this.settings.callTimeoutMs,
+        });
     }
     await rm(dir, { recursive: true, force: true });
   }
 
   private async call(args: string[], env: NodeJS.ProcessEnv, what: string): Promise<VagrantResult> {
     const result = await runVagrant(args, { cwd: PROJECT_ROOT, env, timeoutMs: this.settings.callTimeoutMs });
-    if (result.exitCode !== 0) throw vagrantFailure(result, { what, provider: this.settings.backend, timeoutMs: this.settings.callTimeoutMs });
+    if (result.exitCode !== 0)
+      throw vagrantFailure(result, { what, provider: this.settings.backend, timeoutMs: this.settings.callTimeoutMs });
     return result;
   }
 
@@ -226,7 +277,9 @@ export class VagrantProvider implements Provider {
       VAGRANT_NO_COLOR: "1",
       VAGRANT_CWD: PROJECT_ROOT,
       ...(dir ? { VAGRANT_DOTFILE_PATH: join(dir, "dot") } : {}),
-      ...(state ? { MACVLAB_LAB: state.labName, MACVLAB_LAB_FILE: state.labFile, VAGRANT_DEFAULT_PROVIDER: state.backend } : {}),
+      ...(state
+        ? { MACVLAB_LAB: state.labName, MACVLAB_LAB_FILE: state.labFile, VAGRANT_DEFAULT_PROVIDER: state.backend }
+        : {}),
     };
   }
 }

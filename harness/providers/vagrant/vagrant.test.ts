@@ -2,25 +2,43 @@ import { execFileSync } from "node:child_process";
 import { expect } from "chai";
 import { InfrastructureError, InputError } from "../../model/errors.ts";
 import type { Lab } from "../../model/lab.ts";
+import type { Shell, ShellResult } from "../../transport/shell.ts";
 import { providersFor } from "../registry.ts";
 import { markerAddress, nicMac, nicMarkers, segmentPrefix } from "./markers.ts";
-import { assignNics, nicScript, type GuestLink } from "./nic-map.ts";
+import { assignNics, type GuestLink, nicScript } from "./nic-map.ts";
 import { SudoShell, wrapForRoot } from "./sudo-shell.ts";
+import {
+  parseMachineReadable,
+  parseSshConfig,
+  parseStatus,
+  type VagrantResult,
+  vagrantFailure,
+} from "./vagrant-cli.ts";
 import { VagrantLab } from "./vagrant-lab.ts";
-import { parseMachineReadable, parseSshConfig, parseStatus, vagrantFailure, type VagrantResult } from "./vagrant-cli.ts";
-import type { Shell, ShellResult } from "../../transport/shell.ts";
 
 const lab = {
   name: "routed",
   file: "labs/routed.yaml",
   segments: { lan10: { kind: "switch" }, lan20: { kind: "switch" } },
   nodes: {
-    node1: { nics: [{ name: "enp0s3", segment: "lan10", promiscuous: true, mac: "08:00:27:00:01:03" }, { name: "enp0s8", segment: "lan20", promiscuous: false }] },
+    node1: {
+      nics: [
+        { name: "enp0s3", segment: "lan10", promiscuous: true, mac: "08:00:27:00:01:03" },
+        { name: "enp0s8", segment: "lan20", promiscuous: false },
+      ],
+    },
     node2: { nics: [{ name: "enp0s3", segment: "lan10", promiscuous: true, mac: "08:00:27:00:02:03" }] },
   },
 } as unknown as Lab;
 
-const result = (over: Partial<VagrantResult>): VagrantResult => ({ args: ["up"], stdout: "", stderr: "", exitCode: 1, timedOut: false, ...over });
+const result = (over: Partial<VagrantResult>): VagrantResult => ({
+  args: ["up"],
+  stdout: "",
+  stderr: "",
+  exitCode: 1,
+  timedOut: false,
+  ...over,
+});
 
 describe("vagrant provider", () => {
   describe("markers (kept in sync with the Vagrantfile)", () => {
@@ -28,7 +46,15 @@ describe("vagrant provider", () => {
       this.timeout(20_000);
       let ruby: string;
       try {
-        ruby = execFileSync("ruby", ["-rzlib", "-e", 'h = Zlib.crc32("routed/lan20"); puts "10.#{200 + h % 50}.#{(h >> 8) % 256}"; h = Zlib.crc32("routed/node1/enp0s8"); puts format("08:00:27:%02x:%02x:%02x", (h >> 16) & 255, (h >> 8) & 255, h & 255)'], { encoding: "utf8" });
+        ruby = execFileSync(
+          "ruby",
+          [
+            "-rzlib",
+            "-e",
+            'h = Zlib.crc32("routed/lan20"); puts "10.#{200 + h % 50}.#{(h >> 8) % 256}"; h = Zlib.crc32("routed/node1/enp0s8"); puts format("08:00:27:%02x:%02x:%02x", (h >> 16) & 255, (h >> 8) & 255, h & 255)',
+          ],
+          { encoding: "utf8" },
+        );
       } catch {
         return this.skip();
       }
@@ -47,24 +73,56 @@ describe("vagrant provider", () => {
 
   describe("CLI output", () => {
     it("parses machine-readable status, with escaped commas", () => {
-      const text = "1795435832,node2,metadata,provider,docker\n1795435832,node2,state,running\n1795435833,node3,state,not_created\n1795435833,,ui,info,a%!(VAGRANT_COMMA) b\n";
-      expect([...parseStatus(text)]).to.deep.equal([["node2", "running"], ["node3", "not_created"]]);
+      const text =
+        "1795435832,node2,metadata,provider,docker\n1795435832,node2,state,running\n1795435833,node3,state,not_created\n1795435833,,ui,info,a%!(VAGRANT_COMMA) b\n";
+      expect([...parseStatus(text)]).to.deep.equal([
+        ["node2", "running"],
+        ["node3", "not_created"],
+      ]);
       expect(parseMachineReadable(text).at(-1)!.data).to.deep.equal(["info", "a, b"]);
     });
 
     it("parses ssh-config", () => {
-      const config = parseSshConfig("Host node2\n  HostName 127.0.0.1\n  User vagrant\n  Port 2222\n  IdentityFile \"/x y/private_key\"\n  IdentitiesOnly yes\n", "node2");
-      expect(config).to.deep.equal({ host: "127.0.0.1", port: 2222, user: "vagrant", identityFiles: ["/x y/private_key"] });
+      const config = parseSshConfig(
+        'Host node2\n  HostName 127.0.0.1\n  User vagrant\n  Port 2222\n  IdentityFile "/x y/private_key"\n  IdentitiesOnly yes\n',
+        "node2",
+      );
+      expect(config).to.deep.equal({
+        host: "127.0.0.1",
+        port: 2222,
+        user: "vagrant",
+        identityFiles: ["/x y/private_key"],
+      });
       expect(() => parseSshConfig("Host x\n", "x")).to.throw(InfrastructureError, /machine x/);
     });
 
     it("turns the user's environment problems into one-line InputErrors with the fix", () => {
       const ctx = { what: "lab l", provider: "virtualbox", timeoutMs: 1000 };
-      expect(vagrantFailure(result({ exitCode: 127, stderr: "spawn vagrant ENOENT" }), ctx)).to.be.instanceOf(InputError).with.property("message").match(/apt-get install -y vagrant/);
-      expect(vagrantFailure(result({ stdout: "Vagrant could not detect VirtualBox! Make sure" }), ctx)).to.be.instanceOf(InputError).with.property("message").match(/install VirtualBox/);
-      expect(vagrantFailure(result({ stderr: "The box 'nope/x' could not be found or\ncould not be accessed in the remote catalog." }), ctx)).to.be.instanceOf(InputError).with.property("message").match(/MACVLAB_VAGRANT_BOX/);
-      expect(vagrantFailure(result({ stderr: "pull access denied for macvlab-node" }), ctx)).to.be.instanceOf(InputError).with.property("message").match(/build\.sh/);
-      expect(vagrantFailure(result({ timedOut: true }), ctx)).to.be.instanceOf(InfrastructureError).with.property("message").match(/did not finish within 1 s/);
+      expect(vagrantFailure(result({ exitCode: 127, stderr: "spawn vagrant ENOENT" }), ctx))
+        .to.be.instanceOf(InputError)
+        .with.property("message")
+        .match(/apt-get install -y vagrant/);
+      expect(vagrantFailure(result({ stdout: "Vagrant could not detect VirtualBox! Make sure" }), ctx))
+        .to.be.instanceOf(InputError)
+        .with.property("message")
+        .match(/install VirtualBox/);
+      expect(
+        vagrantFailure(
+          result({ stderr: "The box 'nope/x' could not be found or\ncould not be accessed in the remote catalog." }),
+          ctx,
+        ),
+      )
+        .to.be.instanceOf(InputError)
+        .with.property("message")
+        .match(/MACVLAB_VAGRANT_BOX/);
+      expect(vagrantFailure(result({ stderr: "pull access denied for macvlab-node" }), ctx))
+        .to.be.instanceOf(InputError)
+        .with.property("message")
+        .match(/build\.sh/);
+      expect(vagrantFailure(result({ timedOut: true }), ctx))
+        .to.be.instanceOf(InfrastructureError)
+        .with.property("message")
+        .match(/did not finish within 1 s/);
       expect(vagrantFailure(result({ stderr: "something else" }), ctx)).to.be.instanceOf(InfrastructureError);
     });
   });
@@ -88,12 +146,21 @@ describe("vagrant provider", () => {
     it("finds NICs by marker address (docker) and says what it saw when one is missing", () => {
       const links: GuestLink[] = [
         { ifname: "eth0", address: "02:42:ac:11:00:02", addr_info: [{ family: "inet", local: "172.17.0.2" }] },
-        { ifname: "eth1", address: "02:42:0a:00:00:01", addr_info: [{ family: "inet", local: markerAddress("routed", "lan10", 1) }] },
+        {
+          ifname: "eth1",
+          address: "02:42:0a:00:00:01",
+          addr_info: [{ family: "inet", local: markerAddress("routed", "lan10", 1) }],
+        },
       ];
       const [a] = assignNics("node2", nicMarkers(lab, "node2"), links);
       expect(a!.current).to.equal("eth1");
-      expect(nicScript([a!], links)).to.contain("ip link set dev enp0s3 address 08:00:27:00:02:03").and.contain("ip -4 addr flush dev enp0s3");
-      expect(() => assignNics("node1", nicMarkers(lab, "node1"), links)).to.throw(InfrastructureError, /machine node1: no guest NIC for lab NIC enp0s3.*eth0/);
+      expect(nicScript([a!], links))
+        .to.contain("ip link set dev enp0s3 address 08:00:27:00:02:03")
+        .and.contain("ip -4 addr flush dev enp0s3");
+      expect(() => assignNics("node1", nicMarkers(lab, "node1"), links)).to.throw(
+        InfrastructureError,
+        /machine node1: no guest NIC for lab NIC enp0s3.*eth0/,
+      );
     });
   });
 
@@ -102,7 +169,10 @@ describe("vagrant provider", () => {
       const seen: string[] = [];
       const inner: Shell = {
         node: "n",
-        exec: async (command: string): Promise<ShellResult> => (seen.push(command), { node: "n", command, stdout: "", stderr: "no", exitCode: 1, durationMs: 1, timedOut: false, failed: true }),
+        exec: async (command: string): Promise<ShellResult> => (
+          seen.push(command),
+          { node: "n", command, stdout: "", stderr: "no", exitCode: 1, durationMs: 1, timedOut: false, failed: true }
+        ),
         close: async () => {},
       };
       const shell = new SudoShell(inner);
@@ -110,7 +180,10 @@ describe("vagrant provider", () => {
       expect(seen[0]).to.equal(wrapForRoot("echo 'a b'", 5000));
       expect(seen[0]).to.equal(`sudo -n env LC_ALL=C timeout -s KILL 7 sh -c 'echo '\\''a b'\\'''`);
       expect(r.command).to.equal("echo 'a b'");
-      await shell.exec("false", { reject: true }).then(() => expect.fail("should reject"), (e: Error) => expect(e.message).to.contain("false"));
+      await shell.exec("false", { reject: true }).then(
+        () => expect.fail("should reject"),
+        (e: Error) => expect(e.message).to.contain("false"),
+      );
     });
   });
 
@@ -122,7 +195,10 @@ describe("vagrant provider", () => {
 
     it("refuses switch-port changes with an infrastructure error", async () => {
       const started = new VagrantLab(lab, "k", [], async () => {});
-      await started.setSwitchPort("node1", "enp0s3", { hairpin: true }).then(() => expect.fail("should throw"), (e: Error) => expect(e).to.be.instanceOf(InfrastructureError));
+      await started.setSwitchPort("node1", "enp0s3", { hairpin: true }).then(
+        () => expect.fail("should throw"),
+        (e: Error) => expect(e).to.be.instanceOf(InfrastructureError),
+      );
     });
   });
 });
