@@ -97,10 +97,9 @@ export function buildProgram(): Command {
     .argument("<node>", "node name, e.g. node2")
     .requiredOption("-l, --lab <lab>", "the lab the node belongs to")
     .addOption(providerOption())
-    .action(
-      async (node: string, opts: { lab: string; provider: string }) =>
-        void (process.exitCode = await sshInto(node, opts.lab, opts.provider)),
-    );
+    .action(async (node: string, opts: { lab: string; provider: string }) => {
+      process.exitCode = await sshInto(node, opts.lab, opts.provider);
+    });
 
   program
     .command("rubric")

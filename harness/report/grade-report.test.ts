@@ -156,7 +156,7 @@ function assertWellFormed(xml: string): void {
   expect(roots, "root elements").to.equal(1);
 }
 
-const unescape = (s: string) =>
+const unescapeXml = (s: string) =>
   s
     .replace(/&quot;/g, '"')
     .replace(/&lt;/g, "<")
@@ -166,7 +166,7 @@ const unescape = (s: string) =>
 /** Attribute values of every `<element …>` in document order, unescaped. */
 function attributes(xml: string, element: string): Array<Record<string, string>> {
   return [...xml.matchAll(new RegExp(`<${element}\\b([^>]*)>`, "g"))].map(([, attrs]) =>
-    Object.fromEntries([...attrs!.matchAll(/([\w.-]+)="([^"]*)"/g)].map(([, k, v]) => [k!, unescape(v!)])),
+    Object.fromEntries([...attrs!.matchAll(/([\w.-]+)="([^"]*)"/g)].map(([, k, v]) => [k!, unescapeXml(v!)])),
   );
 }
 
@@ -226,7 +226,7 @@ describe("gradeJunit", () => {
       `expected ${nasty}, saw <${nasty}>`,
       "could not run: & <no> netns",
     ]);
-    const bodies = [...xml.matchAll(/<failure [^>]*>([^<]*)<\/failure>/g)].map(([, body]) => unescape(body!));
+    const bodies = [...xml.matchAll(/<failure [^>]*>([^<]*)<\/failure>/g)].map(([, body]) => unescapeXml(body!));
     expect(bodies).to.deep.equal(["hint: ip link add … mode bridge", `hint: ${nasty}`, "hint: "]);
   });
 

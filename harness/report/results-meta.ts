@@ -22,11 +22,11 @@ export const CATEGORIES = [
 export function writeResultsMeta(resultsDir: string, environment: Record<string, string>): void {
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(join(resultsDir, "categories.json"), JSON.stringify(CATEGORIES, null, 2));
-  const escape = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
+  const escapeValue = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
   writeFileSync(
     join(resultsDir, "environment.properties"),
     Object.entries(environment)
-      .map(([k, v]) => `${k}=${escape(v)}`)
-      .join("\n") + "\n",
+      .map(([k, v]) => `${k}=${escapeValue(v)}\n`)
+      .join(""),
   );
 }

@@ -15,9 +15,13 @@ export function untrack(lab: StartedLab): void {
 export async function downAll(): Promise<string[]> {
   const labs = [...active];
   active.clear();
-  const results = await Promise.allSettled(labs.map((lab) => lab.down()));
-  return results.map(
-    (r, i) =>
-      `${labs[i]!.lab.name}: ${r.status === "fulfilled" ? "taken down" : `teardown failed: ${(r.reason as Error).message}`}`,
+  return Promise.all(
+    labs.map(async (lab) => {
+      const result = await lab.down().then(
+        () => "taken down",
+        (error: Error) => `teardown failed: ${error.message}`,
+      );
+      return `${lab.lab.name}: ${result}`;
+    }),
   );
 }

@@ -37,13 +37,13 @@ export async function labUp(
   providerName: string,
   solve?: { scenario: string; mistake?: string },
 ): Promise<string> {
-  const solution = solve ? loadScenarios([solve.scenario])[0]! : undefined;
+  const solution = solve ? loadScenarios([solve.scenario])[0] : undefined;
   const lab = solution ? solution.lab : resolveLab(nameOrFile);
   if (solution && solution.lab.name !== nameOrFile && !nameOrFile.endsWith(".yaml"))
     throw new InputError(`scenario ${solution.scenario.id} runs on lab ${solution.lab.name}, not ${nameOrFile}`);
-  const mistake = solve?.mistake ? solution!.scenario.negative_controls.find((c) => c.id === solve.mistake) : undefined;
+  const mistake = solve?.mistake ? solution?.scenario.negative_controls.find((c) => c.id === solve.mistake) : undefined;
   if (solve?.mistake && !mistake)
-    throw new InputError(`scenario ${solution!.scenario.id} has no negative control "${solve.mistake}"`);
+    throw new InputError(`scenario ${solution?.scenario.id} has no negative control "${solve.mistake}"`);
   // A lab for later commands (ssh, grade) must outlive this process: only providers that can attach.
   const provider = providersFor(providerName).find((p) => p.attach);
   if (!provider) {

@@ -2,7 +2,13 @@ import { expect } from "chai";
 import { type Clock, retryUntil } from "./retry.ts";
 
 function fakeClock(): Clock & { t: number } {
-  const clock = { t: 0, now: () => clock.t, sleep: async (ms: number) => void (clock.t += ms) };
+  const clock = {
+    t: 0,
+    now: () => clock.t,
+    sleep: async (ms: number) => {
+      clock.t += ms;
+    },
+  };
   return clock;
 }
 

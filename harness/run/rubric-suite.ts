@@ -1,7 +1,7 @@
 import { AssertionError } from "chai";
 import Mocha from "mocha";
+import { InfrastructureError } from "../model/errors.ts";
 import type { StartedLab } from "../providers/provider.ts";
-import type { Scenario } from "../scenario/schema.ts";
 import type { ShellResult } from "../transport/shell.ts";
 import { track, untrack } from "./active-labs.ts";
 import { type CheckGrade, gradeCheck } from "./grade-check.ts";
@@ -33,31 +33,36 @@ export function addRubricSuite(parent: Mocha.Suite, plan: ScenarioPlan, recorder
     test.file = scenario.file;
     suite.addTest(test);
   };
+  const started = (): StartedLab => {
+    if (!lab) throw new InfrastructureError(`lab ${plan.lab.name} is not up`);
+    return lab;
+  };
   const gradeAll = async (): Promise<CheckGrade[]> => {
     const passed = new Set<string>();
     const grades: CheckGrade[] = [];
     for (const check of scenario.checks) {
-      const grade = await gradeCheck(scenario, check, probeEnv(lab!, recorder, steps), passed);
+      const grade = await gradeCheck(scenario, check, probeEnv(started(), recorder, steps), passed);
       if (grade.status === "passed") passed.add(check.id);
       grades.push(grade);
     }
     return grades;
   };
 
-  if (plan.skipReason) {
+  const { provider } = plan;
+  if (plan.skipReason || !provider) {
     add("rubric", async function () {
       this.skip();
     });
     return;
   }
-  suite.beforeAll(`bring up a bare lab ${plan.lab.name} on ${plan.provider!.name}`, async () => {
-    progress(`rubric ${scenario.id}: bare lab ${plan.lab.name} (${plan.provider!.name})`);
-    lab = track(await plan.provider!.up(plan.lab));
+  suite.beforeAll(`bring up a bare lab ${plan.lab.name} on ${provider.name}`, async () => {
+    progress(`rubric ${scenario.id}: bare lab ${plan.lab.name} (${provider.name})`);
+    lab = track(await provider.up(plan.lab));
   });
 
   add("before the setup, every check fails (a check that holds on a bare lab proves nothing)", async () => {
     const holding = (await gradeAll()).filter(
-      (g) => g.status === "passed" && !scenario.checks.find((c) => c.id === g.check)!.holds_before_setup,
+      (g) => g.status === "passed" && !scenario.checks.some((c) => c.id === g.check && c.holds_before_setup),
     );
     if (holding.length)
       throw new AssertionError(
@@ -66,7 +71,7 @@ export function addRubricSuite(parent: Mocha.Suite, plan: ScenarioPlan, recorder
   });
 
   add("after the setup, every check passes", async () => {
-    await runSteps(lab!, scenario.setup, steps, { recorder });
+    await runSteps(started(), scenario.setup, steps, { recorder });
     const lost = (await gradeAll()).filter((g) => g.status === "failed" || g.status === "blocked");
     if (lost.length)
       throw new AssertionError(
@@ -76,14 +81,14 @@ export function addRubricSuite(parent: Mocha.Suite, plan: ScenarioPlan, recorder
 
   for (const control of scenario.negative_controls)
     add(`the mistake "${control.title}" costs exactly the points of ${control.flips.join(", ")}`, async () => {
-      await runSteps(lab!, control.break, steps, { recorder });
+      await runSteps(started(), control.break, steps, { recorder });
       const lost = new Set(
         (await gradeAll()).filter((g) => g.status === "failed" || g.status === "blocked").map((g) => g.check),
       );
       const declared = new Set(control.flips);
       const extra = [...lost].filter((id) => !declared.has(id));
       const kept = [...declared].filter((id) => !lost.has(id));
-      await runSteps(lab!, control.restore, steps, { recorder });
+      await runSteps(started(), control.restore, steps, { recorder });
       if (extra.length || kept.length)
         throw new AssertionError(
           `${scenario.id} / ${control.id}: ${extra.length ? `also lost ${extra.join(", ")} (add them to flips)` : ""}${extra.length && kept.length ? "; " : ""}${kept.length ? `still passed ${kept.join(", ")} (they cannot detect this mistake)` : ""}`,

@@ -1,6 +1,8 @@
 import Mocha from "mocha";
 import { assertOutcome, assertOutcomeFails, holds, type Outcome } from "../expect/outcome.ts";
-import type { StartedLab } from "../providers/provider.ts";
+import { InputError } from "../model/errors.ts";
+import type { Lab } from "../model/lab.ts";
+import type { Provider, StartedLab } from "../providers/provider.ts";
 import type { CheckSpec, NegativeControlSpec } from "../scenario/schema.ts";
 import type { ShellResult } from "../transport/shell.ts";
 import { track, untrack } from "./active-labs.ts";
@@ -87,7 +89,8 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
     return result;
   };
 
-  if (plan.skipReason) {
+  const { provider } = plan;
+  if (plan.skipReason || !provider) {
     for (const check of scenario.checks)
       addTest(suite, `${check.id}: ${check.title}`, async function () {
         await metadata(check);
@@ -99,12 +102,12 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
 
   suite.beforeAll(
     grading
-      ? `attach to lab ${plan.lab.name} on ${plan.provider!.name}`
-      : `bring up lab ${plan.lab.name} on ${plan.provider!.name} and run setup`,
+      ? `attach to lab ${plan.lab.name} on ${provider.name}`
+      : `bring up lab ${plan.lab.name} on ${provider.name} and run setup`,
     async () => {
-      progress(`${scenario.id}: lab ${plan.lab.name} ${grading ? "attach" : "up"} (${plan.provider!.name})`);
+      progress(`${scenario.id}: lab ${plan.lab.name} ${grading ? "attach" : "up"} (${provider.name})`);
       try {
-        lab = track(grading ? await plan.provider!.attach!(plan.lab) : await plan.provider!.up(plan.lab));
+        lab = track(grading ? await attach(provider, plan.lab) : await provider.up(plan.lab));
       } catch (error) {
         // The provider's own words (a UML console log, sshd's stderr) as a file of their own in the report.
         await recorder.attach(`lab ${plan.lab.name} failed to come up`, (error as Error).message, "text/plain");
@@ -175,7 +178,8 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
       progress(`${scenario.id}: negative control ${control.id}`);
       await runSteps(started(), control.break, stepOutcomes, { recorder });
     });
-    const flipped = control.flips.map((id) => scenario.checks.find((c) => c.id === id)!);
+    // The loader refuses a flip that names no check of the scenario.
+    const flipped = control.flips.flatMap((id) => scenario.checks.filter((c) => c.id === id));
     for (const check of flipped)
       addTest(
         controlSuite,
@@ -213,4 +217,10 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
         deadlineOf(check) + 60_000,
       );
   }
+}
+
+/** Grading attaches to a lab someone else brought up; only providers whose labs outlive a process can. */
+function attach(provider: Provider, lab: Lab): Promise<StartedLab> {
+  if (!provider.attach) throw new InputError(`provider ${provider.name} cannot attach to a lab that is up`);
+  return provider.attach(lab);
 }

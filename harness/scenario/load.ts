@@ -74,12 +74,10 @@ function crossCheck(scenario: Scenario, lab: Lab, source: YamlSource): string[] 
           ),
         );
   });
-  scenario.checks.forEach((check, i) =>
-    check.needs.forEach((id, j) => {
+  for (const [i, check] of scenario.checks.entries())
+    for (const [j, id] of check.needs.entries())
       if (!checkIds.has(id) || id === check.id)
         issues.push(source.issue(["checks", i, "needs", j], `"${id}" is not an earlier check of this scenario`));
-    }),
-  );
   scenario.negative_controls.forEach((control, i) => {
     if (i < scenario.negative_controls.length - 1 && control.restore.length === 0)
       issues.push(

@@ -120,9 +120,16 @@ export class SshSession implements Shell {
                 }),
             );
           }
-          channel.stderr.on("data", (chunk: Buffer) => void (stderr = (stderr + chunk.toString("utf8")).slice(-16384)));
+          channel.stderr.on("data", (chunk: Buffer) => {
+            stderr = (stderr + chunk.toString("utf8")).slice(-16384);
+          });
           channel.on("error", () => {});
-          const closed = new Promise<void>((done) => channel.once("close", () => (release(), done())));
+          const closed = new Promise<void>((done) =>
+            channel.once("close", () => {
+              release();
+              done();
+            }),
+          );
           resolve({
             sock: channel,
             stderr: () => stderr,
@@ -161,7 +168,9 @@ export class SshSession implements Shell {
         const resize = () => channel.setWindow(io.stdout.rows ?? 24, io.stdout.columns ?? 80, 0, 0);
         io.stdout.on("resize", resize);
         let code = 0;
-        channel.on("exit", (c: number | null) => void (code = c ?? 1));
+        channel.on("exit", (c: number | null) => {
+          code = c ?? 1;
+        });
         channel.on("close", () => {
           io.stdin.unpipe(channel);
           if (raw) io.stdin.setRawMode(false);

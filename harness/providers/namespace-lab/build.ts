@@ -1,3 +1,4 @@
+import { InfrastructureError } from "../../model/errors.ts";
 import type { Lab } from "../../model/lab.ts";
 import { type LabHost, mustRun } from "./lab-host.ts";
 import type { NetnsLayout } from "./layout.ts";
@@ -82,6 +83,9 @@ export async function plugNics(host: LabHost, layout: NetnsLayout, lab: Lab, map
     const enter = layout.enter(node);
     for (const [k, nic] of spec.nics.entries()) {
       const port = `n${n}p${k}`;
+      const bridge = map.bridges[nic.segment];
+      // The lab loader refuses a NIC on a segment the lab does not declare.
+      if (!bridge) throw new InfrastructureError(`lab ${lab.name}: no bridge for segment ${nic.segment}`);
       const mac = nic.mac ?? `02:6d:76:6c:${hex(n)}:${hex(k)}`;
       await mustRun(host, [
         ...enter,
@@ -101,7 +105,7 @@ export async function plugNics(host: LabHost, layout: NetnsLayout, lab: Lab, map
         layout.fabricNet,
       ]);
       await mustRun(host, [...fabric, "ip", "link", "set", "dev", port, "alias", `${node}/${nic.name}`]);
-      await mustRun(host, [...fabric, "ip", "link", "set", "dev", port, "master", map.bridges[nic.segment]!, "up"]);
+      await mustRun(host, [...fabric, "ip", "link", "set", "dev", port, "master", bridge, "up"]);
       await mustRun(host, [...enter, "ip", "link", "set", "dev", nic.name, "up"]);
       // The lab's "promiscuous" is the hypervisor's side (VirtualBox allow-all): the switch port. Inside
       // the node, `promisc on` is the articles' own step, left to the scenario (or the student).

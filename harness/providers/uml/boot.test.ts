@@ -49,7 +49,9 @@ suite(`bootUml (User-Mode Linux)${skipReason ? ` — skipped: ${skipReason}` : "
     dirs.push(dir);
     return dir;
   };
-  after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  after(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
 
   describe("a booted machine", () => {
     let machine: UmlMachine;

@@ -78,20 +78,25 @@ export async function bootUml(options: UmlBootOptions): Promise<UmlMachine> {
   const proc = spawnUml(kernel, args, env);
   const connecting: { session?: SshSession } = {};
   try {
-    if (proc.pid === undefined) throw new Error("spawn failed");
+    const { pid } = proc;
+    if (pid === undefined) throw new Error("spawn failed");
     await writePidFile(stateDir, {
-      pid: proc.pid,
+      pid,
       comm: basename(kernel).slice(0, 15),
       marker: `uml_dir=${files.umlDir}`,
     });
     const kernelVersion = await raceFailure(waitReady(proc, files, name, timeoutMs, connecting), proc, timeoutMs);
+    const { session } = connecting;
+    // waitReady resolves only once the session is up, and a spawned process always has a watchdog.
+    if (!session || !proc.watchdog) throw new Error("the kernel answered without an SSH session");
     const bootMs = Math.round(performance.now() - started);
     return new UmlMachineImpl({
       name,
       stateDir,
       proc,
-      shell: connecting.session!,
-      watchdog: proc.watchdog!,
+      pid,
+      shell: session,
+      watchdog: proc.watchdog,
       kernelVersion,
       bootMs,
     });

@@ -7,7 +7,7 @@
  */
 export function passwdForUml(hostPasswd: string, home: string): string {
   const lines = hostPasswd.split("\n").filter((line) => line !== "");
-  const root = "root:x:0:0:root:" + home + ":/bin/sh";
+  const root = `root:x:0:0:root:${home}:/bin/sh`;
   const others = lines.filter((line) => !line.startsWith("root:"));
   return `${[root, ...others].join("\n")}\n`;
 }

@@ -37,6 +37,7 @@ export class UmlMachineImpl implements UmlMachine {
     name: string;
     stateDir: string;
     proc: UmlProcess;
+    pid: number;
     shell: SshSession;
     watchdog: GroupWatchdog;
     kernelVersion: string;
@@ -45,7 +46,7 @@ export class UmlMachineImpl implements UmlMachine {
     this.name = parts.name;
     this.stateDir = parts.stateDir;
     this.proc = parts.proc;
-    this.pid = parts.proc.pid!;
+    this.pid = parts.pid;
     this.shell = parts.shell;
     this.watchdog = parts.watchdog;
     this.kernelVersion = parts.kernelVersion;

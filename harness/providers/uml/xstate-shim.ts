@@ -20,7 +20,7 @@ const execFileAsync = promisify(execFile);
  * set the full buffer. Every other ptrace call passes through untouched. The buffer is static, not
  * on the stack: this runs on UML's small kernel stacks, and UML 6.1 is single-CPU (no concurrency).
  */
-const SHIM_SOURCE = String.raw`#define _GNU_SOURCE
+const SHIM_SOURCE = `#define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>

@@ -24,7 +24,7 @@ export function runVagrant(args: readonly string[], options: VagrantCallOptions)
     let stdout = "";
     let stderr = "";
     let timedOut = false;
-    let child;
+    let child: ReturnType<typeof spawn>;
     try {
       child = spawn("vagrant", [...args], {
         cwd: options.cwd,
@@ -36,8 +36,12 @@ export function runVagrant(args: readonly string[], options: VagrantCallOptions)
       return resolve({ args, stdout, stderr: (error as Error).message, exitCode: 127, timedOut });
     }
     const cap = (s: string) => (s.length > 1 << 20 ? s.slice(-(1 << 20)) : s);
-    child.stdout.on("data", (c: Buffer) => void (stdout = cap(stdout + c.toString("utf8"))));
-    child.stderr.on("data", (c: Buffer) => void (stderr = cap(stderr + c.toString("utf8"))));
+    child.stdout?.on("data", (c: Buffer) => {
+      stdout = cap(stdout + c.toString("utf8"));
+    });
+    child.stderr?.on("data", (c: Buffer) => {
+      stderr = cap(stderr + c.toString("utf8"));
+    });
     const killGroup = (signal: NodeJS.Signals) => {
       try {
         if (child.pid) process.kill(-child.pid, signal);
@@ -74,9 +78,8 @@ export interface MachineReadableLine {
 export function parseMachineReadable(text: string): MachineReadableLine[] {
   const rows: MachineReadableLine[] = [];
   for (const line of text.split(/\r?\n/)) {
-    const fields = line.split(",");
-    if (fields.length < 3 || !/^\d+$/.test(fields[0]!)) continue;
-    const [, target = "", type = "", ...data] = fields;
+    const [timestamp = "", target = "", type = "", ...data] = line.split(",");
+    if (type === "" || !/^\d+$/.test(timestamp)) continue;
     rows.push({ target, type, data: data.map((d) => d.replaceAll("%!(VAGRANT_COMMA)", ",").replaceAll("\\n", "\n")) });
   }
   return rows;
@@ -103,10 +106,10 @@ export function parseSshConfig(text: string, machine: string): SshConfig {
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
     if (!line || line.startsWith("#")) continue;
-    const match = /^(\S+?)(?:\s*=\s*|\s+)(.*)$/.exec(line);
-    if (!match) continue;
-    const key = match[1]!.toLowerCase();
-    let value = match[2]!.trim();
+    const [, rawKey, rawValue] = /^(\S+?)(?:\s*=\s*|\s+)(.*)$/.exec(line) ?? [];
+    if (rawKey === undefined || rawValue === undefined) continue;
+    const key = rawKey.toLowerCase();
+    let value = rawValue.trim();
     if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
     values.set(key, [...(values.get(key) ?? []), value]);
   }

@@ -288,8 +288,8 @@ function onPath(program: string): boolean {
   return (process.env.PATH ?? "").split(delimiter).some((d) => d && existsSync(join(d, program)));
 }
 
-function run(argv: readonly string[], timeoutMs: number): Promise<{ exitCode: number }> {
+function run([file, ...args]: readonly [string, ...string[]], timeoutMs: number): Promise<{ exitCode: number }> {
   return new Promise((done) => {
-    execFile(argv[0]!, argv.slice(1), { timeout: timeoutMs }, (error) => done({ exitCode: error ? 1 : 0 }));
+    execFile(file, args, { timeout: timeoutMs }, (error) => done({ exitCode: error ? 1 : 0 }));
   });
 }

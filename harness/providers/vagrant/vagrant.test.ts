@@ -169,10 +169,19 @@ describe("vagrant provider", () => {
       const seen: string[] = [];
       const inner: Shell = {
         node: "n",
-        exec: async (command: string): Promise<ShellResult> => (
-          seen.push(command),
-          { node: "n", command, stdout: "", stderr: "no", exitCode: 1, durationMs: 1, timedOut: false, failed: true }
-        ),
+        exec: async (command: string): Promise<ShellResult> => {
+          seen.push(command);
+          return {
+            node: "n",
+            command,
+            stdout: "",
+            stderr: "no",
+            exitCode: 1,
+            durationMs: 1,
+            timedOut: false,
+            failed: true,
+          };
+        },
         close: async () => {},
       };
       const shell = new SudoShell(inner);

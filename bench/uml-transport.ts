@@ -1,5 +1,5 @@
 /**
- * Timing of the UML transport on this machine: `npx tsx harness/providers/uml/measure.ts [runs] [parallel]`.
+ * Timing of the UML transport on this machine: `npx tsx bench/uml-transport.ts [runs] [parallel]`.
  * Boot (bootUml call to first successful exec), exec latency of `true`, stop; then `parallel`
  * kernels booted at once. Not a test: numbers depend on the host.
  */
@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { bootUml } from "./boot.ts";
+import { bootUml } from "../harness/providers/uml/boot.ts";
 
 const runs = Number(process.argv[2] ?? 3);
 const parallel = Number(process.argv[3] ?? 3);
