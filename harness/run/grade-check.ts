@@ -2,7 +2,7 @@ import type { ProbeEnv } from "../checks/check-kind.ts";
 import { kindOf } from "../checks/registry.ts";
 import { holds, type Outcome } from "../expect/outcome.ts";
 import { CheckCommandError } from "../model/errors.ts";
-import type { CheckSpec, Scenario } from "../scenario/schema.ts";
+import type { CheckSpec } from "../scenario/schema.ts";
 import { judgeCheck } from "./judge.ts";
 
 export type GradeStatus = "passed" | "failed" | "blocked" | "not-graded";
@@ -29,12 +29,12 @@ export interface CheckGrade {
  * the reason. Anything else (a lost connection, a broken lab) is thrown: it is not the student's doing.
  */
 export async function gradeCheck(
-  scenario: Scenario,
+  scenarioId: string,
   check: CheckSpec,
   env: ProbeEnv,
   passed: ReadonlySet<string>,
 ): Promise<CheckGrade> {
-  const base = { scenario: scenario.id, check: check.id, title: check.title, points: check.points, earned: 0 };
+  const base = { scenario: scenarioId, check: check.id, title: check.title, points: check.points, earned: 0 };
   if (!kindOf(check).graded)
     return { ...base, status: "not-graded", reason: "reads the outcome of the harness's own setup step" };
   const blockers = check.needs.filter((id) => !passed.has(id));

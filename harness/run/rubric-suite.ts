@@ -41,7 +41,7 @@ export function addRubricSuite(parent: Mocha.Suite, plan: ScenarioPlan, recorder
     const passed = new Set<string>();
     const grades: CheckGrade[] = [];
     for (const check of scenario.checks) {
-      const grade = await gradeCheck(scenario, check, probeEnv(started(), recorder, steps), passed);
+      const grade = await gradeCheck(scenario.id, check, probeEnv(started(), recorder, steps), passed);
       if (grade.status === "passed") passed.add(check.id);
       grades.push(grade);
     }

@@ -132,7 +132,7 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
       async function () {
         await metadata(check);
         if (grading) {
-          const grade = await gradeCheck(scenario, check, env(), passed);
+          const grade = await gradeCheck(scenario.id, check, env(), passed);
           options.onGrade?.(grade);
           if (grade.status === "passed") passed.add(check.id);
           if (grade.status === "blocked" || grade.status === "not-graded") {

@@ -1,0 +1,72 @@
+import { expect } from "chai";
+import type { ProbeEnv } from "../checks/check-kind.ts";
+import { ConnectionLostError } from "../model/errors.ts";
+import { Check, type CheckSpec } from "../scenario/schema.ts";
+import type { ShellResult } from "../transport/shell.ts";
+import { gradeCheck } from "./grade-check.ts";
+
+const check = (extra: object): CheckSpec =>
+  Check.parse({ id: "c", title: "t", hint: "look at the route", points: 3, ...extra });
+const routeCheck = check({ route: { node: "n", netns: "box1", dst: "default" } });
+
+/** A lab whose every command ends with `answer` (or throws it). */
+function lab(answer: Partial<ShellResult> | Error): ProbeEnv {
+  return {
+    exec: async (node, command) => {
+      if (answer instanceof Error) throw answer;
+      const exitCode = answer.exitCode ?? 0;
+      return {
+        node,
+        command,
+        stdout: "",
+        stderr: "",
+        durationMs: 1,
+        timedOut: false,
+        failed: exitCode !== 0,
+        exitCode,
+        ...answer,
+      };
+    },
+    attach: async () => {},
+    stepResult: () => undefined,
+    sleep: async () => {},
+  };
+}
+
+describe("grading one check", () => {
+  it("a check's command failing on the node is the student's lab: failed, with the reason and the hint", async () => {
+    const grade = await gradeCheck(
+      "demo",
+      routeCheck,
+      lab({ exitCode: 1, stderr: "Cannot open network namespace" }),
+      new Set(),
+    );
+    expect(grade.status).to.equal("failed");
+    expect(grade.earned).to.equal(0);
+    expect(grade.hint).to.equal("look at the route");
+    expect(grade.reason).to.match(/^could not run: check c: read-only command failed on n \(exit 1\)/);
+  });
+
+  it("a lost connection is not the student's doing: it is thrown, never scored", async () => {
+    const lost = new ConnectionLostError("node n: SSH connection lost (connection closed by the server)");
+    let thrown: unknown;
+    await gradeCheck("demo", routeCheck, lab(lost), new Set()).catch((error: unknown) => {
+      thrown = error;
+    });
+    expect(thrown).to.equal(lost);
+  });
+
+  it("a check that holds earns its points; one that needs a failed check is blocked by it", async () => {
+    const routes = JSON.stringify([{ dst: "default", gateway: "10.0.0.1", dev: "eth0", flags: [] }]);
+    const passed = await gradeCheck("demo", routeCheck, lab({ stdout: routes }), new Set());
+    expect([passed.status, passed.earned]).to.deep.equal(["passed", 3]);
+    const dependent = check({ needs: ["first"], route: { node: "n", dst: "default" } });
+    const blocked = await gradeCheck("demo", dependent, lab({ stdout: routes }), new Set());
+    expect([blocked.status, blocked.reason]).to.deep.equal(["blocked", "blocked by first"]);
+  });
+
+  it("a kind that judges the harness's own setup is not graded", async () => {
+    const stepCheck = check({ step: { id: "second-child" } });
+    expect((await gradeCheck("demo", stepCheck, lab({}), new Set())).status).to.equal("not-graded");
+  });
+});
