@@ -1,6 +1,6 @@
 import Mocha from "mocha";
 import { assertOutcome, assertOutcomeFails, holds, type Outcome } from "../expect/outcome.ts";
-import { InputError } from "../model/errors.ts";
+import { InfrastructureError, InputError } from "../model/errors.ts";
 import type { Lab } from "../model/lab.ts";
 import type { Provider, StartedLab } from "../providers/provider.ts";
 import type { CheckSpec, NegativeControlSpec } from "../scenario/schema.ts";
@@ -56,7 +56,7 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
   const stepOutcomes = new Map<string, ShellResult>();
   const passed = new Set<string>();
   const started = (): StartedLab => {
-    if (!lab) throw new Error(`lab ${plan.lab.name} is not up`);
+    if (!lab) throw new InfrastructureError(`lab ${plan.lab.name} is not up`);
     return lab;
   };
   const env = () => probeEnv(started(), recorder, stepOutcomes);
