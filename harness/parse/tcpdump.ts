@@ -13,10 +13,8 @@ export interface CapturedFrame {
 // tcpdump's print-ether.c: "TIME SRC > DST, ", the outer type and the frame length ("ethertype 802.1Q (0x8100),
 // length 102: ", or "802.3, length 52: " when the field is a length: STP, LLC), then per 802.1Q tag
 // "vlan ID, p PCP[, DEI], " and the type it encloses ("ethertype IPv4 (0x0800), "; tcpdump 4.9 prints no number).
-const FRAME = new RegExp(
-  String.raw`^(\S+) ([0-9a-f:]{17}) > ([0-9a-f:]{17}), (?:ethertype [^,]+|802\.3), length \d+: ` +
-    String.raw`((?:vlan \d+, p \d(?:, DEI)?, (?:ethertype [^,]+, )?)*)(.*)$`,
-);
+const FRAME =
+  /^(\S+) ([0-9a-f:]{17}) > ([0-9a-f:]{17}), (?:ethertype [^,]+|802\.3), length \d+: ((?:vlan \d+, p \d(?:, DEI)?, (?:ethertype [^,]+, )?)*)(.*)/;
 
 /** Lines of `tcpdump -e -nn [-r file]`; tcpdump's own chatter ("tcpdump: …", "reading from file …", counts) is skipped. */
 export function parseTcpdumpE(text: string): CapturedFrame[] {
