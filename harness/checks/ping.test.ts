@@ -101,6 +101,13 @@ describe("the ping probe", () => {
     expect(options[0]?.timeoutMs).to.be.greaterThan(context.deadlineMs);
   });
 
+  it("judges exit 0 (replies) and exit 1 (none) from what ping printed", async () => {
+    const reply = run("ping-iputils-reply", 0);
+    expect((await ping.probe({ ...check, to: "10.99.0.2" }, reply.env, context)).actual).to.equal("reachable");
+    const timeout = run("ping-iputils-timeout", 1);
+    expect((await ping.probe({ ...check, to: "10.99.0.77" }, timeout.env, context)).actual).to.equal("unreachable");
+  });
+
   it("judges exit 2 as unreachable when ping says the kernel could not send, on stdout or stderr", async () => {
     for (const name of ["ping-iputils-net-unreachable", "ping-iputils-host-unreachable"]) {
       const { env } = run(name, 2);
