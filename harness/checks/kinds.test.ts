@@ -7,51 +7,14 @@ import { PROJECT_ROOT } from "../model/paths.ts";
 import { fixture } from "../parse/fixture-files.ts";
 import { parseIpLinks, parseIpRoutes } from "../parse/ip-json.ts";
 import { parseTcpdumpE } from "../parse/tcpdump.ts";
-import type { ShellResult } from "../transport/shell.ts";
+import { fakeProbeEnv as fakeEnv, rejection } from "../testing/fake-probe-env.ts";
 import { capture, judgeCapture } from "./capture.ts";
-import type { ProbeEnv } from "./check-kind.ts";
 import { link } from "./link.ts";
 import { judgeMac, mac } from "./mac.ts";
 import { CHECK_KIND_NAMES, CHECK_KINDS, kindOf } from "./registry.ts";
 import { judgeRoute, route } from "./route.ts";
 import { step } from "./step.ts";
 import { judgeSysctl, sysctl } from "./sysctl.ts";
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
-}
-
-/** A lab that answers every command with the same result, and remembers what it was asked. */
-function fakeEnv(answer: Partial<ShellResult>, steps: Record<string, ShellResult> = {}) {
-  const ran: string[] = [];
-  const attached: string[] = [];
-  const env: ProbeEnv = {
-    exec: async (node, command) => {
-      ran.push(`${node}: ${command}`);
-      const exitCode = answer.exitCode ?? 0;
-      return {
-        node,
-        command,
-        stdout: "",
-        stderr: "",
-        durationMs: 1,
-        timedOut: false,
-        failed: exitCode !== 0,
-        exitCode,
-        ...answer,
-      };
-    },
-    attach: async (name) => void attached.push(name),
-    stepResult: (id) => steps[id],
-    sleep: async () => {},
-  };
-  return { env, ran, attached };
-}
 
 describe("check kinds", () => {
   describe("route", () => {
@@ -172,7 +135,10 @@ describe("check kinds", () => {
         "n1: tcpdump -e -nn -r /run/macvlab-tag.pcap",
         "n1: base64 -w0 /run/macvlab-tag.pcap && rm -f /run/macvlab-tag.pcap",
       ]);
-      expect(attached).to.deep.equal(["capture n1/enp0s3.pcap", "capture n1/enp0s3 (tcpdump -e -nn)"]);
+      expect(attached.map((a) => a.name)).to.deep.equal([
+        "capture n1/enp0s3.pcap",
+        "capture n1/enp0s3 (tcpdump -e -nn)",
+      ]);
     });
   });
 

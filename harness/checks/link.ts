@@ -55,10 +55,9 @@ function facets(spec: LinkCheckSpec, link: IpLink | undefined, expected: boolean
 }
 
 export function summary(link: IpLink): string {
-  const info = link.linkinfo
-    ? ` ${link.linkinfo.info_kind ?? ""} ${link.linkinfo.info_data?.mode ?? ""}`.trimEnd()
-    : "";
-  return `${link.ifname}${link.link ? `@${link.link}` : ""} <${link.flags.join(",")}> ${link.address ?? ""}${info}`;
+  const name = link.link ? `${link.ifname}@${link.link}` : link.ifname;
+  const { info_kind: kind, info_data: data } = link.linkinfo ?? {};
+  return [name, `<${link.flags.join(",")}>`, link.address, kind, data?.mode].filter(Boolean).join(" ");
 }
 
 /** A device on a node: present or absent, flags, kind, macvlan/ipvlan mode, VLAN id, parent. */

@@ -14,11 +14,12 @@ export type SysctlCheckSpec = z.output<typeof SysctlSpec>;
 
 const sysctlCommand = (spec: SysctlCheckSpec) => inNetns(spec.netns, `cat /proc/sys/${spec.key.replaceAll(".", "/")}`);
 
+/** /proc/sys separates the values of a multi-valued setting with tabs ("4096\t131072\t6291456"); a spec, with spaces. */
 export function judgeSysctl(spec: SysctlCheckSpec, value: string, place: string): Outcome {
   return {
     subject: `${place}: ${spec.key}`,
     expected: `${spec.key} = ${spec.value}`,
-    actual: `${spec.key} = ${value.trim()}`,
+    actual: `${spec.key} = ${value.trim().split(/\s+/).join(" ")}`,
     detail: "",
   };
 }

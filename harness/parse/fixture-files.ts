@@ -17,9 +17,14 @@ export function pingFixtureNames(): string[] {
 }
 
 /** A ping run is NAME.txt (stdout) plus NAME.stderr.txt when ping wrote to stderr. */
-export function parsePingFixture(name: string): PingSummary {
+export function pingFixtureOutput(name: string): { stdout: string; stderr: string } {
   const stderrFile = `${name}.stderr.txt`;
-  return parsePing(fixture(`${name}.txt`), existsSync(new URL(stderrFile, dir)) ? fixture(stderrFile) : "");
+  return { stdout: fixture(`${name}.txt`), stderr: existsSync(new URL(stderrFile, dir)) ? fixture(stderrFile) : "" };
+}
+
+export function parsePingFixture(name: string): PingSummary {
+  const { stdout, stderr } = pingFixtureOutput(name);
+  return parsePing(stdout, stderr);
 }
 
 /**

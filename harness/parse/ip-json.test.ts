@@ -3,6 +3,15 @@ import { fixture } from "./fixture-files.ts";
 import { parseIpAddrs, parseIpLinks, parseIpRoutes } from "./ip-json.ts";
 import { ParseError } from "./parse-error.ts";
 
+function thrown(attempt: () => unknown): Error {
+  try {
+    attempt();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected an error");
+}
+
 // Fixtures: `ip -j …` (iproute2 6.1) inside namespace mvx-a of fixtures/capture.sh.
 describe("ip -j link show", () => {
   const links = parseIpLinks(fixture("ip-link.json"));
@@ -148,5 +157,50 @@ describe("ip -j parsers on bad input", () => {
 
   it("refuses route output fed to the link parser", () => {
     expect(() => parseIpLinks(fixture("ip-route.json"))).to.throw(ParseError, /\[0\]\.ifindex/);
+  });
+
+  it("checks the nested objects too: linkinfo, its info_data, each addr_info", () => {
+    const link = (extra: string) => `[{"ifindex":1,"ifname":"mv1","flags":[],"mtu":1500,"operstate":"UP",${extra}}]`;
+    expect(() => parseIpLinks(link('"linkinfo":{"info_kind":7}'))).to.throw(ParseError, /\[0\]\.linkinfo\.info_kind: /);
+    expect(() => parseIpLinks(link('"linkinfo":{"info_data":{"mode":1}}'))).to.throw(
+      ParseError,
+      /\[0\]\.linkinfo\.info_data\.mode: /,
+    );
+    expect(() => parseIpAddrs('[{"ifindex":"2","ifname":"va0","addr_info":[]}]')).to.throw(
+      ParseError,
+      /\[0\]\.ifindex: /,
+    );
+    expect(() =>
+      parseIpAddrs('[{"ifindex":2,"ifname":"va0","addr_info":[{"family":"inet","prefixlen":24}]}]'),
+    ).to.throw(ParseError, /\[0\]\.addr_info\[0\]\.local: /);
+  });
+
+  it("drops only empty objects: null, arrays, strings and numbers in the list are refused", () => {
+    for (const entry of ["null", "[]", '""', "0"]) {
+      expect(() => parseIpLinks(`[${entry}]`), entry).to.throw(ParseError, /unexpected JSON shape: \[0\]: /);
+    }
+  });
+
+  it("lists the first five problems, separated by semicolons", () => {
+    const links = Array.from(
+      { length: 7 },
+      (_, i) => `{"ifindex":${i},"ifname":"l${i}","flags":[],"mtu":"x","operstate":"UP"}`,
+    );
+    const [problem] = thrown(() => parseIpLinks(`[${links.join(",")}]`)).message.split("\n");
+    const issues = problem!.replace(/^.*unexpected JSON shape: /, "").split("; ");
+    expect(issues.map((issue) => issue.split(":")[0])).to.deep.equal([
+      "[0].mtu",
+      "[1].mtu",
+      "[2].mtu",
+      "[3].mtu",
+      "[4].mtu",
+    ]);
+  });
+
+  it("keeps what went wrong as the error's cause", () => {
+    expect(thrown(() => parseIpRoutes("{")).cause).to.be.instanceOf(SyntaxError);
+    expect(thrown(() => parseIpRoutes('[{"dev":"eth0"}]')).cause)
+      .to.have.property("issues")
+      .that.has.length(1);
   });
 });

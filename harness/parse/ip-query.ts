@@ -10,6 +10,7 @@ export function sameDestination(a: string, b: string): boolean {
 function canonicalDestination(dst: string): string {
   if (dst === "0.0.0.0/0" || dst === "::/0") return "default";
   if (dst.endsWith("/32") && !dst.includes(":")) return dst.slice(0, -3);
-  if (dst.endsWith("/128") && dst.includes(":")) return dst.slice(0, -4);
+  // Only IPv6 has a /128.
+  if (dst.endsWith("/128")) return dst.slice(0, -4);
   return dst;
 }

@@ -18,10 +18,17 @@ describe("parsePing edge cases", () => {
     expect(() => parsePing(fixture("ip-route.json"))).to.throw(ParseError);
     // A missing binary is not a ping failure: the lab is broken.
     expect(() => parsePing("", "bash: line 1: busybox: command not found\n")).to.throw(ParseError, /command not found/);
+    expect(() => parsePing("", "sh: 1: ping: not found\n")).to.throw(ParseError, /ping: not found/);
+  });
+
+  it("files a shell's warning on stderr as a problem, not as ping's warning", () => {
+    const setlocale = "bash: warning: setlocale: LC_ALL: cannot change locale (en_US.UTF-8)";
+    const summary = parsePing(fixture("ping-iputils-reply.txt"), `${setlocale}\n`);
+    expect([summary.problems, summary.warnings]).to.deep.equal([[setlocale], []]);
   });
 
   it("refuses empty output", () => {
-    expect(() => parsePing("", "")).to.throw(ParseError, /no output at all/);
+    expect(() => parsePing("", "")).to.throw(ParseError, /^cannot parse ping output: no output at all$/);
     expect(() => parsePing("\n\n")).to.throw(ParseError, /no output at all/);
   });
 
@@ -54,6 +61,34 @@ describe("parsePing edge cases", () => {
   it("reads CRLF output (ssh with a pty) like LF output", () => {
     const lf = fixture("ping-busybox-ttl63.txt");
     expect(parsePing(lf.replaceAll("\n", "\r\n"))).to.deep.equal(parsePing(lf));
+  });
+
+  it("ignores blanks at the end of a line", () => {
+    for (const name of ["ping-busybox-ttl63", "ping-iputils-ttl63"]) {
+      const text = fixture(`${name}.txt`);
+      expect(parsePing(text.replaceAll("\n", "  \n")), name).to.deep.equal(parsePing(text));
+    }
+  });
+
+  it("without a header it recognises (a variant it does not know, a lost first line), tells the tool by its wording", () => {
+    const withoutHeader = (name: string, keep: (line: string) => boolean = () => true) =>
+      fixture(`${name}.txt`)
+        .split("\n")
+        .filter((line) => !line.startsWith("PING ") && keep(line))
+        .join("\n");
+    const flavour = (text: string) => parsePing(text).flavour;
+    // Replies only: "seq=" is busybox's, "icmp_seq=" iputils'.
+    const replies = (line: string) => line.includes(" bytes from ");
+    expect(flavour(withoutHeader("ping-busybox-reply", replies))).to.equal("busybox");
+    expect(flavour(withoutHeader("ping-iputils-reply", replies))).to.equal("iputils");
+    // Statistics only (-q): "N packets received" is busybox's, "N received" iputils'.
+    expect(parsePing(withoutHeader("ping-busybox-quiet"))).to.include({ flavour: "busybox", target: "", received: 2 });
+    expect(flavour(withoutHeader("ping-iputils-quiet"))).to.equal("iputils");
+  });
+
+  it("names the host iputils could not resolve because it has no address", () => {
+    const summary = parsePing("", "ping: nosuch.example: No address associated with hostname\n");
+    expect(summary).to.include({ flavour: "iputils", target: "nosuch.example" });
   });
 
   it("accepts iputils -D timestamps (hand-written sample in the documented iputils format)", () => {

@@ -9,7 +9,7 @@ export interface PingNotice {
 }
 
 // iputils -D puts "[epoch] " before ICMP lines as before replies.
-const ICMP_LINE = /^(?:\[[\d.]+\] )?(From \S.*)$/;
+const ICMP_LINE = /^(?:\[[\d.]+\] )?(From \S.*)/;
 // A redirect names a better next hop and source quench asks to slow down: the packet was forwarded, so
 // the echo may still be answered (iputils' raw-socket path does not count either as an error).
 const INFORMATIONAL_ICMP = /\bRedirect\b|\bSource Quench\b/;

@@ -15,12 +15,12 @@ export interface ReplyLine {
 // -D prefixes "[epoch] "; -v inserts "ident=N" before ttl; a name may precede "(address)".
 // time= is optional: see timeMs.
 const REPLY =
-  /^(?:\[[\d.]+\] )?\d+ bytes from (.+?): (icmp_)?seq=(\d+) (?:.*? )?ttl=(\d+)(?:.*? time=([\d.]+) ?ms)?(.*)$/;
+  /^(?:\[[\d.]+\] )?\d+ bytes from (.+?): (icmp_)?seq=(\d+) (?:.*? )?ttl=(\d+)(?:.*? time=([\d.]+) ?ms)?(.*)/;
 
 export function parseReplyLine(line: string): ReplyLine | undefined {
   const m = REPLY.exec(line);
   if (!m) return undefined;
-  const tail = m[6] ?? "";
+  const tail = m[6]!;
   return {
     from: addressOf(m[1]!),
     seq: Number(m[3]),

@@ -15,26 +15,23 @@ export interface PingStatistics {
 }
 
 export function parsePingStatistics(line: string): PingStatistics | undefined {
-  if (!/^\d+ packets transmitted, /.test(line)) return undefined;
   let transmitted: number | undefined;
-  let received: number | undefined;
+  let received: RegExpExecArray | undefined;
   let lossPercent: number | undefined;
   let duplicates = 0;
   let errors = 0;
-  let busyboxWording = false;
   for (const part of line.split(", ")) {
     let m: RegExpExecArray | null;
     if ((m = /^(\d+) packets transmitted$/.exec(part))) transmitted = Number(m[1]);
-    else if ((m = /^(\d+) (packets )?received$/.exec(part))) {
-      received = Number(m[1]);
-      busyboxWording = m[2] !== undefined;
-    } else if ((m = /^\+?(\d+) duplicates$/.exec(part))) duplicates = Number(m[1]);
+    else if ((m = /^(\d+) (packets )?received$/.exec(part))) received = m;
+    else if ((m = /^\+?(\d+) duplicates$/.exec(part))) duplicates = Number(m[1]);
     else if ((m = /^\+(\d+) errors$/.exec(part))) errors = Number(m[1]);
     else if ((m = /^([\d.]+)% packet loss$/.exec(part))) lossPercent = Number(m[1]);
     // "time 407ms", "+N corrupted" and future counters are not needed by any check.
   }
   if (transmitted === undefined || received === undefined || lossPercent === undefined) return undefined;
-  return { transmitted, received, duplicates, errors, lossPercent, busyboxWording };
+  const busyboxWording = received[2] !== undefined;
+  return { transmitted, received: Number(received[1]), duplicates, errors, lossPercent, busyboxWording };
 }
 
 /**

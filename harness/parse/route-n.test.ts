@@ -3,6 +3,8 @@ import { fixture } from "./fixture-files.ts";
 import { ParseError } from "./parse-error.ts";
 import { parseRouteN, prefixLength } from "./route-n.ts";
 
+const HEADER = "Destination     Gateway         Genmask         Flags Metric Ref    Use Iface";
+
 describe("route -n", () => {
   it("reads every row of a host with default, gateway, host, metric and reject routes", () => {
     const rows = parseRouteN(fixture("route-n.txt"));
@@ -40,7 +42,21 @@ describe("route -n", () => {
     );
     const extended =
       "Kernel IP routing table\nDestination Gateway Genmask Flags Metric Ref Use Iface\n0.0.0.0 10.0.0.1 0.0.0.0 UG 0 0 0 eth0 1500 0 0\n";
-    expect(() => parseRouteN(extended)).to.throw(ParseError, /8 expected columns/);
+    expect(() => parseRouteN(extended)).to.throw(ParseError, /^cannot parse route -n output: row does not have the 8/);
+  });
+
+  it("refuses a row whose metric is not a plain count", () => {
+    for (const metric of ["-1", "1e3", "x"]) {
+      const text = `${HEADER}\n0.0.0.0 10.0.0.1 0.0.0.0 UG ${metric} 0 0 eth0\n`;
+      expect(() => parseRouteN(text), metric).to.throw(ParseError, /8 expected columns/);
+    }
+  });
+
+  it("finds the header on the first line too, and ignores indentation and trailing blanks", () => {
+    const text = `  ${HEADER}  \n\t0.0.0.0   10.0.0.1  0.0.0.0  UG 0 0 0 eth0   \n`;
+    expect(parseRouteN(text)).to.deep.equal([
+      { destination: "0.0.0.0", gateway: "10.0.0.1", genmask: "0.0.0.0", flags: "UG", metric: 0, iface: "eth0" },
+    ]);
   });
 });
 
@@ -52,8 +68,16 @@ describe("prefixLength", () => {
   });
 
   it("refuses non-contiguous and malformed masks", () => {
-    expect(() => prefixLength("255.0.255.0")).to.throw(ParseError, /not contiguous/);
-    expect(() => prefixLength("255.255.256.0")).to.throw(ParseError, /not a dotted IPv4 netmask/);
+    expect(() => prefixLength("255.0.255.0")).to.throw(
+      ParseError,
+      /^cannot parse route -n output: netmask is not contiguous/,
+    );
+    expect(() => prefixLength("255.255.127.0")).to.throw(ParseError, /not contiguous/);
+    expect(() => prefixLength("255.255.256.0")).to.throw(
+      ParseError,
+      /^cannot parse route -n output: not a dotted IPv4 netmask/,
+    );
     expect(() => prefixLength("24")).to.throw(ParseError, /not a dotted IPv4 netmask/);
+    expect(() => prefixLength("255.255.255.0.0")).to.throw(ParseError, /not a dotted IPv4 netmask/);
   });
 });

@@ -1,3 +1,4 @@
+import { isIPv4 } from "node:net";
 import { ParseError } from "./parse-error.ts";
 
 /** One row of net-tools `route -n`. Reject routes show "-" as gateway and iface. */
@@ -24,7 +25,7 @@ export function parseRouteN(text: string): RouteNRow[] {
   return lines.slice(headerAt + 1).map((line) => {
     const cells = line.split(/\s+/);
     const [destination, gateway, genmask, flags, metric, , , iface] = cells;
-    if (cells.length !== COLUMNS.length || !/^\d+$/.test(metric ?? "")) {
+    if (cells.length !== COLUMNS.length || !/^\d+$/.test(metric!)) {
       throw new ParseError("route -n", `row does not have the ${COLUMNS.length} expected columns`, line);
     }
     return {
@@ -40,11 +41,11 @@ export function parseRouteN(text: string): RouteNRow[] {
 
 /** "255.255.255.0" → 24. Throws on a non-contiguous or malformed mask. */
 export function prefixLength(genmask: string): number {
-  const octets = genmask.split(".");
-  if (octets.length !== 4 || !octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255)) {
-    throw new ParseError("route -n", `not a dotted IPv4 netmask`, genmask);
-  }
-  const bits = octets.map((o) => Number(o).toString(2).padStart(8, "0")).join("");
+  if (!isIPv4(genmask)) throw new ParseError("route -n", "not a dotted IPv4 netmask", genmask);
+  const bits = genmask
+    .split(".")
+    .map((o) => Number(o).toString(2).padStart(8, "0"))
+    .join("");
   if (!/^1*0*$/.test(bits)) throw new ParseError("route -n", "netmask is not contiguous", genmask);
   return bits.indexOf("0") < 0 ? 32 : bits.indexOf("0");
 }

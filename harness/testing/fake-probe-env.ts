@@ -1,0 +1,61 @@
+import type { ProbeEnv, StepOutcome } from "../checks/check-kind.ts";
+import type { ShellResult } from "../transport/shell.ts";
+
+type Answer = Partial<ShellResult>;
+
+export interface FakeProbeEnv {
+  readonly env: ProbeEnv;
+  /** "node: command", in the order the kind ran them. */
+  readonly ran: string[];
+  /** The options of each exec, in the same order. */
+  readonly options: Array<{ readonly timeoutMs?: number; readonly label?: string } | undefined>;
+  readonly attached: Array<{ readonly name: string; readonly content: string | Buffer; readonly contentType: string }>;
+  readonly slept: number[];
+}
+
+/**
+ * A lab for a check kind's probe: every command gets `answer` (or what `answer(node, command)` says), exit 0
+ * with empty output unless told otherwise; everything the kind did is recorded.
+ */
+export function fakeProbeEnv(
+  answer: Answer | ((node: string, command: string) => Answer) = {},
+  steps: Record<string, StepOutcome> = {},
+): FakeProbeEnv {
+  const ran: FakeProbeEnv["ran"] = [];
+  const options: FakeProbeEnv["options"] = [];
+  const attached: FakeProbeEnv["attached"] = [];
+  const slept: FakeProbeEnv["slept"] = [];
+  const env: ProbeEnv = {
+    exec: async (node, command, execOptions) => {
+      ran.push(`${node}: ${command}`);
+      options.push(execOptions);
+      const given = typeof answer === "function" ? answer(node, command) : answer;
+      const exitCode = "exitCode" in given ? given.exitCode : 0;
+      return {
+        node,
+        command,
+        stdout: "",
+        stderr: "",
+        durationMs: 1,
+        timedOut: false,
+        failed: exitCode !== 0,
+        exitCode,
+        ...given,
+      };
+    },
+    attach: async (name, content, contentType) => void attached.push({ name, content, contentType }),
+    stepResult: (id) => steps[id],
+    sleep: async (ms) => void slept.push(ms),
+  };
+  return { env, ran, options, attached, slept };
+}
+
+/** The error a promise rejects with; fails when it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected a rejection");
+}
