@@ -72,7 +72,7 @@ export const capture: CheckKindModule<CaptureCheckSpec> = defineCheckKind({
   readOnly: [
     new RegExp(String.raw`^timeout \d+ tcpdump -e -nn -U -i ${IFNAME_PATTERN} -c \d+ -w ${PCAP}$`),
     new RegExp(String.raw`^${NETNS_PREFIX}env LC_ALL=C ping -n -c \d+ -i [\d.]+ -W \d+ [\d.]+$`),
-    new RegExp(String.raw`^tcpdump -e -nn -r ${PCAP}$`),
+    new RegExp(`^tcpdump -e -nn -r ${PCAP}$`),
     // The capture's own file in the node's private /run, and nothing else.
     new RegExp(String.raw`^base64 -w0 (${PCAP}) && rm -f \1$`),
   ],

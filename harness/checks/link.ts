@@ -26,9 +26,7 @@ export function linkCommand(spec: { readonly netns?: string; readonly dev: strin
   return inNetns(spec.netns, `ip -j${details ? " -d" : ""} link show dev ${spec.dev}`);
 }
 
-export const LINK_COMMAND_PATTERN = new RegExp(
-  String.raw`^${NETNS_PREFIX}ip -j( -d)? link show dev ${IFNAME_PATTERN}$`,
-);
+export const LINK_COMMAND_PATTERN = new RegExp(`^${NETNS_PREFIX}ip -j( -d)? link show dev ${IFNAME_PATTERN}$`);
 
 /** Only the facets the scenario asks for are compared, each rendered the same way on both sides. */
 export function judgeLink(spec: LinkCheckSpec, link: IpLink | undefined, place: string): Outcome {

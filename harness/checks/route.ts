@@ -54,7 +54,7 @@ export const route: CheckKindModule<RouteCheckSpec> = defineCheckKind({
   nodeRefs: (spec) => [{ node: spec.node, path: ["node"] }],
   places: (spec) => [spec],
   commands: (spec) => [{ node: spec.node, command: routeCommand(spec) }],
-  readOnly: [new RegExp(String.raw`^${NETNS_PREFIX}ip -j route show$`)],
+  readOnly: [new RegExp(`^${NETNS_PREFIX}ip -j route show$`)],
   defaultDeadlineMs: () => 2000,
   oneShot: () => false,
   graded: true,

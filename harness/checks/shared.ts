@@ -8,9 +8,9 @@ export function inNetns(netns: string | undefined, command: string): string {
 }
 
 /** The optional `ip netns exec NAME ` prefix, as the read-only patterns accept it. */
-export const NETNS_PREFIX = String.raw`(ip netns exec [A-Za-z0-9_.-]+ )?`;
+export const NETNS_PREFIX = `(ip netns exec [A-Za-z0-9_.-]+ )?`;
 /** An interface name as the schema admits it. */
-export const IFNAME_PATTERN = String.raw`[A-Za-z][A-Za-z0-9_.@-]{0,14}`;
+export const IFNAME_PATTERN = `[A-Za-z][A-Za-z0-9_.@-]{0,14}`;
 
 export function where(place: Place): string {
   return place.netns ? `${place.node}/${place.netns}` : place.node;

@@ -20,7 +20,7 @@ export function judgeStep(spec: StepCheckSpec, step: StepOutcome | undefined): O
     .filter(Boolean)
     .join(", ");
   if (!step) return { subject, expected, actual: "step did not run", detail: "" };
-  const firstLine = step.stderr.trim().split("\n")[0]!;
+  const firstLine = step.stderr.trim().replace(/\n.*/s, "");
   const stderrFacet = spec.stderr
     ? step.stderr.includes(spec.stderr)
       ? `stderr contains "${spec.stderr}"`

@@ -32,7 +32,7 @@ export const sysctl: CheckKindModule<SysctlCheckSpec> = defineCheckKind({
   nodeRefs: (spec) => [{ node: spec.node, path: ["node"] }],
   places: (spec) => [spec],
   commands: (spec) => [{ node: spec.node, command: sysctlCommand(spec) }],
-  readOnly: [new RegExp(String.raw`^${NETNS_PREFIX}cat /proc/sys/[a-z0-9_/.-]+$`)],
+  readOnly: [new RegExp(`^${NETNS_PREFIX}cat /proc/sys/[a-z0-9_/.-]+$`)],
   defaultDeadlineMs: () => 2000,
   oneShot: () => false,
   graded: true,

@@ -1,4 +1,5 @@
-import type { PingFlavour } from "./ping.ts";
+/** Which ping printed the output: iputils (Debian's) or busybox (containers, embedded). */
+export type PingFlavour = "iputils" | "busybox";
 
 export interface PingHeader {
   readonly flavour: PingFlavour;

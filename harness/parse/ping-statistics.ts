@@ -21,12 +21,15 @@ export function parsePingStatistics(line: string): PingStatistics | undefined {
   let duplicates = 0;
   let errors = 0;
   for (const part of line.split(", ")) {
-    let m: RegExpExecArray | null;
-    if ((m = /^(\d+) packets transmitted$/.exec(part))) transmitted = Number(m[1]);
-    else if ((m = /^(\d+) (packets )?received$/.exec(part))) received = m;
-    else if ((m = /^\+?(\d+) duplicates$/.exec(part))) duplicates = Number(m[1]);
-    else if ((m = /^\+(\d+) errors$/.exec(part))) errors = Number(m[1]);
-    else if ((m = /^([\d.]+)% packet loss$/.exec(part))) lossPercent = Number(m[1]);
+    const counter = (pattern: RegExp) => {
+      const m = pattern.exec(part);
+      return m ? Number(m[1]) : undefined;
+    };
+    transmitted = counter(/^(\d+) packets transmitted$/) ?? transmitted;
+    received = /^(\d+) (packets )?received$/.exec(part) ?? received;
+    duplicates = counter(/^\+?(\d+) duplicates$/) ?? duplicates;
+    errors = counter(/^\+(\d+) errors$/) ?? errors;
+    lossPercent = counter(/^([\d.]+)% packet loss$/) ?? lossPercent;
     // "time 407ms", "+N corrupted" and future counters are not needed by any check.
   }
   if (transmitted === undefined || received === undefined || lossPercent === undefined) return undefined;

@@ -1,10 +1,10 @@
 import { ParseError } from "./parse-error.ts";
-import { type PingHeader, parsePingHeader } from "./ping-header.ts";
+import { type PingFlavour, type PingHeader, parsePingHeader } from "./ping-header.ts";
 import { classifyPingNotice, type PingNotice } from "./ping-notices.ts";
 import { parseReplyLine } from "./ping-reply.ts";
 import { type PingStatistics, parsePingRtt, parsePingStatistics } from "./ping-statistics.ts";
 
-export type PingFlavour = "iputils" | "busybox";
+export type { PingFlavour } from "./ping-header.ts";
 
 export interface PingReply {
   /** Source address of the echo reply (the address, also when ping printed a name). */
