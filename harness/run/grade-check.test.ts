@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import type { ProbeEnv } from "../checks/check-kind.ts";
 import { ConnectionLostError } from "../model/errors.ts";
 import { Check, type CheckSpec } from "../scenario/schema.ts";
+import { fakeProbeEnv } from "../testing/fake-probe-env.ts";
 import type { ShellResult } from "../transport/shell.ts";
 import { gradeCheck } from "./grade-check.ts";
 
@@ -9,29 +9,12 @@ const check = (extra: object): CheckSpec =>
   Check.parse({ id: "c", title: "t", hint: "look at the route", points: 3, ...extra });
 const routeCheck = check({ route: { node: "n", netns: "box1", dst: "default" } });
 
-/** A lab whose every command ends with `answer` (or throws it). */
-function lab(answer: Partial<ShellResult> | Error): ProbeEnv {
-  return {
-    exec: async (node, command) => {
-      if (answer instanceof Error) throw answer;
-      const exitCode = answer.exitCode ?? 0;
-      return {
-        node,
-        command,
-        stdout: "",
-        stderr: "",
-        durationMs: 1,
-        timedOut: false,
-        failed: exitCode !== 0,
-        exitCode,
-        ...answer,
-      };
-    },
-    attach: async () => {},
-    stepResult: () => undefined,
-    sleep: async () => {},
-  };
-}
+/** A lab whose every command ends with `answer`, or throws it. */
+const lab = (answer: Partial<ShellResult> | Error) =>
+  fakeProbeEnv(() => {
+    if (answer instanceof Error) throw answer;
+    return answer;
+  }).env;
 
 describe("grading one check", () => {
   it("a check's command failing on the node is the student's lab: failed, with the reason and the hint", async () => {

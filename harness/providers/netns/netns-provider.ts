@@ -4,7 +4,7 @@ import type { Lab } from "../../model/lab.ts";
 import { stateDir } from "../../model/paths.ts";
 import { hostExec } from "../host-exec.ts";
 import { probeCapabilities } from "../namespace-lab/capabilities.ts";
-import { NamespaceLab } from "../namespace-lab/namespace-lab.ts";
+import { NamespaceLab, type NamespaceLabOptions } from "../namespace-lab/namespace-lab.ts";
 import { requiredTools } from "../namespace-lab/requirements.ts";
 import { teardown } from "../namespace-lab/teardown.ts";
 import type { CapabilityReport, Missing, Provider, StartedLab } from "../provider.ts";
@@ -31,27 +31,18 @@ export class NetnsProvider implements Provider {
       throw new InfrastructureError(
         `netns provider cannot start: ${missing.map((m) => `${m.what} (install: ${m.install})`).join("; ")}`,
       );
-    const kernel = (await hostExec(["uname", "-r"])).stdout.trim();
-    return NamespaceLab.build({
-      host: this.host,
-      lab,
-      provider: this.name,
-      kernel,
-      dir: stateDir(this.name, lab.name),
-      keysDir: stateDir("keys", lab.name),
-    });
+    return NamespaceLab.build(await this.labOptions(lab));
   }
 
   async attach(lab: Lab): Promise<StartedLab> {
+    return NamespaceLab.attach(await this.labOptions(lab));
+  }
+
+  /** The same lab on this machine whether it is built or attached to. */
+  private async labOptions(lab: Lab): Promise<NamespaceLabOptions> {
     const kernel = (await hostExec(["uname", "-r"])).stdout.trim();
-    return NamespaceLab.attach({
-      host: this.host,
-      lab,
-      provider: this.name,
-      kernel,
-      dir: stateDir(this.name, lab.name),
-      keysDir: stateDir("keys", lab.name),
-    });
+    const dir = stateDir(this.name, lab.name);
+    return { host: this.host, lab, provider: this.name, kernel, dir, keysDir: stateDir("keys", lab.name) };
   }
 
   async down(labName: string): Promise<void> {
