@@ -1,4 +1,5 @@
 import type { Capability } from "../model/capabilities.ts";
+import { InfrastructureError } from "../model/errors.ts";
 import type { Lab } from "../model/lab.ts";
 import type { Shell } from "../transport/shell.ts";
 
@@ -76,4 +77,14 @@ export interface Provider {
   down(labName: string): Promise<void>;
   /** Labs that have state on this machine: up, released, or left behind (a crashed run, a failed uml `up`). */
   list(): Promise<readonly string[]>;
+}
+
+/** The node of a started lab by name; a name the lab does not have is a broken lab, named with the ones it has. */
+export function nodeNamed(labName: string, nodes: readonly LabNode[], name: string): LabNode {
+  const found = nodes.find((n) => n.name === name);
+  if (!found) {
+    const known = nodes.map((n) => n.name).join(", ");
+    throw new InfrastructureError(`lab ${labName} has no node "${name}" (nodes: ${known})`);
+  }
+  return found;
 }

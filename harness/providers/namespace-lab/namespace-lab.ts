@@ -4,7 +4,7 @@ import type { Lab } from "../../model/lab.ts";
 import { ensureLabKeys } from "../../transport/keys.ts";
 import { SshSession } from "../../transport/ssh-session.ts";
 import { sshdConfig } from "../../transport/sshd-config.ts";
-import type { LabNode, StartedLab, SwitchPortSettings } from "../provider.ts";
+import { type LabNode, nodeNamed, type StartedLab, type SwitchPortSettings } from "../provider.ts";
 import { createFabric, createNode, neutralPasswd, type PortMap, plugNics } from "./build.ts";
 import { type LabHost, mustRun, type SshdChannel } from "./lab-host.ts";
 import { NetnsLayout } from "./layout.ts";
@@ -113,12 +113,7 @@ export class NamespaceLab implements StartedLab {
   }
 
   node(name: string): LabNode {
-    const found = this.nodes.find((n) => n.name === name);
-    if (!found)
-      throw new InfrastructureError(
-        `lab ${this.lab.name} has no node "${name}" (nodes: ${this.nodes.map((n) => n.name).join(", ")})`,
-      );
-    return found;
+    return nodeNamed(this.lab.name, this.nodes, name);
   }
 
   async setSwitchPort(node: string, nic: string, settings: SwitchPortSettings): Promise<void> {

@@ -1,6 +1,6 @@
 import { InfrastructureError } from "../../model/errors.ts";
 import type { Lab } from "../../model/lab.ts";
-import type { LabNode, StartedLab, SwitchPortSettings } from "../provider.ts";
+import { type LabNode, nodeNamed, type StartedLab, type SwitchPortSettings } from "../provider.ts";
 
 /** A lab whose nodes are Vagrant machines, one SSH session (as root via sudo) per machine. */
 export class VagrantLab implements StartedLab {
@@ -15,12 +15,7 @@ export class VagrantLab implements StartedLab {
   ) {}
 
   node(name: string): LabNode {
-    const found = this.nodes.find((n) => n.name === name);
-    if (!found)
-      throw new InfrastructureError(
-        `lab ${this.lab.name} has no node "${name}" (nodes: ${this.nodes.map((n) => n.name).join(", ")})`,
-      );
-    return found;
+    return nodeNamed(this.lab.name, this.nodes, name);
   }
 
   /** VirtualBox internal networks and Docker bridges are not ours to configure (capability switch-hairpin is absent). */
