@@ -38,6 +38,8 @@ export function fakeProbeEnv(
         stderr: "",
         durationMs: 1,
         timedOut: false,
+        truncated: false,
+        killedForOutput: false,
         failed: exitCode !== 0,
         exitCode,
         ...given,

@@ -42,7 +42,8 @@ export class BoundedOutput {
     readonly headLimit: number,
     readonly tailLimit: number,
   ) {
-    if (!(headLimit >= 0 && tailLimit >= 0)) throw new RangeError(`BoundedOutput: bad limits ${headLimit}/${tailLimit}`);
+    if (!(headLimit >= 0 && tailLimit >= 0))
+      throw new RangeError(`BoundedOutput: bad limits ${headLimit}/${tailLimit}`);
   }
 
   /** Half head, half tail: a command's stdout, where both the start and the end may matter. */

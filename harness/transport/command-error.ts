@@ -1,4 +1,5 @@
 import { MacvlabError } from "../model/errors.ts";
+import { OUTPUT_CAP_ENV, OUTPUT_KILL_FACTOR } from "./bounded-output.ts";
 import type { ShellResult } from "./shell.ts";
 
 /** Longest stdout/stderr excerpt put into the message; the full text stays on `result`. */
@@ -22,6 +23,8 @@ export class CommandError extends MacvlabError {
 }
 
 function describeFailure(result: ShellResult, timeoutMs: number | undefined): string {
+  if (result.killedForOutput)
+    return `Command was killed: its output went past ${OUTPUT_KILL_FACTOR}× the output cap (${OUTPUT_CAP_ENV})`;
   if (result.timedOut) return timeoutMs === undefined ? "Command timed out" : `Command timed out after ${timeoutMs} ms`;
   if (result.signal) return `Command was killed with ${result.signal}`;
   if (result.exitCode !== undefined) return `Command failed with exit code ${result.exitCode}`;

@@ -17,7 +17,14 @@ export interface ShellResult {
   readonly signal?: string;
   readonly durationMs: number;
   readonly timedOut: boolean;
-  /** exitCode !== 0, or a signal, or a timeout. */
+  /**
+   * stdout or stderr was longer than the output cap (MACVLAB_OUTPUT_CAP_BYTES): each shows its
+   * head and tail around a "… N bytes cut …" line.
+   */
+  readonly truncated: boolean;
+  /** Killed because its output went far past the cap (OUTPUT_KILL_FACTOR times): a runaway command. */
+  readonly killedForOutput: boolean;
+  /** exitCode !== 0, or a signal, or a timeout, or killed for its output. */
   readonly failed: boolean;
 }
 

@@ -167,6 +167,54 @@ describe("SshSession against a real sshd -i", function () {
     expect(String((refused[0] as PromiseRejectedResult).reason)).to.match(/n1: cannot start command/);
   });
 
+  it("keeps the head and tail of output over the cap, marks the result truncated, and lets the command finish", async () => {
+    const { session } = await connect({ outputCapBytes: 1000 });
+    // 3893 bytes: over the cap, under the kill threshold (4 × the cap).
+    const result = await session.exec("seq 1 1000; echo done >&2");
+    expect(result).to.deep.include({
+      exitCode: 0,
+      failed: false,
+      truncated: true,
+      killedForOutput: false,
+      stderr: "done\n",
+    });
+    const full = Array.from({ length: 1000 }, (_, i) => `${i + 1}\n`).join("");
+    const head = full.slice(0, 500);
+    expect(result.stdout).to.equal(`${head}${head.endsWith("\n") ? "" : "\n"}… 2893 bytes cut …\n${full.slice(-500)}`);
+  });
+
+  it("kills a command whose output runs away, returns at once and stays usable", async () => {
+    const { session } = await connect({ outputCapBytes: 65_536 });
+    const started = Date.now();
+    // Closing the channel alone would end the pipeline (SIGPIPE) but not the sleep after it.
+    const result = await session.exec("head -c 1073741824 /dev/zero | tr '\\0' x; sleep 30.75; echo unreachable");
+    expect(Date.now() - started, "took too long to stop it").to.be.below(5000);
+    expect(result).to.deep.include({ truncated: true, killedForOutput: true, failed: true, timedOut: false });
+    expect(result.stdout).to.match(/^x{32768}\n… \d+ bytes cut …\nx{32768}$/);
+    expect(result.stdout).to.not.include("unreachable");
+    const left = await session.exec("pgrep -f 'head -c 107374182[4]|sleep 30.7[5]' || true");
+    expect(left.stdout, "the runaway command still runs").to.equal("");
+    expect((await session.exec("echo still here")).stdout).to.equal("still here\n");
+    const error = await session.exec("yes", { reject: true }).catch((e: unknown) => e as CommandError);
+    expect((error as CommandError).shortMessage).to.equal(
+      "Command was killed: its output went past 4× the output cap (MACVLAB_OUTPUT_CAP_BYTES) on n1: yes",
+    );
+  });
+
+  it("says what holds the channels instead of waiting forever for one", async () => {
+    const { session } = await connect({ maxChannels: 1, channelWaitMs: 300 });
+    const stream = await session.openStream("cat");
+    const started = Date.now();
+    const error = await session.exec("true", { timeoutMs: 200 }).catch((e: unknown) => e);
+    expect(Date.now() - started).to.be.within(250, 2000);
+    expect(error).to.be.instanceOf(InfrastructureError);
+    expect((error as Error).message).to.equal(
+      "node n1: no SSH channel after 0.3 s for the command true: all 1 channels this session may open are in use (1 held by long-running streams (e.g. a nested sshd each), 0 by commands)",
+    );
+    await stream.stop();
+    expect((await session.exec("echo free")).stdout).to.equal("free\n");
+  });
+
   it("refuses a server whose host key is not the pinned one", async () => {
     const otherKeys = await ensureLabKeys(join(dir, "other-keys"));
     const error = await connect({ hostKey: otherKeys.hostPublicKey }).catch((e: unknown) => e);

@@ -3,6 +3,7 @@ import { performance } from "node:perf_hooks";
 import type { Duplex } from "node:stream";
 import { Client, type ClientChannel } from "ssh2";
 import { ConnectionLostError, InfrastructureError } from "../model/errors.ts";
+import { BoundedOutput, OUTPUT_KILL_FACTOR, outputCapFromEnv } from "./bounded-output.ts";
 import { CommandError } from "./command-error.ts";
 import { EXEC_ID_ENV, killByExecIdCommand, newExecId } from "./remote-kill.ts";
 import type { ExecOptions, Shell, ShellResult } from "./shell.ts";
@@ -28,11 +29,25 @@ export interface SshSessionOptions {
    * let go of yet). @default 8
    */
   readonly maxChannels?: number;
+  /**
+   * How long an exec, stream or shell may wait for a free channel (an exec waits at least its own
+   * timeout), and how long the server may take to open one. Past it the call fails and says what
+   * holds the channels, instead of waiting forever. @default 30000
+   */
+  readonly channelWaitMs?: number;
+  /**
+   * Bytes of stdout and of stderr kept per command (head and tail, see BoundedOutput); a command
+   * whose output passes OUTPUT_KILL_FACTOR times this is killed. @default MACVLAB_OUTPUT_CAP_BYTES, else 4 MiB
+   */
+  readonly outputCapBytes?: number;
   /** Extra text for connection errors, e.g. sshd's stderr. Read when the error is made. */
   readonly diagnostics?: () => string;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_CHANNEL_WAIT_MS = 30_000;
+/** Of a long-running stream's stderr (a nested sshd's log), the tail kept for diagnostics. */
+const STREAM_STDERR_BYTES = 16_384;
 
 /** A long-running remote command's stdin/stdout as one stream (see SshSession.openStream). */
 export interface RemoteStream {
@@ -64,8 +79,12 @@ export class SshSession implements Shell {
   private readonly client = new Client();
   private readonly options: SshSessionOptions;
   private readonly maxChannels: number;
+  private readonly channelWaitMs: number;
+  private readonly outputCapBytes: number;
 
   private openChannels = 0;
+  /** Channels held by openStream: they never free themselves, so a wait for a slot names them. */
+  private openStreams = 0;
   private readonly waiting: Array<{ resolve: (release: Release) => void; reject: (error: Error) => void }> = [];
   /** Fails one in-flight command; used when the connection goes away under it. */
   private readonly running = new Set<(error: Error) => void>();
@@ -84,6 +103,8 @@ export class SshSession implements Shell {
     this.node = options.node;
     this.options = options;
     this.maxChannels = Math.max(1, options.maxChannels ?? 8);
+    this.channelWaitMs = options.channelWaitMs ?? DEFAULT_CHANNEL_WAIT_MS;
+    this.outputCapBytes = options.outputCapBytes ?? outputCapFromEnv();
   }
 
   /** Handshakes and authenticates over `options.sock`. Rejects with an InfrastructureError. */
@@ -95,7 +116,7 @@ export class SshSession implements Shell {
 
   async exec(command: string, options: ExecOptions = {}): Promise<ShellResult> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const result = await this.run(command, timeoutMs, true);
+    const result = await this.run(command, timeoutMs, true, Math.max(timeoutMs, this.channelWaitMs));
     if (options.reject && result.failed) throw new CommandError(result, { timeoutMs });
     return result;
   }
@@ -106,53 +127,68 @@ export class SshSession implements Shell {
    * holds one slot until `stop()` or until it closes.
    */
   async openStream(command: string): Promise<RemoteStream> {
-    const release = await this.acquireChannel();
+    const release = await this.acquireChannel(`a stream (${command})`, this.channelWaitMs);
     return new Promise<RemoteStream>((resolve, reject) => {
-      let stderr = "";
+      const stderr = BoundedOutput.tailOnly(STREAM_STDERR_BYTES);
+      let answered = false;
+      const cannotStart = (reason: string, cause?: unknown) => {
+        release();
+        reject(
+          this.goneError ??
+            new InfrastructureError(`node ${this.node}: cannot start ${command} (${reason})`, { cause }),
+        );
+      };
+      const deadline = setTimeout(() => {
+        answered = true;
+        cannotStart(`the server did not open a channel within ${seconds(this.channelWaitMs)}`);
+      }, this.channelWaitMs);
       try {
         this.client.exec(command, (error, channel) => {
-          if (error) {
-            release();
-            return reject(
-              this.goneError ??
-                new InfrastructureError(`node ${this.node}: cannot start ${command} (${error.message})`, {
-                  cause: error,
-                }),
-            );
+          clearTimeout(deadline);
+          if (answered) {
+            // Too late: we already gave up on this channel and freed its slot.
+            channel?.close();
+            return;
           }
-          channel.stderr.on("data", (chunk: Buffer) => {
-            stderr = (stderr + chunk.toString("utf8")).slice(-16384);
-          });
+          answered = true;
+          if (error) return cannotStart(error.message, error);
+          this.openStreams++;
+          channel.stderr.on("data", (chunk: Buffer) => stderr.append(chunk));
           channel.on("error", () => {});
           const closed = new Promise<void>((done) =>
             channel.once("close", () => {
-              release();
+              streamGone();
               done();
             }),
           );
+          let gone = false;
+          const streamGone = () => {
+            if (gone) return;
+            gone = true;
+            this.openStreams--;
+            release();
+          };
           resolve({
             sock: channel,
-            stderr: () => stderr,
+            stderr: () => stderr.text(),
             stop: async () => {
               channel.close();
               await Promise.race([closed, new Promise((done) => setTimeout(done, CLOSE_GRACE_MS).unref())]);
-              release();
+              streamGone();
             },
           });
         });
       } catch (error) {
-        release();
-        reject(
-          this.goneError ??
-            new InfrastructureError(`node ${this.node}: cannot start ${command} (${(error as Error).message})`),
-        );
+        clearTimeout(deadline);
+        answered = true;
+        cannotStart((error as Error).message, error);
       }
     });
   }
 
   /** An interactive login shell on a pseudo-terminal (`macvlab ssh`); resolves when it ends, with its exit code. */
   async interactive(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream }): Promise<number> {
-    const release = await this.acquireChannel();
+    const release = await this.acquireChannel("an interactive shell", this.channelWaitMs);
     return new Promise<number>((resolve, reject) => {
       const window = { term: process.env.TERM ?? "xterm", rows: io.stdout.rows ?? 24, cols: io.stdout.columns ?? 80 };
       this.client.shell(window, (error, channel) => {
@@ -288,14 +324,45 @@ export class SshSession implements Shell {
     return text ? `${message}\n${text.replace(/^/gm, "  ")}` : message;
   }
 
-  /** Waits for a free channel slot (sshd refuses channels beyond MaxSessions). */
-  private acquireChannel(): Promise<Release> {
+  /**
+   * Waits for a free channel slot (sshd refuses channels beyond MaxSessions), at most `waitMs`:
+   * a session whose slots are all held by streams that never end would otherwise wait forever.
+   */
+  private acquireChannel(what: string, waitMs: number): Promise<Release> {
     if (this.goneError) return Promise.reject(this.goneError);
     if (this.openChannels < this.maxChannels) {
       this.openChannels++;
       return Promise.resolve(this.makeRelease());
     }
-    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        resolve: (release: Release) => {
+          clearTimeout(timer);
+          resolve(release);
+        },
+        reject: (error: Error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      const timer = setTimeout(() => {
+        const index = this.waiting.indexOf(waiter);
+        if (index >= 0) this.waiting.splice(index, 1);
+        reject(new InfrastructureError(this.noChannelMessage(what, waitMs)));
+      }, waitMs);
+      this.waiting.push(waiter);
+    });
+  }
+
+  private noChannelMessage(what: string, waitMs: number): string {
+    const held =
+      this.openStreams > 0
+        ? `${this.openStreams} held by long-running streams (e.g. a nested sshd each), ${this.openChannels - this.openStreams} by commands`
+        : "all by commands";
+    return (
+      `node ${this.node}: no SSH channel after ${seconds(waitMs)} for ${what}: ` +
+      `all ${this.maxChannels} channels this session may open are in use (${held})`
+    );
   }
 
   private makeRelease(): Release {
@@ -312,8 +379,13 @@ export class SshSession implements Shell {
     };
   }
 
-  private async run(command: string, timeoutMs: number, killOnTimeout: boolean): Promise<ShellResult> {
-    const release = await this.acquireChannel();
+  private async run(
+    command: string,
+    timeoutMs: number,
+    killOnTimeout: boolean,
+    channelWaitMs: number,
+  ): Promise<ShellResult> {
+    const release = await this.acquireChannel(`the command ${command}`, channelWaitMs);
     return this.runOnChannel(command, timeoutMs, killOnTimeout, release);
   }
 
@@ -327,11 +399,15 @@ export class SshSession implements Shell {
       const execId = newExecId();
       const started = performance.now();
       let ended: number | undefined;
-      const stdout: Buffer[] = [];
-      const stderr: Buffer[] = [];
+      const stdout = BoundedOutput.headAndTail(this.outputCapBytes);
+      const stderr = BoundedOutput.headAndTail(this.outputCapBytes);
+      const killBeyondBytes = this.outputCapBytes * OUTPUT_KILL_FACTOR;
       let exitCode: number | undefined;
       let signal: string | undefined;
       let timedOut = false;
+      let killedForOutput = false;
+      /** Set while a timed-out or runaway command is being killed: the result waits for that. */
+      let killing: Promise<void> | undefined;
       let channel: ClientChannel | undefined;
       let settled = false;
 
@@ -344,36 +420,50 @@ export class SshSession implements Shell {
         resolve({
           node: this.node,
           command,
-          stdout: Buffer.concat(stdout).toString("utf8"),
-          stderr: Buffer.concat(stderr).toString("utf8"),
+          stdout: stdout.text(),
+          stderr: stderr.text(),
           exitCode,
           signal,
           durationMs: Math.round((ended ?? performance.now()) - started),
           timedOut,
-          failed: timedOut || signal !== undefined || exitCode !== 0,
+          truncated: stdout.truncated || stderr.truncated,
+          killedForOutput,
+          failed: timedOut || killedForOutput || signal !== undefined || exitCode !== 0,
         });
       };
       // The connection is gone: the slot no longer matters. A command that had already timed
-      // out stays a timeout (we were only cleaning up after it).
+      // out (or was being killed for its output) keeps that verdict: we were only cleaning up after it.
       const fail = (error: Error) => {
         release();
-        finish(timedOut ? undefined : error);
+        finish(timedOut || killedForOutput ? undefined : error);
       };
       this.running.add(fail);
 
-      const timer = setTimeout(() => {
-        timedOut = true;
+      // No SSH "signal" request: OpenSSH refuses it for root (see remote-kill.ts), and ssh2's
+      // channel.signal() is a no-op anyway once stdin got EOF. Closing the channel does not
+      // stop the command, so kill it by its marker, and only then resolve.
+      const stopCommand = (kill: boolean) => {
         ended = performance.now();
-        // No SSH "signal" request: OpenSSH refuses it for root (see remote-kill.ts), and ssh2's
-        // channel.signal() is a no-op anyway once stdin got EOF. Closing the channel does not
-        // stop the command, so kill it by its marker; then resolve whatever the server does.
+        clearTimeout(timer);
         channel?.close();
         // Keep the slot until the server confirms the close (its session counts towards
         // MaxSessions until the command is gone), but not forever.
         setTimeout(release, TIMED_OUT_SLOT_GRACE_MS).unref();
-        if (!killOnTimeout) return finish();
-        void this.killRemote(execId).finally(() => finish());
+        if (!kill) return finish();
+        killing = this.killRemote(execId).finally(() => finish());
+      };
+      const timer = setTimeout(() => {
+        timedOut = true;
+        stopCommand(killOnTimeout);
       }, timeoutMs);
+      // Output beyond the kill threshold is dropped unread: only the kill is left to wait for.
+      const collect = (into: BoundedOutput) => (chunk: Buffer) => {
+        if (killedForOutput || timedOut) return;
+        into.append(chunk);
+        if (stdout.totalBytes + stderr.totalBytes <= killBeyondBytes) return;
+        killedForOutput = true;
+        stopCommand(true);
+      };
 
       const cannotStart = (error: Error) => {
         release();
@@ -389,14 +479,15 @@ export class SshSession implements Shell {
           if (error) return cannotStart(error);
           channel = ch;
           ch.on("error", () => {}); // channel stream errors end in 'close' too; handled there
-          ch.on("data", (chunk: Buffer) => stdout.push(chunk));
-          ch.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+          ch.on("data", collect(stdout));
+          ch.stderr.on("data", collect(stderr));
           ch.on("exit", (code: number | null, signalName?: string) => {
             if (code !== null) exitCode = code;
             else signal = signalName ?? "unknown signal";
           });
           ch.on("close", () => {
             release();
+            if (killing) return; // the kill's end resolves the result
             // No exit status and the connection is gone: the command's fate is unknown.
             const lost = exitCode === undefined && signal === undefined && !timedOut && this.goneError;
             finish(lost || undefined);
@@ -422,7 +513,7 @@ export class SshSession implements Shell {
     let timer: NodeJS.Timeout | undefined;
     const giveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, KILL_TIMEOUT_MS)));
     // The queue wait for a free slot is not covered by run()'s own timeout, hence the race.
-    const kill = this.run(killByExecIdCommand(execId), KILL_TIMEOUT_MS, false).then(
+    const kill = this.run(killByExecIdCommand(execId), KILL_TIMEOUT_MS, false, KILL_TIMEOUT_MS).then(
       () => undefined,
       () => undefined,
     );
@@ -434,4 +525,8 @@ export class SshSession implements Shell {
 /** OpenSSH-style fingerprint (`SHA256:…`, as `ssh-keygen -l` prints) for error messages. */
 export function fingerprint(keyBlob: Buffer): string {
   return `SHA256:${createHash("sha256").update(keyBlob).digest("base64").replace(/=+$/, "")}`;
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
 }

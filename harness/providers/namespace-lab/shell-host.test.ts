@@ -21,7 +21,8 @@ class LocalShell implements Shell {
         const signal = error?.signal ?? undefined;
         const timedOut = Boolean(error?.killed);
         const failed = exitCode !== 0;
-        resolve({ node: this.node, command, stdout, stderr, exitCode, signal, durationMs: 0, timedOut, failed });
+        const result = { node: this.node, command, stdout, stderr, exitCode, signal, durationMs: 0, timedOut, failed };
+        resolve({ ...result, truncated: false, killedForOutput: false });
       });
     });
   }
@@ -66,6 +67,8 @@ describe("ShellHost", () => {
         signal: "SIGKILL",
         durationMs: 0,
         timedOut: false,
+        truncated: false,
+        killedForOutput: false,
         failed: true,
       }),
       close: async () => {},

@@ -179,6 +179,8 @@ describe("vagrant provider", () => {
             exitCode: 1,
             durationMs: 1,
             timedOut: false,
+            truncated: false,
+            killedForOutput: false,
             failed: true,
           };
         },
