@@ -32,7 +32,7 @@ describe("BoundedOutput", () => {
     const out = BoundedOutput.headAndTail(8);
     for (const c of "0123456789abcdef") out.append(c);
     expect(out.text()).to.equal("0123\n… 8 bytes cut …\ncdef");
-    out.append("x".repeat(100) + "WXYZ");
+    out.append(`${"x".repeat(100)}WXYZ`);
     expect(out.text()).to.equal("0123\n… 112 bytes cut …\nWXYZ");
     expect(out.totalBytes).to.equal(120);
   });
