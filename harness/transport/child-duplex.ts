@@ -1,5 +1,6 @@
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
 import { Duplex } from "node:stream";
+import { BoundedOutput } from "./bounded-output.ts";
 
 /** After the child exits, how long to wait for its pipes to drain before closing anyway. */
 const EXIT_GRACE_MS = 1000;
@@ -87,16 +88,12 @@ export interface SshdInetd {
 export function spawnSshdInetd(argv: readonly string[], options: SshdInetdOptions = {}): SshdInetd {
   const [file, ...args] = argv;
   if (!file) throw new TypeError("spawnSshdInetd: empty argv");
-  const limit = options.stderrLimitBytes ?? 16384;
 
   const child = spawn(file, args, { ...options.spawn, stdio: ["pipe", "pipe", "pipe"] });
   let spawnError: Error | undefined;
   child.once("error", (error) => (spawnError ??= error));
-  let stderrTail = Buffer.alloc(0);
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderrTail = Buffer.concat([stderrTail, chunk]);
-    if (stderrTail.length > limit) stderrTail = stderrTail.subarray(stderrTail.length - limit);
-  });
+  const stderrTail = BoundedOutput.tailOnly(options.stderrLimitBytes ?? 16384);
+  child.stderr?.on("data", (chunk: Buffer) => stderrTail.append(chunk));
   child.stderr?.on("error", () => {}); // only diagnostics; never worth crashing for
 
   const exited = new Promise<void>((resolve) => {
@@ -108,7 +105,7 @@ export function spawnSshdInetd(argv: readonly string[], options: SshdInetdOption
   return {
     child,
     sock: duplexFromChild(child),
-    stderr: () => stderrTail.toString("utf8"),
+    stderr: () => stderrTail.text(),
     diagnostics() {
       const status = spawnError
         ? `${file} could not be started: ${spawnError.message}`
@@ -117,7 +114,7 @@ export function spawnSshdInetd(argv: readonly string[], options: SshdInetdOption
           : child.signalCode !== null
             ? `${file} was killed by ${child.signalCode}`
             : `${file} is still running`;
-      const text = stderrTail.toString("utf8").trim();
+      const text = stderrTail.text().trim();
       return text ? `${status}; its stderr:\n${text}` : `${status}; no stderr output`;
     },
     async stop(graceMs = 2000) {

@@ -141,7 +141,7 @@ async function waitReady(
     hostKey: files.keys.hostPublicKey,
     privateKey: files.keys.clientPrivateKey,
     readyTimeoutMs: timeoutMs,
-    diagnostics: () => `UML console (last lines):\n${proc.log.tail(15)}`,
+    diagnostics: () => `UML console (last lines):\n${proc.log.lastLines(15)}`,
   });
   const result = await out.session.exec(`echo ready; uname -r; cat ${MODULES_FAILED_FILE} 2>/dev/null; true`, {
     timeoutMs,
@@ -160,7 +160,7 @@ async function raceFailure<T>(work: Promise<T>, proc: UmlProcess, timeoutMs: num
     timer = setTimeout(() => reject(new Error(`not ready within ${timeoutMs} ms`)), timeoutMs);
     void proc.exited.then(() => reject(new Error("the SSH console closed")));
     onData = () => {
-      const recent = proc.log.tail(40);
+      const recent = proc.log.lastLines(40);
       // Give the panic's trace a moment to arrive before we kill and report.
       if (/Kernel panic/.test(recent)) setTimeout(() => reject(new Error("kernel panic")), 300);
       // During boot an sshd that exits has failed (bad config, refused login): no need to wait it out.

@@ -4,7 +4,6 @@ import { consoleHint, summarizeConsole } from "./console-summary.ts";
 import { passwdForUml, shadowForUml } from "./etc-files.ts";
 import { umlMountPlan } from "./fstab.ts";
 import { DEFAULT_UML_MODULES, umlInitScript } from "./init-script.ts";
-import { TailBuffer } from "./tail-buffer.ts";
 
 const mountOptions = {
   kernelVersion: "6.1.176",
@@ -76,15 +75,6 @@ describe("UML init script and mounts", () => {
 });
 
 describe("UML console log", () => {
-  it("keeps a bounded tail", () => {
-    const buffer = new TailBuffer(10);
-    for (let i = 0; i < 100; i++) buffer.append(`${i}\n`);
-    expect(buffer.toString())
-      .to.match(/earlier output dropped/)
-      .and.match(/99\n$/);
-    expect(buffer.tail(2)).to.equal("99\n");
-  });
-
   it("summarises a panic without the stack trace and explains known failures", () => {
     const log =
       "Run /x as init process\nKernel panic - not syncing: Requested init /x failed (error -2).\nCall Trace:\n [<606944ba>] ? _printk+0x0/0x94\n";

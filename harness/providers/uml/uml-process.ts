@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import type { Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { BoundedOutput } from "../../transport/bounded-output.ts";
 import type { Shell } from "../../transport/shell.ts";
 import { killGroupAndWait } from "./process-group.ts";
-import { TailBuffer } from "./tail-buffer.ts";
 import { type GroupWatchdog, startGroupWatchdog } from "./watchdog.ts";
 
 /** A spawned UML kernel process and the host ends of its consoles. */
@@ -14,13 +14,15 @@ export interface UmlProcess {
   /** con1: the SSH byte stream. */
   readonly sock: Socket;
   /** con0 (kernel console, init and sshd -e messages) plus UML's own stderr, bounded. */
-  readonly log: TailBuffer;
+  readonly log: BoundedOutput;
   /** Resolves when the kernel process has exited (or could not start). */
   readonly exited: Promise<void>;
   /** How it ended, for error messages; undefined while running. */
   exitStatus(): string | undefined;
 }
 
+/** The console log's tail kept for error messages: a chatty console cannot grow without bound. */
+const CONSOLE_LOG_BYTES = 65_536;
 /** How long a clean poweroff may take before we SIGKILL. */
 const POWEROFF_GRACE_MS = 1500;
 
@@ -31,7 +33,7 @@ export function spawnUml(
   env: NodeJS.ProcessEnv,
 ): UmlProcess & { watchdog?: GroupWatchdog } {
   const child = spawn(kernel, args, { detached: true, stdio: ["pipe", "pipe", "pipe", "pipe"], env });
-  const log = new TailBuffer();
+  const log = BoundedOutput.tailOnly(CONSOLE_LOG_BYTES);
   child.stdout?.on("data", (chunk: Buffer) => log.append(chunk));
   child.stderr?.on("data", (chunk: Buffer) => log.append(chunk));
   const sock = child.stdio[3] as Socket;

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { InfrastructureError, InputError } from "../../model/errors.ts";
+import { BoundedOutput } from "../../transport/bounded-output.ts";
 
 export interface VagrantResult {
   readonly args: readonly string[];
@@ -21,8 +22,9 @@ export interface VagrantCallOptions {
  */
 export function runVagrant(args: readonly string[], options: VagrantCallOptions): Promise<VagrantResult> {
   return new Promise((resolve) => {
-    let stdout = "";
-    let stderr = "";
+    // vagrant's own logs: long, but bounded by vagrant itself; the head says what it did, the tail why it stopped.
+    const stdout = BoundedOutput.headAndTail(1 << 20);
+    const stderr = BoundedOutput.headAndTail(1 << 20);
     let timedOut = false;
     let child: ReturnType<typeof spawn>;
     try {
@@ -33,15 +35,10 @@ export function runVagrant(args: readonly string[], options: VagrantCallOptions)
         stdio: ["ignore", "pipe", "pipe"],
       });
     } catch (error) {
-      return resolve({ args, stdout, stderr: (error as Error).message, exitCode: 127, timedOut });
+      return resolve({ args, stdout: "", stderr: (error as Error).message, exitCode: 127, timedOut });
     }
-    const cap = (s: string) => (s.length > 1 << 20 ? s.slice(-(1 << 20)) : s);
-    child.stdout?.on("data", (c: Buffer) => {
-      stdout = cap(stdout + c.toString("utf8"));
-    });
-    child.stderr?.on("data", (c: Buffer) => {
-      stderr = cap(stderr + c.toString("utf8"));
-    });
+    child.stdout?.on("data", (c: Buffer) => stdout.append(c));
+    child.stderr?.on("data", (c: Buffer) => stderr.append(c));
     const killGroup = (signal: NodeJS.Signals) => {
       try {
         if (child.pid) process.kill(-child.pid, signal);
@@ -58,12 +55,12 @@ export function runVagrant(args: readonly string[], options: VagrantCallOptions)
     child.on("error", (error) => {
       clearTimeout(timer);
       clearTimeout(hardKill);
-      resolve({ args, stdout, stderr: stderr + error.message, exitCode: 127, timedOut });
+      resolve({ args, stdout: stdout.text(), stderr: stderr.text() + error.message, exitCode: 127, timedOut });
     });
     child.on("close", (code) => {
       clearTimeout(timer);
       clearTimeout(hardKill);
-      resolve({ args, stdout, stderr, exitCode: code ?? 128, timedOut });
+      resolve({ args, stdout: stdout.text(), stderr: stderr.text(), exitCode: code ?? 128, timedOut });
     });
   });
 }
