@@ -1,4 +1,5 @@
 import * as allure from "allure-js-commons";
+import { boundAttachment } from "../run/bounded-attachment.ts";
 import type { Reporting } from "../run/engine.ts";
 import type { Recorder } from "../run/recorder.ts";
 import { writeResultsMeta } from "./results-meta.ts";
@@ -7,7 +8,11 @@ import { writeResultsMeta } from "./results-meta.ts";
 export const allureRecorder: Recorder = {
   step: async (name, body) =>
     allure.step(name, (context) => body({ parameter: async (n, v) => void (await context.parameter(n, v)) })),
-  attach: async (name, content, contentType) => allure.attachment(name, content, contentType),
+  // Every attachment, whoever makes it: a report must not be the thing that runs out of memory.
+  async attach(name, content, contentType) {
+    const bounded = boundAttachment({ name, content, contentType });
+    await allure.attachment(bounded.name, bounded.content, bounded.contentType);
+  },
   async describeTest(meta) {
     await allure.epic(meta.epic);
     await allure.feature(meta.feature);

@@ -22,7 +22,8 @@ export async function recordedExec(
   progress(`  ${node.name}$ ${options.label ?? command}`);
   return recorder.step(`${node.name}$ ${options.label ?? command}`, async (step) => {
     const result = await node.shell.exec(command, { timeoutMs: options.timeoutMs ?? 30_000 });
-    await step.parameter("exit", result.timedOut ? "timed out" : String(result.exitCode ?? result.signal));
+    await step.parameter("exit", exitDescription(result));
+    if (result.truncated) await step.parameter("output", "truncated: head and tail kept (MACVLAB_OUTPUT_CAP_BYTES)");
     await step.parameter("duration", `${result.durationMs} ms`);
     if (options.label) await recorder.attach("command", command, "text/plain");
     if (result.stdout) await recorder.attach("stdout", result.stdout, "text/plain");
@@ -30,4 +31,9 @@ export async function recordedExec(
     if (options.mustSucceed && result.failed) throw new CommandError(result);
     return result;
   });
+}
+
+function exitDescription(result: ShellResult): string {
+  if (result.killedForOutput) return "killed: output far over the cap";
+  return result.timedOut ? "timed out" : String(result.exitCode ?? result.signal);
 }
