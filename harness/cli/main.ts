@@ -13,6 +13,7 @@ import { setProgressSink } from "../run/progress.ts";
 import { runScenarios } from "../run/run-scenarios.ts";
 import { sshInto } from "../run/ssh.ts";
 import { findScenario } from "../scenario/load-all.ts";
+import { outputCapFromEnv } from "../transport/bounded-output.ts";
 
 const providerOption = () =>
   new Option(
@@ -26,7 +27,9 @@ export function buildProgram(): Command {
       "Linux network-virtualisation experiments (macvlan, 802.1Q, ipvlan, routing) as automated, graded checks",
     )
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    // A bad cap must stop every command before it builds anything, not fail mid-run.
+    .hook("preAction", () => void outputCapFromEnv());
 
   program
     .command("run")
