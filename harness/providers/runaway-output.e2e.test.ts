@@ -92,7 +92,9 @@ for (const provider of ["netns", "uml"] as const) {
         expect(tookMs, "the kill took too long").to.be.below(60_000);
         expect(growth, "memory grew with the output").to.be.below(256 * 2 ** 20);
         // Only processes of this node's network namespace (other labs may run on this host).
-        const left = await shell.exec(`pgrep --ns $$ --nslist net -af 'head -c 107374182[4]|sleep 31[.]${process.pid}' || true`);
+        const left = await shell.exec(
+          `pgrep --ns $$ --nslist net -af 'head -c 107374182[4]|sleep 31[.]${process.pid}' || true`,
+        );
         expect(left.stdout, "the runaway command survived").to.equal("");
         const next = await shell.exec("echo still here; hostname");
         expect(next.stdout).to.equal("still here\nn1\n");

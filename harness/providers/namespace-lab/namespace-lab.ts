@@ -175,7 +175,11 @@ async function connectNodes(
 ): Promise<void> {
   const keys = await ensureLabKeys(keysDir);
   for (const name of Object.keys(lab.nodes)) {
-    const daemon = await host.openSshd([...layout.enter(name), "/usr/sbin/sshd", "-i", "-e", "-f", layout.sshdConfig]);
+    const daemon = await host
+      .openSshd([...layout.enter(name), "/usr/sbin/sshd", "-i", "-e", "-f", layout.sshdConfig])
+      .catch((error: Error) => {
+        throw new InfrastructureError(`node ${name}: its sshd could not start: ${error.message}`, { cause: error });
+      });
     daemons.push(daemon);
     const shell = await SshSession.connect({
       node: name,

@@ -18,6 +18,8 @@ export { killStrayUml } from "./stray.ts";
 export type { UmlMachine } from "./uml-machine.ts";
 
 export const UML_KERNEL = "/usr/bin/linux";
+/** MaxSessions above the client's own channel limit: closed channels sshd has not let go of yet. */
+const SERVER_SESSION_HEADROOM = 2;
 
 export interface UmlBootOptions {
   /** Per-run directory (keys, init, pid file), readable and writable by this user. */
@@ -36,6 +38,13 @@ export interface UmlBootOptions {
   readonly tmpDir?: string;
   /** Boot this init instead of the generated one (tests of the failure path). */
   readonly initPath?: string;
+  /**
+   * SSH channels the console session may hold open at once: a lab's nodes hold one each for
+   * their sshd, for as long as the lab is up, and commands need the rest. The kernel's sshd is
+   * told to allow a little more (MaxSessions), since it counts a closed channel until its command
+   * is gone. @default 8
+   */
+  readonly channels?: number;
   /** "auto": only on AMX hosts (see xstate-shim.ts). @default "auto" */
   readonly xstateShim?: "auto" | "always" | "never";
 }
@@ -61,8 +70,10 @@ export async function bootUml(options: UmlBootOptions): Promise<UmlMachine> {
     throw new InfrastructureError(`UML kernel ${kernel} not found (apt-get install user-mode-linux kmod)`);
 
   const kernelInfo = await umlKernelInfo(kernel);
+  const channels = options.channels ?? 8;
   const files = await writeUmlStateFiles(stateDir, {
     hostname: name,
+    maxSessions: channels + SERVER_SESSION_HEADROOM,
     modules: options.modules ?? DEFAULT_UML_MODULES,
     kernel: kernelInfo,
   });
@@ -85,7 +96,11 @@ export async function bootUml(options: UmlBootOptions): Promise<UmlMachine> {
       comm: basename(kernel).slice(0, 15),
       marker: `uml_dir=${files.umlDir}`,
     });
-    const kernelVersion = await raceFailure(waitReady(proc, files, name, timeoutMs, connecting), proc, timeoutMs);
+    const kernelVersion = await raceFailure(
+      waitReady(proc, files, { name, channels }, timeoutMs, connecting),
+      proc,
+      timeoutMs,
+    );
     const { session } = connecting;
     // waitReady resolves only once the session is up, and a spawned process always has a watchdog.
     if (!session || !proc.watchdog) throw new Error("the kernel answered without an SSH session");
@@ -128,7 +143,7 @@ export async function bootUml(options: UmlBootOptions): Promise<UmlMachine> {
 async function waitReady(
   proc: UmlProcess,
   files: UmlStateFiles,
-  name: string,
+  { name, channels }: { name: string; channels: number },
   timeoutMs: number,
   out: { session?: SshSession },
 ): Promise<string> {
@@ -141,6 +156,7 @@ async function waitReady(
     hostKey: files.keys.hostPublicKey,
     privateKey: files.keys.clientPrivateKey,
     readyTimeoutMs: timeoutMs,
+    maxChannels: channels,
     diagnostics: () => `UML console (last lines):\n${proc.log.lastLines(15)}`,
   });
   const result = await out.session.exec(`echo ready; uname -r; cat ${MODULES_FAILED_FILE} 2>/dev/null; true`, {

@@ -21,14 +21,16 @@ export interface UmlStateFiles {
  */
 export async function writeUmlStateFiles(
   stateDir: string,
-  options: { hostname: string; modules: readonly string[]; kernel: UmlKernelInfo },
+  options: { hostname: string; modules: readonly string[]; kernel: UmlKernelInfo; maxSessions: number },
 ): Promise<UmlStateFiles> {
   await mkdir(stateDir, { recursive: true });
   const keys = await ensureLabKeys(join(stateDir, "ssh"));
   const etc = join(stateDir, "etc");
   await mkdir(etc, { recursive: true });
   const path = (name: string) => join(etc, name);
-  await writeFile(path("sshd_config"), sshdConfig(keys));
+  // One connection (the console) carries every channel into the kernel: the default MaxSessions
+  // (10) would stall a lab of nine nodes. sshd keeps the first value it reads, so this one counts.
+  await writeFile(path("sshd_config"), sshdConfig(keys, [`MaxSessions ${options.maxSessions}`]));
   await writeFile(path("passwd"), passwdForUml(await readFile("/etc/passwd", "utf8"), UML_RUN_DIR));
   await writeFile(path("shadow"), shadowForUml(), { mode: 0o600 });
   const plan = umlMountPlan({

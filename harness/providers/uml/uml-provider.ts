@@ -10,6 +10,9 @@ import type { CapabilityReport, Missing, Provider, StartedLab } from "../provide
 import { bootUml, killStrayUml, UML_KERNEL } from "./boot.ts";
 import { umlHost } from "./uml-host.ts";
 
+/** Channels of the console session left for commands (building, teardown, evidence) beside the nodes' sshd. */
+const COMMAND_CHANNELS = 8;
+
 export interface UmlSettings {
   /** @default 512, or MACVLAB_UML_MEM_MB */
   readonly memMb: number;
@@ -68,6 +71,8 @@ export class UmlProvider implements Provider {
     const machine = await bootUml({
       stateDir: join(dir, "kernel"),
       name: lab.name,
+      // Each node's sshd holds a channel of the console session for as long as the lab is up.
+      channels: Object.keys(lab.nodes).length + COMMAND_CHANNELS,
       memMb: this.settings.memMb,
       bootTimeoutMs: this.settings.bootTimeoutMs,
     });
