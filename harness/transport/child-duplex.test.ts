@@ -47,7 +47,9 @@ describe("spawnSshdInetd", () => {
     });
     await once(sshd.sock, "close");
     expect(sshd.stderr()).to.equal(`… 39904 bytes cut …\n${"x".repeat(96)}END\n`);
-    expect(sshd.diagnostics()).to.equal(`sh exited with code 0; its stderr:\n… 39904 bytes cut …\n${"x".repeat(96)}END`);
+    expect(sshd.diagnostics()).to.equal(
+      `sh exited with code 0; its stderr:\n… 39904 bytes cut …\n${"x".repeat(96)}END`,
+    );
   });
 
   it("reports a program that cannot be started through the stream and diagnostics", async () => {
