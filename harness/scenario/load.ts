@@ -31,7 +31,7 @@ export function loadScenario(file: string, labsDir?: string): { scenario: Scenar
 function crossCheck(scenario: Scenario, lab: Lab, source: YamlSource): string[] {
   const issues: string[] = [];
   const node = (name: string, path: Path) => {
-    if (!(name in lab.nodes))
+    if (!Object.hasOwn(lab.nodes, name))
       issues.push(source.issue(path, `no node "${name}" in lab ${lab.name} (${Object.keys(lab.nodes).join(", ")})`));
   };
   const steps = (list: readonly StepSpec[], section: Path) =>
