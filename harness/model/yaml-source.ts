@@ -1,6 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { relative } from "node:path";
-import { type Document, isMap, isPair, isScalar, LineCounter, parseDocument } from "yaml";
+import { type Document, isMap, isPair, isScalar, LineCounter, parseDocument, visit } from "yaml";
 import type { z } from "zod";
 import { InputError } from "./errors.ts";
 
@@ -35,7 +35,20 @@ export class YamlSource {
   }
 
   get data(): unknown {
-    return this.doc.toJS();
+    try {
+      return this.doc.toJS();
+    } catch (error) {
+      // yaml refuses an alias bomb (billion laughs) here, not while parsing.
+      let alias: number | undefined;
+      visit(this.doc, {
+        Alias: (_, node) => {
+          alias = node.range?.[0];
+          return visit.BREAK;
+        },
+      });
+      const where = alias === undefined ? `${display(this.file)}:1:1` : this.at(alias);
+      throw new InputError(`${display(this.file)} is not usable YAML`, [`${where}: ${(error as Error).message}`]);
+    }
   }
 
   /** `file:line:col` of an offset in the text. */
@@ -68,6 +81,13 @@ export class YamlSource {
     const issues = result.error.issues.flatMap((issue) => {
       if (issue.code === "unrecognized_keys")
         return issue.keys.map((k) => this.issue([...issue.path, k], `unknown key "${k}"`, k));
+      // A key that breaks its rule (a node named "x;rm"): the rule's own words, at the key.
+      if (issue.code === "invalid_key") {
+        const key = String(issue.path.at(-1));
+        return [
+          this.issue(issue.path, `key ${JSON.stringify(key)}: ${issue.issues[0]?.message ?? issue.message}`, key),
+        ];
+      }
       return [this.issue(issue.path, issue.message)];
     });
     throw new InputError(`${display(this.file)}: invalid ${what}`, issues);
