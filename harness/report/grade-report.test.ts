@@ -1,4 +1,13 @@
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -290,6 +299,19 @@ describe("publishGrade", () => {
     expect(printed).to.include(gradeTable(summary));
     const json = printed.slice(printed.indexOf("{"));
     expect(JSON.parse(json)).to.deep.equal(JSON.parse(JSON.stringify(summary)));
+  });
+
+  it("removes last run's grade when this one cannot be written, so it is not read as this one's", () => {
+    writeFileSync(join(work, "grade.json"), "last run");
+    writeFileSync(join(work, "grade-junit.xml"), "last run");
+    writeFileSync(join(work, "blocked"), "");
+    const files = { json: join(work, "grade.json"), junit: join(work, "blocked", "grade-junit.xml") };
+    expect(() => publishGrade(summary, files, () => {})).to.throw(OutputError);
+    expect(JSON.parse(readFileSync(files.json, "utf8")).student).to.equal("ann");
+    writeFileSync(join(work, "grade.json"), "last run");
+    const blocked = { json: join(work, "blocked", "grade.json"), junit: join(work, "grade-junit.xml") };
+    expect(() => publishGrade(summary, blocked, () => {})).to.throw(OutputError);
+    expect(existsSync(join(work, "grade-junit.xml")), "stale JUnit file left").to.equal(false);
   });
 
   it("replaces a symlink at the grade's path instead of writing through it", () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { OutputError } from "../model/errors.ts";
 import type { GradeSummary } from "../run/grade-summary.ts";
@@ -47,13 +47,15 @@ export const gradeJson = (summary: GradeSummary) => `${JSON.stringify(summary, n
 /**
  * Writes grade.json and the JUnit file, each whole or not at all: written beside its place and
  * renamed over it, so a full disk leaves no half grade and a symlink at the path is replaced, not
- * followed. A file that cannot be written is an OutputError naming it.
+ * followed. A file that cannot be written is an OutputError naming it, and an older grade left at
+ * either path is removed where possible, so no one reads last run's grade as this one's.
  */
 export function writeGradeFiles(summary: GradeSummary, files: { json: string; junit: string }): void {
-  for (const [file, text] of [
+  const pending = [
     [files.json, gradeJson(summary)],
     [files.junit, gradeJunit(summary)],
-  ] as const) {
+  ] as const;
+  for (const [i, [file, text]] of pending.entries()) {
     const temporary = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
     try {
       mkdirSync(dirname(file), { recursive: true });
@@ -61,16 +63,26 @@ export function writeGradeFiles(summary: GradeSummary, files: { json: string; ju
       writeFileSync(temporary, text, { flag: "wx" });
       renameSync(temporary, file);
     } catch (error) {
-      try {
-        rmSync(temporary, { force: true });
-      } catch {
-        // the directory itself is unusable: there is no temporary file to remove
-      }
-      throw new OutputError(`the grade could not be written to ${file}: ${(error as Error).message}`, {
+      removeIfPossible(temporary);
+      const stale = pending.slice(i).filter(([f]) => !removeIfPossible(f));
+      const left = stale.length
+        ? `; an older ${stale.map(([f]) => basename(f)).join(" and ")} could not be removed`
+        : "";
+      throw new OutputError(`the grade could not be written to ${file}: ${(error as Error).message}${left}`, {
         cause: error,
       });
     }
   }
+}
+
+/** Best effort: true when nothing is left at `file`. */
+function removeIfPossible(file: string): boolean {
+  try {
+    rmSync(file, { force: true });
+  } catch {
+    // the directory is unusable (read-only, not a directory): whatever is there stays
+  }
+  return !existsSync(file);
 }
 
 /**
