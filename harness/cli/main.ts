@@ -1,9 +1,10 @@
 import { Command, CommanderError, Option } from "commander";
 import { exitCodeFor, InputError, MacvlabError } from "../model/errors.ts";
+import { Id, LabName, NodeName } from "../model/names.ts";
 import { DEFAULT_RESULTS_DIR, GRADE_JSON, GRADE_JUNIT, REPORT_DIR, RUBRIC_RESULTS_DIR } from "../model/paths.ts";
 import { PROVIDER_NAMES } from "../providers/registry.ts";
 import { allureReporting } from "../report/allure-reporting.ts";
-import { gradeTable, writeGradeFiles } from "../report/grade-report.ts";
+import { publishGrade } from "../report/grade-report.ts";
 import { generateHtml } from "../report/html.ts";
 import { taskSheet } from "../report/task-sheet.ts";
 import { doctor } from "../run/doctor.ts";
@@ -14,12 +15,15 @@ import { runScenarios } from "../run/run-scenarios.ts";
 import { sshInto } from "../run/ssh.ts";
 import { findScenario } from "../scenario/load-all.ts";
 import { outputCapFromEnv } from "../transport/bounded-output.ts";
+import { nameArg, nameOrFileArg, namesArg, providerArg } from "./arguments.ts";
 
 const providerOption = () =>
   new Option(
     "-p, --provider <name>",
     `lab provider: auto (the fastest that can run each scenario) or one of ${PROVIDER_NAMES.join(", ")}`,
-  ).default("auto");
+  )
+    .argParser(providerArg)
+    .default("auto");
 
 export function buildProgram(): Command {
   const program = new Command("macvlab")
@@ -39,7 +43,11 @@ export function buildProgram(): Command {
     .argument("[files...]", "scenario files or folders")
     .addOption(providerOption())
     .option("-g, --grep <pattern>", "only checks whose title matches")
-    .option("--break <control>", "apply the negative control with this id after setup, so its checks go red on purpose")
+    .option(
+      "--break <control>",
+      "apply the negative control with this id after setup, so its checks go red on purpose",
+      nameArg(Id, "--break"),
+    )
     .option(
       "--forbid-skips",
       "fail when a scenario would be skipped (CI: every scenario must execute)",
@@ -75,10 +83,18 @@ export function buildProgram(): Command {
     parent
       .command("up")
       .description("bring a lab up and leave it running, without any scenario's setup (a trainer's lab for a student)")
-      .argument("<lab>", "lab id (labs/<id>.yaml) or file")
+      .argument("<lab>", "lab id (labs/<id>.yaml) or file", nameOrFileArg(LabName, "up: lab argument"))
       .addOption(providerOption())
-      .option("--solve <scenario>", "also run that scenario's setup (a worked solution)")
-      .option("--mistake <control>", "with --solve: then apply that negative control (a deliberate mistake)")
+      .option(
+        "--solve <scenario>",
+        "also run that scenario's setup (a worked solution): its id or file",
+        nameOrFileArg(Id, "--solve"),
+      )
+      .option(
+        "--mistake <control>",
+        "with --solve: then apply that negative control (a deliberate mistake)",
+        nameArg(Id, "--mistake"),
+      )
       .action(async (lab: string, opts: { provider: string; solve?: string; mistake?: string }) => {
         if (opts.mistake && !opts.solve) throw new InputError("--mistake needs --solve <scenario>");
         process.stdout.write(
@@ -88,7 +104,7 @@ export function buildProgram(): Command {
     parent
       .command("down")
       .description("tear labs down (default: every lab with state on this machine); safe to repeat")
-      .argument("[labs...]", "lab ids")
+      .argument("[labs...]", "lab ids", namesArg(LabName, "down: lab argument"))
       .action(async (labs: string[]) => void process.stdout.write(`${(await labDown(labs)).join("\n")}\n`));
   };
   addUpDown(program);
@@ -97,8 +113,8 @@ export function buildProgram(): Command {
   program
     .command("ssh")
     .description("an interactive shell on a node of a lab that is up")
-    .argument("<node>", "node name, e.g. node2")
-    .requiredOption("-l, --lab <lab>", "the lab the node belongs to")
+    .argument("<node>", "node name, e.g. node2", nameArg(NodeName, "ssh: node argument"))
+    .requiredOption("-l, --lab <lab>", "the lab the node belongs to", nameOrFileArg(LabName, "--lab"))
     .addOption(providerOption())
     .action(async (node: string, opts: { lab: string; provider: string }) => {
       process.exitCode = await sshInto(node, opts.lab, opts.provider);
@@ -131,7 +147,7 @@ export function buildProgram(): Command {
   program
     .command("task")
     .description("the task sheet of a scenario: goal, article section, what will be checked (not the commands)")
-    .argument("<scenario>", "scenario id or file")
+    .argument("<scenario>", "scenario id or file", nameOrFileArg(Id, "task: scenario argument"))
     .action(async (scenario: string) => {
       const found = findScenario(scenario);
       process.stdout.write(`${taskSheet(found.scenario, found.lab)}\n`);
@@ -158,9 +174,9 @@ export function buildProgram(): Command {
           resultsDir: opts.results,
           reporting: allureReporting,
         });
-        writeGradeFiles(summary, { json: GRADE_JSON, junit: GRADE_JUNIT });
+        publishGrade(summary, { json: GRADE_JSON, junit: GRADE_JUNIT }, (text) => process.stdout.write(text));
         process.stdout.write(
-          `\n${gradeTable(summary)}\nwritten: reports/grade.json, reports/grade-junit.xml, Allure results in ${opts.results}\n`,
+          `written: reports/grade.json, reports/grade-junit.xml, Allure results in ${opts.results}\n`,
         );
         process.exitCode = summary.passed ? 0 : 1;
       },

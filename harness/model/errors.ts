@@ -1,10 +1,11 @@
 /**
  * The error family. `kind` decides the exit code and the Allure category:
  * input → exit 2 before anything is created; infrastructure → the lab or transport broke
- * (Allure "broken"). A network that behaves differently is not an error but an outcome that does
+ * (Allure "broken"); output → the run's results could not be written (exit 3; what could be
+ * saved was printed instead). A network that behaves differently is not an error but an outcome that does
  * not hold (chai's AssertionError, Allure "failed").
  */
-export type ErrorKind = "input" | "infrastructure";
+export type ErrorKind = "input" | "infrastructure" | "output";
 
 export class MacvlabError extends Error {
   readonly kind: ErrorKind;
@@ -44,7 +45,19 @@ export class ConnectionLostError extends InfrastructureError {}
  */
 export class CheckCommandError extends InfrastructureError {}
 
+/**
+ * A result (grade.json, a report) could not be written: the disk is full, the directory read-only.
+ * Distinct from a failed check so that CI does not read a lost grade as a student's failure.
+ */
+export class OutputError extends MacvlabError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("output", message, options);
+  }
+}
+
+/** 0 passed, 1 a check failed or the lab broke, 2 bad input, 3 results not written (130: interrupted). */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof MacvlabError && error.kind === "input") return 2;
+  if (error instanceof MacvlabError && error.kind === "output") return 3;
   return 1;
 }

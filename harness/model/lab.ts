@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, IfName, Mac, NodeName } from "./names.ts";
+import { Id, IfName, LabName, Mac, NodeName } from "./names.ts";
 
 export const Nic = z.strictObject({
   /** The name the documents use (`enp0s3`); providers make the node's NIC carry it. */
@@ -22,7 +22,8 @@ export const LabNodeSpec = z.strictObject({
 });
 
 export const LabSchema = z.strictObject({
-  name: Id,
+  /** Must equal the file name (`labs/<name>.yaml`): state directories and `macvlab down <name>` use it. */
+  name: LabName,
   description: z.string().optional(),
   segments: z.record(Id, Segment),
   nodes: z.record(NodeName, LabNodeSpec),

@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { InputError } from "./errors.ts";
 import { type Lab, LabSchema } from "./lab.ts";
 import { display, YamlSource } from "./yaml-source.ts";
@@ -11,7 +11,7 @@ export function loadLab(file: string): Lab {
     const seen = new Set<string>();
     node.nics.forEach((nic, i) => {
       const path = ["nodes", nodeName, "nics", i];
-      if (!(nic.segment in lab.segments)) {
+      if (!Object.hasOwn(lab.segments, nic.segment)) {
         const known = Object.keys(lab.segments).join(", ");
         issues.push(source.issue([...path, "segment"], `no segment "${nic.segment}" in segments (${known})`));
       }
@@ -20,6 +20,8 @@ export function loadLab(file: string): Lab {
       seen.add(nic.name);
     });
   }
+  if (basename(file, ".yaml") !== lab.name)
+    issues.push(source.issue(["name"], `the name must match the file name (${basename(file)})`));
   if (issues.length) throw new InputError(`${display(file)}: invalid lab`, issues);
   return lab;
 }

@@ -1,10 +1,13 @@
-import { readFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { relative } from "node:path";
-import { type Document, isMap, isPair, isScalar, LineCounter, parseDocument } from "yaml";
+import { type Document, isMap, isPair, isScalar, LineCounter, parseDocument, visit } from "yaml";
 import type { z } from "zod";
 import { InputError } from "./errors.ts";
 
 export type Path = readonly PropertyKey[];
+
+/** Lab and scenario files are a few KiB; anything this large is a mistake (or an attack on the parser). */
+export const MAX_SOURCE_BYTES = 1024 * 1024;
 
 /** A parsed YAML file that can say where any value of it sits: `file:line:col`. */
 export class YamlSource {
@@ -15,13 +18,7 @@ export class YamlSource {
   ) {}
 
   static read(file: string): YamlSource {
-    let text: string;
-    try {
-      text = readFileSync(file, "utf8");
-    } catch (error) {
-      throw new InputError(`cannot read ${display(file)}: ${(error as Error).message}`);
-    }
-    return YamlSource.parse(file, text);
+    return YamlSource.parse(file, readSmallFile(file));
   }
 
   static parse(file: string, text: string): YamlSource {
@@ -38,7 +35,20 @@ export class YamlSource {
   }
 
   get data(): unknown {
-    return this.doc.toJS();
+    try {
+      return this.doc.toJS();
+    } catch (error) {
+      // yaml refuses an alias bomb (billion laughs) here, not while parsing.
+      let alias: number | undefined;
+      visit(this.doc, {
+        Alias: (_, node) => {
+          alias = node.range?.[0];
+          return visit.BREAK;
+        },
+      });
+      const where = alias === undefined ? `${display(this.file)}:1:1` : this.at(alias);
+      throw new InputError(`${display(this.file)} is not usable YAML`, [`${where}: ${(error as Error).message}`]);
+    }
   }
 
   /** `file:line:col` of an offset in the text. */
@@ -71,6 +81,13 @@ export class YamlSource {
     const issues = result.error.issues.flatMap((issue) => {
       if (issue.code === "unrecognized_keys")
         return issue.keys.map((k) => this.issue([...issue.path, k], `unknown key "${k}"`, k));
+      // A key that breaks its rule (a node named "x;rm"): the rule's own words, at the key.
+      if (issue.code === "invalid_key") {
+        const key = String(issue.path.at(-1));
+        return [
+          this.issue(issue.path, `key ${JSON.stringify(key)}: ${issue.issues[0]?.message ?? issue.message}`, key),
+        ];
+      }
       return [this.issue(issue.path, issue.message)];
     });
     throw new InputError(`${display(this.file)}: invalid ${what}`, issues);
@@ -86,4 +103,34 @@ export class YamlSource {
 export function display(file: string): string {
   const rel = relative(process.cwd(), file);
   return rel.startsWith("..") ? file : rel;
+}
+
+/** The file's text, read through one descriptor so what was measured is what is read. */
+function readSmallFile(file: string): string {
+  let fd: number;
+  try {
+    // Non-blocking: a FIFO given as a scenario must be refused, not wait for a writer forever.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw new InputError(`cannot read ${display(file)}: ${(error as Error).message}`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new InputError(`${display(file)}: not a regular file`);
+    const tooLarge = (size: string) =>
+      new InputError(`${display(file)}: ${size}, more than the 1 MiB a lab or scenario file may have`);
+    if (stat.size > MAX_SOURCE_BYTES) throw tooLarge(`${stat.size} bytes`);
+    // Read at most one byte past the limit: a file that grew since fstat is still refused.
+    const buffer = Buffer.allocUnsafe(MAX_SOURCE_BYTES + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    if (length > MAX_SOURCE_BYTES) throw tooLarge("it grew while being read");
+    return buffer.toString("utf8", 0, length);
+  } finally {
+    closeSync(fd);
+  }
 }

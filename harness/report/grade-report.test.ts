@@ -1,7 +1,20 @@
+import {
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect } from "chai";
+import { exitCodeFor, OutputError } from "../model/errors.ts";
 import type { CheckGrade } from "../run/grade-check.ts";
 import { type GradeSummary, summarize } from "../run/grade-summary.ts";
-import { gradeJunit, gradeTable } from "./grade-report.ts";
+import { gradeJunit, gradeTable, publishGrade } from "./grade-report.ts";
 
 const grade = (g: Partial<CheckGrade> & Pick<CheckGrade, "scenario" | "check" | "status">): CheckGrade => ({
   title: g.check,
@@ -247,5 +260,65 @@ describe("gradeJunit", () => {
     expect(() => assertWellFormed(wrap("<b>1 < 2</b>"))).to.throw();
     expect(() => assertWellFormed(wrap("<b>"))).to.throw();
     expect(() => assertWellFormed(`${wrap("")}<a/>`)).to.throw(/root elements/);
+  });
+});
+
+describe("publishGrade", () => {
+  const summary = summarize(grades, meta);
+  let work: string;
+  beforeEach(() => (work = mkdtempSync(join(tmpdir(), "macvlab-grade-files-"))));
+  afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+  it("prints the table and writes both files", () => {
+    let printed = "";
+    const files = { json: join(work, "out", "grade.json"), junit: join(work, "out", "grade-junit.xml") };
+    publishGrade(summary, files, (text) => (printed += text));
+    expect(printed).to.include(gradeTable(summary));
+    expect(JSON.parse(readFileSync(files.json, "utf8"))).to.deep.equal(JSON.parse(JSON.stringify(summary)));
+    expect(readFileSync(files.junit, "utf8")).to.equal(gradeJunit(summary));
+    expect(readdirSync(join(work, "out")).sort()).to.deep.equal(["grade-junit.xml", "grade.json"]);
+  });
+
+  it("prints the whole grade and names the file when it cannot be written (exit 3)", () => {
+    // A regular file where the directory should be: refused even for root (unlike a chmod).
+    writeFileSync(join(work, "blocked"), "");
+    let printed = "";
+    let thrown: unknown;
+    try {
+      publishGrade(summary, { json: join(work, "blocked", "grade.json"), junit: join(work, "j.xml") }, (text) => {
+        printed += text;
+      });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).to.be.instanceOf(OutputError);
+    expect((thrown as Error).message).to.match(
+      /the grade could not be written to .*blocked\/grade\.json: E(NOTDIR|EXIST)/,
+    );
+    expect(exitCodeFor(thrown)).to.equal(3);
+    expect(printed).to.include(gradeTable(summary));
+    const json = printed.slice(printed.indexOf("{"));
+    expect(JSON.parse(json)).to.deep.equal(JSON.parse(JSON.stringify(summary)));
+  });
+
+  it("removes last run's grade when this one cannot be written, so it is not read as this one's", () => {
+    writeFileSync(join(work, "grade.json"), "last run");
+    writeFileSync(join(work, "grade-junit.xml"), "last run");
+    writeFileSync(join(work, "blocked"), "");
+    const files = { json: join(work, "grade.json"), junit: join(work, "blocked", "grade-junit.xml") };
+    expect(() => publishGrade(summary, files, () => {})).to.throw(OutputError);
+    expect(JSON.parse(readFileSync(files.json, "utf8")).student).to.equal("ann");
+    writeFileSync(join(work, "grade.json"), "last run");
+    const blocked = { json: join(work, "blocked", "grade.json"), junit: join(work, "grade-junit.xml") };
+    expect(() => publishGrade(summary, blocked, () => {})).to.throw(OutputError);
+    expect(existsSync(join(work, "grade-junit.xml")), "stale JUnit file left").to.equal(false);
+  });
+
+  it("replaces a symlink at the grade's path instead of writing through it", () => {
+    writeFileSync(join(work, "victim"), "precious");
+    symlinkSync(join(work, "victim"), join(work, "grade.json"));
+    publishGrade(summary, { json: join(work, "grade.json"), junit: join(work, "grade-junit.xml") }, () => {});
+    expect(readFileSync(join(work, "victim"), "utf8")).to.equal("precious");
+    expect(lstatSync(join(work, "grade.json")).isFile()).to.equal(true);
   });
 });

@@ -1,5 +1,6 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { OutputError } from "../model/errors.ts";
 import type { GradeSummary } from "../run/grade-summary.ts";
 
 /** The score table a student reads: every check, its points, and for each failure what was expected, what was seen and the hint. */
@@ -41,8 +42,63 @@ export function gradeJunit(summary: GradeSummary): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="macvlab grade: ${xml(summary.student)}">\n${suites.join("\n")}\n</testsuites>\n`;
 }
 
+export const gradeJson = (summary: GradeSummary) => `${JSON.stringify(summary, null, 2)}\n`;
+
+/**
+ * Writes grade.json and the JUnit file, each whole or not at all: written beside its place and
+ * renamed over it, so a full disk leaves no half grade and a symlink at the path is replaced, not
+ * followed. A file that cannot be written is an OutputError naming it, and an older grade left at
+ * either path is removed where possible, so no one reads last run's grade as this one's.
+ */
 export function writeGradeFiles(summary: GradeSummary, files: { json: string; junit: string }): void {
-  for (const file of [files.json, files.junit]) mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(files.json, `${JSON.stringify(summary, null, 2)}\n`);
-  writeFileSync(files.junit, gradeJunit(summary));
+  const pending = [
+    [files.json, gradeJson(summary)],
+    [files.junit, gradeJunit(summary)],
+  ] as const;
+  for (const [i, [file, text]] of pending.entries()) {
+    const temporary = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      rmSync(temporary, { force: true }); // a crashed run with the same pid
+      writeFileSync(temporary, text, { flag: "wx" });
+      renameSync(temporary, file);
+    } catch (error) {
+      removeIfPossible(temporary);
+      const stale = pending.slice(i).filter(([f]) => !removeIfPossible(f));
+      const left = stale.length
+        ? `; an older ${stale.map(([f]) => basename(f)).join(" and ")} could not be removed`
+        : "";
+      throw new OutputError(`the grade could not be written to ${file}: ${(error as Error).message}${left}`, {
+        cause: error,
+      });
+    }
+  }
+}
+
+/** Best effort: true when nothing is left at `file`. */
+function removeIfPossible(file: string): boolean {
+  try {
+    rmSync(file, { force: true });
+  } catch {
+    // the directory is unusable (read-only, not a directory): whatever is there stays
+  }
+  return !existsSync(file);
+}
+
+/**
+ * The table first, then the files. When they cannot be written the whole grade.json goes to stdout
+ * before the error is thrown (exit 3): a grade is never lost to a full disk.
+ */
+export function publishGrade(
+  summary: GradeSummary,
+  files: { json: string; junit: string },
+  print: (text: string) => void,
+): void {
+  print(`\n${gradeTable(summary)}\n`);
+  try {
+    writeGradeFiles(summary, files);
+  } catch (error) {
+    if (error instanceof OutputError) print(`\nthe grade (grade.json, not saved):\n${gradeJson(summary)}`);
+    throw error;
+  }
 }

@@ -3,11 +3,14 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { InputError } from "../model/errors.ts";
 import { PROJECT_ROOT } from "../model/paths.ts";
+import { checkOutputDir, prepareOutputDir } from "../run/output-dir.ts";
 
 /** Allure Report 3 (npm `allure`, pure TypeScript): HTML from the results without Java. */
 export async function generateHtml(resultsDir: string, reportDir: string): Promise<string> {
+  checkOutputDir(reportDir, "--output");
   if (!existsSync(resultsDir) || !readdirSync(resultsDir).some((f) => f.endsWith("-result.json")))
     throw new InputError(`no Allure results in ${resultsDir}: run \`macvlab run\` first`);
+  prepareOutputDir(reportDir, "--output");
   const bin = join(PROJECT_ROOT, "node_modules", ".bin", "allure");
   const code = await new Promise<number>((resolve) => {
     const child = spawn(bin, ["generate", resultsDir, "--output", reportDir, "--report-name", "macvlab"], {

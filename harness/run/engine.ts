@@ -1,6 +1,6 @@
-import { rmSync } from "node:fs";
 import Mocha from "mocha";
 import { downAll } from "./active-labs.ts";
+import { prepareOutputDir } from "./output-dir.ts";
 import type { ScenarioPlan } from "./plan.ts";
 import type { Recorder } from "./recorder.ts";
 import { addRubricSuite } from "./rubric-suite.ts";
@@ -31,7 +31,7 @@ export interface EngineOptions extends Omit<SuiteOptions, "recorder"> {
  * every lab down and exits 130, saying what it did.
  */
 export async function runSuites(plans: readonly ScenarioPlan[], options: EngineOptions): Promise<EngineSummary> {
-  rmSync(options.resultsDir, { recursive: true, force: true });
+  prepareOutputDir(options.resultsDir, "--results");
   const used = [
     ...new Map(
       plans.flatMap((p) => (p.provider && p.capabilities ? ([[p.provider.name, p.capabilities]] as const) : [])),

@@ -1,11 +1,13 @@
 import { hostname } from "node:os";
 import { InputError } from "../model/errors.ts";
+import { checkName, StudentId } from "../model/names.ts";
 import { DEFAULT_RESULTS_DIR } from "../model/paths.ts";
 import { providersFor } from "../providers/registry.ts";
 import { loadScenarios } from "../scenario/load-all.ts";
 import { type Reporting, runSuites } from "./engine.ts";
 import type { CheckGrade } from "./grade-check.ts";
 import { type GradeSummary, summarize } from "./grade-summary.ts";
+import { checkOutputDir } from "./output-dir.ts";
 import type { ScenarioPlan } from "./plan.ts";
 import { assertChecksReadOnly } from "./read-only.ts";
 
@@ -23,6 +25,8 @@ export interface GradeOptions {
  * lab as it is; no setup, no cleanup, no negative controls.
  */
 export async function gradeScenarios(options: GradeOptions): Promise<GradeSummary> {
+  const resultsDir = checkOutputDir(options.resultsDir ?? DEFAULT_RESULTS_DIR, "--results");
+  const student = studentId(options.student);
   const loaded = loadScenarios(options.files);
   for (const { scenario } of loaded) assertChecksReadOnly(scenario);
   const providers = providersFor(options.provider).filter((p) => p.attach);
@@ -47,7 +51,7 @@ export async function gradeScenarios(options: GradeOptions): Promise<GradeSummar
   await runSuites(plans, {
     mode: "grade",
     onGrade: (g) => grades.push(g),
-    resultsDir: options.resultsDir ?? DEFAULT_RESULTS_DIR,
+    resultsDir,
     reporting: options.reporting,
   });
   const graded = new Set(grades.map((g) => `${g.scenario}/${g.check}`));
@@ -66,9 +70,18 @@ export async function gradeScenarios(options: GradeOptions): Promise<GradeSummar
           reason: "not graded: the lab could not be reached",
         });
   return summarize(grades, {
-    student: options.student ?? process.env.MACVLAB_STUDENT ?? `${process.env.USER ?? "student"}@${hostname()}`,
+    student,
     provider: [...new Set(plans.map((p) => p.provider?.name ?? "none"))].join(", "),
     passMarkPercent: options.passMarkPercent,
     labs: Object.fromEntries(plans.map((p) => [p.scenario.id, p.lab.name])),
   });
+}
+
+/** Who is graded: `--student`, else `$MACVLAB_STUDENT`, else `$USER@hostname`; each checked where it came from. */
+function studentId(given: string | undefined): string {
+  if (given !== undefined) return checkName(StudentId, given, "--student");
+  const fromEnv = process.env.MACVLAB_STUDENT;
+  if (fromEnv !== undefined) return checkName(StudentId, fromEnv, "MACVLAB_STUDENT");
+  const fallback = `${process.env.USER ?? "student"}@${hostname()}`;
+  return checkName(StudentId, fallback, "the default student id ($USER@hostname; set --student)");
 }

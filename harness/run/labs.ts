@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { InputError } from "../model/errors.ts";
 import type { Lab } from "../model/lab.ts";
 import { loadLab } from "../model/load-lab.ts";
-import { LABS_DIR } from "../model/paths.ts";
+import { checkName, Id, LabName } from "../model/names.ts";
+import { LABS_DIR, SCENARIOS_DIR } from "../model/paths.ts";
 import { PROVIDER_NAMES, providerNamed, providersFor } from "../providers/registry.ts";
 import { loadScenarios } from "../scenario/load-all.ts";
 import type { ShellResult } from "../transport/shell.ts";
@@ -12,7 +13,9 @@ import { runSteps } from "./steps.ts";
 
 /** A lab given as a file path or as the id of `labs/<id>.yaml`. */
 export function resolveLab(nameOrFile: string): Lab {
-  const file = nameOrFile.endsWith(".yaml") ? nameOrFile : join(LABS_DIR, `${nameOrFile}.yaml`);
+  const file = nameOrFile.endsWith(".yaml")
+    ? nameOrFile
+    : join(LABS_DIR, `${checkName(LabName, nameOrFile, "lab")}.yaml`);
   if (!existsSync(file))
     throw new InputError(`no lab "${nameOrFile}" (looked for ${file}; labs: ${labIds().join(", ")})`);
   return loadLab(file);
@@ -37,7 +40,7 @@ export async function labUp(
   providerName: string,
   solve?: { scenario: string; mistake?: string },
 ): Promise<string> {
-  const solution = solve ? loadScenarios([solve.scenario])[0] : undefined;
+  const solution = solve ? loadScenarios([scenarioFile(solve.scenario)])[0] : undefined;
   const lab = solution ? solution.lab : resolveLab(nameOrFile);
   if (solution && solution.lab.name !== nameOrFile && !nameOrFile.endsWith(".yaml"))
     throw new InputError(`scenario ${solution.scenario.id} runs on lab ${solution.lab.name}, not ${nameOrFile}`);
@@ -69,7 +72,14 @@ export async function labUp(
   return `lab ${lab.name} is up on ${provider.name} (nodes: ${nodes})${applied}; \`macvlab down ${lab.name}\` removes it`;
 }
 
+/** `--solve` takes a scenario file, or the id of one in scenarios/. */
+function scenarioFile(idOrFile: string): string {
+  return idOrFile.endsWith(".yaml") ? idOrFile : join(SCENARIOS_DIR, `${checkName(Id, idOrFile, "--solve")}.yaml`);
+}
+
 export async function labDown(names: readonly string[]): Promise<string[]> {
+  // Every name first: a bad one must not stop the teardown halfway through the list.
+  for (const name of names) checkName(LabName, name, "lab");
   const lines: string[] = [];
   for (const providerName of PROVIDER_NAMES) {
     const provider = providerNamed(providerName);

@@ -3,6 +3,7 @@ import { DEFAULT_RESULTS_DIR } from "../model/paths.ts";
 import { providersFor } from "../providers/registry.ts";
 import { loadScenarios } from "../scenario/load-all.ts";
 import { type EngineSummary, type Reporting, runSuites } from "./engine.ts";
+import { checkOutputDir } from "./output-dir.ts";
 import { type Candidate, planScenario, type ScenarioPlan } from "./plan.ts";
 import { assertChecksReadOnly } from "./read-only.ts";
 
@@ -39,6 +40,7 @@ export async function candidatesFor(choice: string): Promise<Candidate[]> {
 
 /** Loads, plans (a provider per scenario, or a skip with the reason) and runs scenarios, or their rubrics. */
 export async function runScenarios(options: RunOptions): Promise<RunSummary> {
+  const resultsDir = checkOutputDir(options.resultsDir ?? DEFAULT_RESULTS_DIR, "--results");
   const loaded = loadScenarios(options.files);
   const { breakControl } = options;
   if (breakControl && !loaded.some(({ scenario }) => scenario.negative_controls.some((c) => c.id === breakControl)))
@@ -54,7 +56,7 @@ export async function runScenarios(options: RunOptions): Promise<RunSummary> {
     );
   if (options.mode === "rubric") for (const { scenario } of loaded) assertChecksReadOnly(scenario);
   const summary = await runSuites(plans, {
-    resultsDir: options.resultsDir ?? DEFAULT_RESULTS_DIR,
+    resultsDir,
     grep: options.grep,
     mode: options.mode ?? "run",
     reporting: options.reporting,

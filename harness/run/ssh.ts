@@ -6,7 +6,7 @@ import { resolveLab } from "./labs.ts";
 /** An interactive shell on a node of a lab that is up, over the same SSH transport the checks use. */
 export async function sshInto(nodeName: string, labName: string, providerChoice: string): Promise<number> {
   const lab = resolveLab(labName);
-  if (!(nodeName in lab.nodes))
+  if (!Object.hasOwn(lab.nodes, nodeName))
     throw new InputError(`lab ${lab.name} has no node "${nodeName}" (nodes: ${Object.keys(lab.nodes).join(", ")})`);
   for (const provider of providersFor(providerChoice)) {
     if (!provider.attach || !(await provider.list()).includes(lab.name)) continue;

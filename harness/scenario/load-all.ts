@@ -1,5 +1,6 @@
 import { InputError } from "../model/errors.ts";
 import type { Lab } from "../model/lab.ts";
+import { checkName, Id } from "../model/names.ts";
 import { SCENARIOS_DIR } from "../model/paths.ts";
 import { loadScenario, scenarioFiles } from "./load.ts";
 import type { Scenario } from "./schema.ts";
@@ -29,7 +30,7 @@ export function loadScenarios(paths: readonly string[]): Array<{ scenario: Scena
 
 /** A scenario by id or file name, among the shipped ones. */
 export function findScenario(nameOrFile: string): { scenario: Scenario; lab: Lab } {
-  const file = nameOrFile.endsWith(".yaml") ? nameOrFile : `${nameOrFile}.yaml`;
+  const file = nameOrFile.endsWith(".yaml") ? nameOrFile : `${checkName(Id, nameOrFile, "scenario")}.yaml`;
   const found = loadScenarios([]).find(
     ({ scenario }) => scenario.id === nameOrFile || scenario.file.endsWith(`/${file}`),
   );

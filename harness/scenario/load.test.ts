@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -152,6 +153,27 @@ describe("lab and scenario files", () => {
     );
     const error = refusal(() => loadLab(join(dir, "labs", "pair.yaml")));
     expect(error.issues[0]).to.match(/pair\.yaml:10:\d+: nodes\.b\.nics\.0\.segment: no segment "wan"/);
+  });
+
+  it("refuses a lab whose name is not its file name, at the name", () => {
+    writeFileSync(join(dir, "labs", "pair.yaml"), LAB.replace("name: pair", "name: other"));
+    const error = refusal(() => loadLab(join(dir, "labs", "pair.yaml")));
+    expect(error.issues).to.have.length(1);
+    expect(error.issues[0]).to.match(/pair\.yaml:1:7: name: the name must match the file name \(pair\.yaml\)/);
+  });
+
+  it("refuses a node reference that is only an Object.prototype property", () => {
+    const error = refusal(() => loadScenario(scenario(SCENARIO.replace("  - node: a\n", "  - node: constructor\n"))));
+    expect(error.issues[0]).to.match(/setup\.0\.node: no node "constructor" in lab pair/);
+  });
+
+  it("refuses a file over 1 MiB and one that is not a regular file, before parsing", () => {
+    const big = scenario(`${SCENARIO}# ${"x".repeat(1024 * 1024)}\n`);
+    expect(refusal(() => loadScenario(big)).message).to.match(/demo\.yaml: \d+ bytes, more than the 1 MiB/);
+    execFileSync("mkfifo", [join(dir, "scenarios", "fifo.yaml")]);
+    expect(refusal(() => loadScenario(join(dir, "scenarios", "fifo.yaml"))).message).to.match(
+      /fifo\.yaml: not a regular file/,
+    );
   });
 
   it("touches nothing while refusing", () => {

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { kindOf } from "../checks/registry.ts";
 import { InputError } from "../model/errors.ts";
@@ -31,7 +31,7 @@ export function loadScenario(file: string, labsDir?: string): { scenario: Scenar
 function crossCheck(scenario: Scenario, lab: Lab, source: YamlSource): string[] {
   const issues: string[] = [];
   const node = (name: string, path: Path) => {
-    if (!(name in lab.nodes))
+    if (!Object.hasOwn(lab.nodes, name))
       issues.push(source.issue(path, `no node "${name}" in lab ${lab.name} (${Object.keys(lab.nodes).join(", ")})`));
   };
   const steps = (list: readonly StepSpec[], section: Path) =>
@@ -104,6 +104,7 @@ export function scenarioFiles(paths: readonly string[], defaultDir: string): str
   return inputs.flatMap((p) => {
     if (!existsSync(p)) throw new InputError(`no such scenario file or folder: ${p}`);
     if (p.endsWith(".yaml") || p.endsWith(".yml")) return [resolve(p)];
+    if (!statSync(p).isDirectory()) throw new InputError(`${p}: not a scenario file (*.yaml) or a folder of them`);
     return readdirSync(p)
       .filter((f) => f.endsWith(".yaml"))
       .sort()

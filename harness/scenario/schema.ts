@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { CHECK_KIND_NAMES, KIND_FIELDS } from "../checks/registry.ts";
 import { CapabilityName } from "../model/capabilities.ts";
-import { Id, IfName, NodeName } from "../model/names.ts";
+import { Id, IfName, LabName, NodeName } from "../model/names.ts";
 
 /** A command on a node. `run` is the documents' own shell, verbatim where possible. */
 export const CommandStep = z
@@ -73,7 +73,7 @@ export const ScenarioSchema = z.strictObject({
   title: z.string().min(1),
   technology: z.enum(["macvlan", "802.1q", "ipvlan", "routing"]),
   source: z.array(Source).min(1),
-  lab: Id,
+  lab: LabName,
   goal: z.string().min(1),
   requires: z.array(CapabilityName).default([]),
   severity: z.enum(["blocker", "critical", "normal", "minor", "trivial"]).default("normal"),

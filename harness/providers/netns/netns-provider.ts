@@ -1,7 +1,6 @@
-import { existsSync, readdirSync } from "node:fs";
 import { InfrastructureError } from "../../model/errors.ts";
 import type { Lab } from "../../model/lab.ts";
-import { stateDir } from "../../model/paths.ts";
+import { labStateNames, stateDir } from "../../model/paths.ts";
 import { hostExec } from "../host-exec.ts";
 import { probeCapabilities } from "../namespace-lab/capabilities.ts";
 import { NamespaceLab, type NamespaceLabOptions } from "../namespace-lab/namespace-lab.ts";
@@ -50,7 +49,6 @@ export class NetnsProvider implements Provider {
   }
 
   async list(): Promise<readonly string[]> {
-    const root = stateDir(this.name);
-    return existsSync(root) ? readdirSync(root).sort() : [];
+    return labStateNames(this.name);
   }
 }

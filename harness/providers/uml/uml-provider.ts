@@ -1,8 +1,8 @@
-import { access, mkdir, readdir, rm } from "node:fs/promises";
+import { access, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { InfrastructureError } from "../../model/errors.ts";
 import type { Lab } from "../../model/lab.ts";
-import { stateDir } from "../../model/paths.ts";
+import { labStateNames, stateDir } from "../../model/paths.ts";
 import { probeCapabilities } from "../namespace-lab/capabilities.ts";
 import { NamespaceLab } from "../namespace-lab/namespace-lab.ts";
 import { requiredTools } from "../namespace-lab/requirements.ts";
@@ -108,7 +108,6 @@ export class UmlProvider implements Provider {
   }
 
   async list(): Promise<readonly string[]> {
-    const names = await readdir(stateDir(this.name)).catch(() => [] as string[]);
-    return names.filter((n) => n !== "capability-probe").sort();
+    return labStateNames(this.name).filter((n) => n !== "capability-probe");
   }
 }

@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { delimiter, join, resolve } from "node:path";
 import { InfrastructureError, InputError } from "../../model/errors.ts";
 import { type Lab, LabSchema } from "../../model/lab.ts";
-import { PROJECT_ROOT, stateDir } from "../../model/paths.ts";
+import { labStateNames, PROJECT_ROOT, stateDir } from "../../model/paths.ts";
 import type { SshSession } from "../../transport/ssh-session.ts";
 import { probeCapabilities } from "../namespace-lab/capabilities.ts";
 import { ShellHost } from "../namespace-lab/shell-host.ts";
@@ -228,8 +228,7 @@ export class VagrantProvider implements Provider {
   }
 
   async list(): Promise<readonly string[]> {
-    const names = await readdir(stateDir(this.name)).catch(() => [] as string[]);
-    return names.filter((n) => n !== PROBE_LAB && !n.startsWith(".")).sort();
+    return labStateNames(this.name).filter((n) => n !== PROBE_LAB);
   }
 
   /** Lab NICs get the lab's names and MACs (scenario files stay identical); promiscuous mode is the scenario's step. */

@@ -1,0 +1,28 @@
+import { InputError } from "../model/errors.ts";
+import { checkName, quoteName } from "../model/names.ts";
+import { PROVIDER_NAMES } from "../providers/registry.ts";
+
+/**
+ * Commander parsers that check a name where it enters, with a message naming the argument or flag.
+ * They throw InputError (exit 2), not commander's InvalidArgumentError, whose message would echo a
+ * hostile value raw and in full.
+ */
+type Rule = Parameters<typeof checkName>[0];
+
+export const nameArg = (rule: Rule, what: string) => (value: string) => checkName(rule, value, what);
+
+/** For a variadic argument: commander folds the values through the parser one by one. */
+export const namesArg =
+  (rule: Rule, what: string) =>
+  (value: string, previous: readonly string[] = []) => [...previous, checkName(rule, value, what)];
+
+/** A lab or scenario given by name, or as a `.yaml` file (whose content the loader then checks, name included). */
+export const nameOrFileArg = (rule: Rule, what: string) => (value: string) =>
+  value.endsWith(".yaml") ? value : checkName(rule, value, what);
+
+export const providerArg = (value: string) => {
+  const choices = ["auto", ...PROVIDER_NAMES];
+  if (!choices.includes(value))
+    throw new InputError(`--provider ${quoteName(value)}: choose one of ${choices.join(", ")}`);
+  return value;
+};
