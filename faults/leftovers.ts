@@ -1,0 +1,71 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+/** A process the suite can name: pid and command line. */
+export interface Proc {
+  readonly pid: number;
+  readonly cmdline: string;
+}
+
+export function processes(): Proc[] {
+  const found: Proc[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").join(" ").trim();
+      found.push({ pid: Number(entry), cmdline });
+    } catch {
+      // gone between readdir and read
+    }
+  }
+  return found;
+}
+
+/** Processes whose command line names `text` (a fault row's own directory, a marker argument). */
+export function processesNaming(text: string): Proc[] {
+  return processes().filter((p) => p.pid !== process.pid && p.cmdline.includes(text));
+}
+
+/** Mount points at or below `dir` (nsfs pins, the state dir's private bind mount, tmpfs). */
+export function mountsBelow(dir: string): string[] {
+  return readFileSync("/proc/self/mounts", "utf8")
+    .split("\n")
+    .map((line) => line.split(" ")[1] ?? "")
+    .filter((point) => point === dir || point.startsWith(`${dir}/`));
+}
+
+/**
+ * What a row may leave in its state root: the lock files that sit beside lab dirs (a kernel lock is
+ * released with its holder; the file itself stays, as flock's files do). Anything else is a leftover.
+ */
+const ALLOWED_STATE = /\.(lock|owner)$/;
+
+export function stateLeftovers(stateRoot: string): string[] {
+  if (!existsSync(stateRoot)) return [];
+  const left: string[] = [];
+  for (const provider of readdirSync(stateRoot)) {
+    const dir = join(stateRoot, provider);
+    for (const entry of readdirSync(dir)) if (!ALLOWED_STATE.test(entry)) left.push(join(provider, entry));
+  }
+  return left;
+}
+
+/** Everything of a row still on the host, as lines; empty when the row left nothing. */
+export function leftovers(workDir: string, stateRoot: string, markers: readonly string[] = []): string[] {
+  return [
+    ...processesNaming(workDir).map((p) => `process ${p.pid}: ${p.cmdline}`),
+    ...markers.flatMap((m) => processesNaming(m).map((p) => `process ${p.pid}: ${p.cmdline}`)),
+    ...mountsBelow(workDir).map((m) => `mount ${m}`),
+    ...stateLeftovers(stateRoot).map((s) => `state ${s}`),
+  ];
+}
+
+/** Polls until `probe` returns nothing (a watchdog killing a kernel takes a moment), then returns what is left. */
+export async function settle(probe: () => string[], ms: number): Promise<string[]> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const left = probe();
+    if (left.length === 0 || Date.now() > until) return left;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
