@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { utils } from "ssh2";
+import ssh2 from "ssh2";
 import { InfrastructureError } from "../model/errors.ts";
 import { createLabKeys, writeSecretFile } from "./keys.ts";
 
@@ -23,10 +23,10 @@ describe("createLabKeys", () => {
     expect((await stat(keys.authorizedKeysPath)).mode & 0o777).to.equal(0o600);
     // The blob starts with the length-prefixed key type.
     expect(keys.hostPublicKey.subarray(4, 15).toString()).to.equal("ssh-ed25519");
-    const host = utils.parseKey(await readFile(keys.hostKeyPath));
+    const host = ssh2.utils.parseKey(await readFile(keys.hostKeyPath));
     if (host instanceof Error) throw host;
     expect(host.getPublicSSH().equals(keys.hostPublicKey)).to.equal(true);
-    const client = utils.parseKey(keys.clientPrivateKey);
+    const client = ssh2.utils.parseKey(keys.clientPrivateKey);
     if (client instanceof Error) throw client;
     const authorized = (await readFile(keys.authorizedKeysPath, "utf8")).trim().split(/\s+/)[1];
     expect(authorized).to.equal(client.getPublicSSH().toString("base64"));

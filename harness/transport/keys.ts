@@ -1,6 +1,6 @@
 import { chmod, mkdir, open } from "node:fs/promises";
 import { join } from "node:path";
-import { utils } from "ssh2";
+import ssh2 from "ssh2";
 import { InfrastructureError } from "../model/errors.ts";
 
 /** An ed25519 key pair made in memory: nothing secret touches the disk unless a caller writes it. */
@@ -14,7 +14,7 @@ export interface KeyPair {
 }
 
 export function newKeyPair(comment = "macvlab"): KeyPair {
-  const pair = utils.generateKeyPairSync("ed25519", { comment });
+  const pair = ssh2.utils.generateKeyPairSync("ed25519", { comment });
   return { privateKey: pair.private, publicLine: pair.public, publicBlob: keyBlobFromPublicLine(pair.public) };
 }
 

@@ -17,7 +17,7 @@ export async function strictModesHold(path: string): Promise<boolean> {
   }
   for (;;) {
     const stats = await lstat(current).catch(() => undefined);
-    if (!stats || stats.uid !== 0 || (stats.mode & 0o022) !== 0) return false;
+    if (stats?.uid !== 0 || (stats.mode & 0o022) !== 0) return false;
     const parent = dirname(current);
     if (parent === current) return true;
     current = parent;

@@ -1,5 +1,5 @@
 import { access } from "node:fs/promises";
-import { basename, resolve } from "node:path";
+import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { InfrastructureError } from "../../model/errors.ts";
@@ -9,7 +9,7 @@ import { DEFAULT_UML_MODULES, MODULES_FAILED_FILE } from "./init-script.ts";
 import { umlKernelArgs } from "./kernel-args.ts";
 import { umlKernelInfo } from "./kernel-info.ts";
 import { type UmlStateFiles, writeUmlStateFiles } from "./state-files.ts";
-import { killStrayUml, removePidFile, writePidFile } from "./stray.ts";
+import { killStrayUml, recordUml, removePidFile } from "./stray.ts";
 import { type UmlMachine, UmlMachineImpl } from "./uml-machine.ts";
 import { shutdownUml, spawnUml, type UmlProcess } from "./uml-process.ts";
 import { ensureXstateShim, hostNeedsXstateShim } from "./xstate-shim.ts";
@@ -61,12 +61,12 @@ export async function bootUml(options: UmlBootOptions): Promise<UmlMachine> {
     throw new InfrastructureError(`UML kernel ${kernel} not found (apt-get install user-mode-linux kmod)`);
 
   const kernelInfo = await umlKernelInfo(kernel);
+  await killStrayUml(stateDir); // a crashed run's UML would still hold our umid
   const files = await writeUmlStateFiles(stateDir, {
     hostname: name,
     modules: options.modules ?? DEFAULT_UML_MODULES,
     kernel: kernelInfo,
   });
-  await killStrayUml(stateDir); // a crashed run's UML would still hold our umid
   const env: NodeJS.ProcessEnv = { ...process.env };
   const shim = options.xstateShim ?? "auto";
   if (shim === "always" || (shim === "auto" && (await hostNeedsXstateShim())))
@@ -80,11 +80,7 @@ export async function bootUml(options: UmlBootOptions): Promise<UmlMachine> {
   try {
     const { pid } = proc;
     if (pid === undefined) throw new Error("spawn failed");
-    await writePidFile(stateDir, {
-      pid,
-      comm: basename(kernel).slice(0, 15),
-      marker: `uml_dir=${files.umlDir}`,
-    });
+    await recordUml(stateDir, pid);
     const kernelVersion = await raceFailure(waitReady(proc, files, name, timeoutMs, connecting), proc, timeoutMs);
     const { session } = connecting;
     // waitReady resolves only once the session is up, and a spawned process always has a watchdog.
