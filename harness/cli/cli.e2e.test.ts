@@ -123,7 +123,10 @@ describe("macvlab CLI end to end (root, netns provider)", () => {
       env,
       /node2-parent-promisc/,
       (pid) => {
-        spawnSync("pkill", ["-KILL", "-P", String(pid), "sshd"]);
+        // Each node's sshd runs under the nsenter that took it into the node's PID namespace.
+        const nsenters = spawnSync("pgrep", ["-P", String(pid), "-x", "nsenter"], { encoding: "utf8" }).stdout;
+        for (const nsenter of nsenters.split("\n").filter(Boolean))
+          spawnSync("pkill", ["-KILL", "-P", nsenter, "sshd"]);
       },
     );
     expect(code, output).to.equal(1);

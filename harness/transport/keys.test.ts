@@ -1,10 +1,12 @@
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { ensureLabKeys } from "./keys.ts";
+import ssh2 from "ssh2";
+import { InfrastructureError } from "../model/errors.ts";
+import { createLabKeys, writeSecretFile } from "./keys.ts";
 
-describe("ensureLabKeys", () => {
+describe("createLabKeys", () => {
   let dir: string;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), "macvlab-keys-"));
@@ -13,29 +15,52 @@ describe("ensureLabKeys", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("creates a 0700 key dir, ed25519 keys and authorized_keys", async () => {
+  it("creates a 0700 dir, a 0600 ed25519 host key and a 0600 authorized_keys for the client key", async () => {
     const keyDir = join(dir, "lab");
-    const keys = await ensureLabKeys(keyDir);
+    const keys = await createLabKeys(keyDir);
     expect((await stat(keyDir)).mode & 0o777).to.equal(0o700);
+    expect((await stat(keys.hostKeyPath)).mode & 0o777).to.equal(0o600);
+    expect((await stat(keys.authorizedKeysPath)).mode & 0o777).to.equal(0o600);
     // The blob starts with the length-prefixed key type.
     expect(keys.hostPublicKey.subarray(4, 15).toString()).to.equal("ssh-ed25519");
-    expect(keys.clientPrivateKey.toString()).to.contain("BEGIN OPENSSH PRIVATE KEY");
-    const clientPub = await readFile(join(keyDir, "client_ed25519_key.pub"), "utf8");
-    expect(await readFile(keys.authorizedKeysPath, "utf8")).to.equal(`${clientPub.trim()}\n`);
-    expect(keys.hostKeyPath).to.equal(join(keyDir, "host_ed25519_key"));
+    const host = ssh2.utils.parseKey(await readFile(keys.hostKeyPath));
+    if (host instanceof Error) throw host;
+    expect(host.getPublicSSH().equals(keys.hostPublicKey)).to.equal(true);
+    const client = ssh2.utils.parseKey(keys.clientPrivateKey);
+    if (client instanceof Error) throw client;
+    const authorized = (await readFile(keys.authorizedKeysPath, "utf8")).trim().split(/\s+/)[1];
+    expect(authorized).to.equal(client.getPublicSSH().toString("base64"));
   });
 
-  it("reuses existing keys so the pinned host key stays the same", async () => {
-    const first = await ensureLabKeys(dir);
-    const second = await ensureLabKeys(dir);
-    expect(second.hostPublicKey.equals(first.hostPublicKey)).to.equal(true);
-    expect(second.clientPrivateKey.equals(first.clientPrivateKey)).to.equal(true);
-  });
-
-  it("regenerates a half-written pair instead of hanging on ssh-keygen's overwrite prompt", async () => {
-    const first = await ensureLabKeys(dir);
-    await rm(`${first.hostKeyPath}.pub`);
-    const second = await ensureLabKeys(dir);
+  it("is fresh on every call: keys belong to one lab instance", async () => {
+    const first = await createLabKeys(join(dir, "a"));
+    const second = await createLabKeys(join(dir, "b"));
     expect(second.hostPublicKey.equals(first.hostPublicKey)).to.equal(false);
+    expect(second.clientPrivateKey.equals(first.clientPrivateKey)).to.equal(false);
+  });
+
+  it("refuses a directory that already exists (keys are never reused or overwritten)", async () => {
+    await mkdir(join(dir, "lab"));
+    const error = await createLabKeys(join(dir, "lab")).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(InfrastructureError);
+    expect((error as Error).message).to.contain(join(dir, "lab"));
+  });
+
+  it("writeSecretFile creates 0600 exclusively even under a permissive umask, and refuses a planted symlink", async () => {
+    const previous = process.umask(0);
+    try {
+      await writeSecretFile(join(dir, "k"), "secret");
+    } finally {
+      process.umask(previous);
+    }
+    expect((await stat(join(dir, "k"))).mode & 0o777).to.equal(0o600);
+    await writeFile(join(dir, "target"), "theirs");
+    await symlink(join(dir, "target"), join(dir, "link"));
+    const error = await writeSecretFile(join(dir, "link"), "secret").catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(InfrastructureError);
+    expect(await readFile(join(dir, "target"), "utf8")).to.equal("theirs");
+    expect(await writeSecretFile(join(dir, "k"), "again").catch((e: unknown) => e)).to.be.instanceOf(
+      InfrastructureError,
+    );
   });
 });

@@ -1,74 +1,89 @@
-import { execFile } from "node:child_process";
-import { access, chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, open } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
+import ssh2 from "ssh2";
 import { InfrastructureError } from "../model/errors.ts";
 
-const execFileAsync = promisify(execFile);
+/** An ed25519 key pair made in memory: nothing secret touches the disk unless a caller writes it. */
+export interface KeyPair {
+  /** OpenSSH-format private key (what sshd's HostKey and ssh2's `privateKey` both read). */
+  readonly privateKey: string;
+  /** `ssh-ed25519 AAAA… comment`, one authorized_keys line. */
+  readonly publicLine: string;
+  /** Raw SSH key blob of the public key (what ssh2's hostVerifier receives), for pinning. */
+  readonly publicBlob: Buffer;
+}
 
-/** The key material one lab needs: sshd's host key and the harness's client key. */
+export function newKeyPair(comment = "macvlab"): KeyPair {
+  const pair = ssh2.utils.generateKeyPairSync("ed25519", { comment });
+  return { privateKey: pair.private, publicLine: pair.public, publicBlob: keyBlobFromPublicLine(pair.public) };
+}
+
+/** The key material one sshd needs, and what the harness logs in with. */
 export interface LabKeys {
   /** Private host key file, for sshd_config's `HostKey`. */
   readonly hostKeyPath: string;
-  /** Raw SSH key blob of the host key (what ssh2's hostVerifier receives), for pinning. */
+  /** Raw SSH key blob of the host key, for pinning. */
   readonly hostPublicKey: Buffer;
-  /** OpenSSH-format private key, for ssh2's `privateKey`. */
+  /** OpenSSH-format private key, for ssh2's `privateKey`; kept in memory only. */
   readonly clientPrivateKey: Buffer;
   /** Holds the client public key, for sshd_config's `AuthorizedKeysFile`. */
   readonly authorizedKeysPath: string;
 }
 
 /**
- * Creates (or reuses) the lab's keys in `dir`. Keys are generated once so a re-run against the same
- * lab directory keeps the same pinned host key. Not safe against two concurrent calls on one `dir`.
+ * Fresh keys for one sshd in a NEW directory `dir` (0700; its parent must exist): a host key and
+ * authorized_keys, each created 0600 exclusively. Fresh on every call on purpose: keys belong to one
+ * lab instance and go with its state directory; a directory that already exists is refused.
  */
-export async function ensureLabKeys(dir: string): Promise<LabKeys> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  // mkdir's mode is masked by the umask and ignored for an existing directory.
-  await chmod(dir, 0o700);
-
+export async function createLabKeys(dir: string): Promise<LabKeys> {
+  await makePrivateDir(dir);
+  const host = newKeyPair("macvlab-host");
+  const client = newKeyPair("macvlab-client");
   const hostKeyPath = join(dir, "host_ed25519_key");
-  const clientKeyPath = join(dir, "client_ed25519_key");
   const authorizedKeysPath = join(dir, "authorized_keys");
-  await ensureKeyPair(hostKeyPath);
-  await ensureKeyPair(clientKeyPath);
-
-  const hostPublicLine = await readFile(`${hostKeyPath}.pub`, "utf8");
-  const clientPublicLine = await readFile(`${clientKeyPath}.pub`, "utf8");
-  await writeFile(authorizedKeysPath, `${clientPublicLine.trim()}\n`, { mode: 0o600 });
-
+  await writeSecretFile(hostKeyPath, host.privateKey);
+  await writeSecretFile(authorizedKeysPath, `${client.publicLine}\n`);
   return {
     hostKeyPath,
-    hostPublicKey: keyBlobFromPublicLine(hostPublicLine, `${hostKeyPath}.pub`),
-    clientPrivateKey: await readFile(clientKeyPath),
+    hostPublicKey: host.publicBlob,
+    clientPrivateKey: Buffer.from(client.privateKey),
     authorizedKeysPath,
   };
 }
 
+/** mkdir that fails on an existing path, then 0700 whatever the umask did (it can only have removed bits). */
+export async function makePrivateDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { mode: 0o700 });
+  } catch (error) {
+    throw new InfrastructureError(`cannot create private directory ${dir}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  await chmod(dir, 0o700);
+}
+
+/**
+ * Creates `path` with mode 0600 and writes `content`: O_EXCL (a file, or a symlink planted there, is
+ * refused) and the mode is set by open itself, so the content is never readable by anyone else.
+ */
+export async function writeSecretFile(path: string, content: string | Buffer): Promise<void> {
+  let file: Awaited<ReturnType<typeof open>>;
+  try {
+    file = await open(path, "wx", 0o600);
+  } catch (error) {
+    throw new InfrastructureError(`cannot create ${path} exclusively: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    await file.writeFile(content);
+  } finally {
+    await file.close();
+  }
+}
+
 /** `ssh-ed25519 AAAA... comment` → the decoded middle field. */
-export function keyBlobFromPublicLine(line: string, source = "public key"): Buffer {
+function keyBlobFromPublicLine(line: string, source = "public key"): Buffer {
   const base64 = line.trim().split(/\s+/)[1];
   if (!base64) throw new InfrastructureError(`${source}: not an OpenSSH public key line`);
   return Buffer.from(base64, "base64");
-}
-
-async function ensureKeyPair(path: string): Promise<void> {
-  if ((await exists(path)) && (await exists(`${path}.pub`))) return;
-  // A half-written pair would make ssh-keygen ask "Overwrite (y/n)?" on stdin; start clean instead.
-  await rm(path, { force: true });
-  await rm(`${path}.pub`, { force: true });
-  try {
-    await execFileAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "macvlab", "-f", path]);
-  } catch (error) {
-    throw new InfrastructureError(`ssh-keygen failed for ${path}: ${(error as Error).message}`, { cause: error });
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -7,9 +7,10 @@ import { expect } from "chai";
 import { InfrastructureError } from "../model/errors.ts";
 import { type SshdInetd, spawnSshdInetd } from "./child-duplex.ts";
 import { CommandError } from "./command-error.ts";
-import { ensureLabKeys, type LabKeys } from "./keys.ts";
+import { createLabKeys, type LabKeys } from "./keys.ts";
 import { SshSession, type SshSessionOptions } from "./ssh-session.ts";
 import { sshdConfig } from "./sshd-config.ts";
+import { strictModesOverride } from "./strict-modes.ts";
 
 /**
  * Against a real `sshd -i` on this host (no namespace): each test spawns one sshd that speaks
@@ -33,9 +34,9 @@ describe("SshSession against a real sshd -i", function () {
     // sshd's privilege-separation directory; the openssh package creates it when its service runs.
     await mkdir("/run/sshd", { recursive: true, mode: 0o755 });
     dir = await mkdtemp(join(tmpdir(), "macvlab-ssh-"));
-    keys = await ensureLabKeys(join(dir, "keys"));
+    keys = await createLabKeys(join(dir, "keys"));
     configPath = join(dir, "sshd_config");
-    await writeFile(configPath, sshdConfig(keys));
+    await writeFile(configPath, sshdConfig(keys, await strictModesOverride(keys.authorizedKeysPath)));
   });
 
   afterEach(async () => {
@@ -216,7 +217,7 @@ describe("SshSession against a real sshd -i", function () {
   });
 
   it("refuses a server whose host key is not the pinned one", async () => {
-    const otherKeys = await ensureLabKeys(join(dir, "other-keys"));
+    const otherKeys = await createLabKeys(join(dir, "other-keys"));
     const error = await connect({ hostKey: otherKeys.hostPublicKey }).catch((e: unknown) => e);
     expect(error).to.be.instanceOf(InfrastructureError);
     expect((error as Error).message).to.match(

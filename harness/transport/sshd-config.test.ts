@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import { InfrastructureError } from "../model/errors.ts";
-import { ensureLabKeys } from "./keys.ts";
+import { createLabKeys } from "./keys.ts";
 import { sshdConfig } from "./sshd-config.ts";
 
 describe("sshdConfig", () => {
@@ -20,7 +20,9 @@ describe("sshdConfig", () => {
       "PasswordAuthentication no",
       "KbdInteractiveAuthentication no",
       "UsePAM no",
-      "StrictModes no",
+      "StrictModes yes",
+      "PermitUserRC no",
+      "DisableForwarding yes",
       "PidFile none",
       "MaxSessions 10",
       "SetEnv LC_ALL=C",
@@ -43,7 +45,7 @@ describe("sshdConfig", () => {
     try {
       await mkdir("/run/sshd", { recursive: true, mode: 0o755 }); // sshd -t checks it exists
       const cfg = join(dir, "sshd_config");
-      await writeFile(cfg, sshdConfig(await ensureLabKeys(join(dir, "keys"))));
+      await writeFile(cfg, sshdConfig(await createLabKeys(join(dir, "keys"))));
       await promisify(execFile)("/usr/sbin/sshd", ["-t", "-f", cfg]);
     } finally {
       await rm(dir, { recursive: true, force: true });

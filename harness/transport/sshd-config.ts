@@ -26,8 +26,13 @@ export function sshdConfig(
     "KbdInteractiveAuthentication no",
     // No PAM: no session modules, no motd, no delays; key auth is all we use.
     "UsePAM no",
-    // Keys live in a temp dir whose ownership/modes we do not want sshd to judge.
-    "StrictModes no",
+    // sshd refuses an authorized_keys that others could have written; callers pass "StrictModes no"
+    // in `extra` only where the path cannot pass (see strict-modes.ts).
+    "StrictModes yes",
+    // ~/.ssh/rc would run on every login: nothing but the harness's command runs.
+    "PermitUserRC no",
+    // No agent, X11, TCP or stream-local forwarding: sessions only run commands.
+    "DisableForwarding yes",
     // Many sshd -i run side by side; none of them is a daemon.
     "PidFile none",
     "PrintMotd no",

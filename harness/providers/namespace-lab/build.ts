@@ -1,7 +1,7 @@
 import { InfrastructureError } from "../../model/errors.ts";
 import type { Lab } from "../../model/lab.ts";
 import { type LabHost, mustRun } from "./lab-host.ts";
-import type { NetnsLayout } from "./layout.ts";
+import type { NetnsLayout, NodeNamespace } from "./layout.ts";
 
 /** What the fabric calls each switch port, so evidence and hairpin settings can find it. */
 export interface PortMap {
@@ -28,6 +28,28 @@ export function neutralPasswd(passwd: string): string {
     .split("\n")
     .map((line) => (line.startsWith("root:") ? line.replace(/:[^:]*$/, ":/bin/sh") : line))
     .join("\n");
+}
+
+/** What a switch port or bridge may be called (`ip link` names): read back from ports.json, it reaches argv. */
+const LINK_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
+
+/** ports.json as written by the lab's build; anything else in it is refused, not used. */
+export function parsePortMap(text: string, source: string): PortMap {
+  const refuse = (why: string) => new InfrastructureError(`${source}: not a port map the harness wrote (${why})`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw refuse((error as Error).message);
+  }
+  const names = (field: string): Record<string, string> => {
+    const record = (value as Record<string, unknown> | null)?.[field];
+    if (typeof record !== "object" || record === null || Array.isArray(record)) throw refuse(`no ${field}`);
+    for (const [key, name] of Object.entries(record))
+      if (typeof name !== "string" || !LINK_NAME.test(name)) throw refuse(`${field}.${key} = ${JSON.stringify(name)}`);
+    return record as Record<string, string>;
+  };
+  return { bridges: names("bridges"), ports: names("ports") };
 }
 
 export async function createFabric(host: LabHost, layout: NetnsLayout, lab: Lab): Promise<PortMap> {
@@ -58,13 +80,38 @@ export async function createFabric(host: LabHost, layout: NetnsLayout, lab: Lab)
   return { bridges, ports: {} };
 }
 
+/**
+ * PID 1 of a node's PID namespace, in the node's other namespaces. It mounts the node's own /proc
+ * (so `ps` in a node lists the node), says "ready", and from then on only reaps: `wait` reaps any
+ * child, orphans it adopted included. It never exits by itself: its death ends every process of
+ * the node, which is how teardown ends them.
+ */
+const NODE_PID1 = [
+  "mount -t proc macvlab-proc /proc || exit 1",
+  "echo ready",
+  "exec </dev/null >/dev/null 2>&1",
+  "while :; do sleep 2147483647 & wait; done",
+].join("\n");
+
+/**
+ * Starts PID 1 detached (setsid -f: it must outlive this command) and waits for its first line.
+ * `unshare --pid=PIN` pins the namespace from the host's mount namespace; nsenter then takes the
+ * child into the node. Init's output goes to `head` only, never to this command's own stdout, so
+ * the command returns as soon as init is ready (or has failed, with its error as the line).
+ */
+const START_PID1 = `
+line=$(setsid -f unshare --pid="$1" --fork nsenter --net="$2" --uts="$3" --mount="$4" -- sh -c "$5" macvlab-node-pid1 </dev/null 2>&1 | head -n 1)
+[ "$line" = ready ] || { echo "the node's init did not start: $line" >&2; exit 1; }
+`;
+
 export async function createNode(host: LabHost, layout: NetnsLayout, node: string): Promise<void> {
-  for (const kind of ["net", "uts", "mnt"] as const) await host.writeFile(layout.nodeNs(node, kind), "");
+  const pin = (kind: NodeNamespace) => layout.nodeNs(node, kind);
+  for (const kind of ["net", "uts", "mnt", "pid"] as const) await host.writeFile(pin(kind), "");
   await mustRun(host, [
     "unshare",
-    `--net=${layout.nodeNs(node, "net")}`,
-    `--uts=${layout.nodeNs(node, "uts")}`,
-    `--mount=${layout.nodeNs(node, "mnt")}`,
+    `--net=${pin("net")}`,
+    `--uts=${pin("uts")}`,
+    `--mount=${pin("mnt")}`,
     "--propagation",
     "private",
     "sh",
@@ -73,6 +120,17 @@ export async function createNode(host: LabHost, layout: NetnsLayout, node: strin
     "macvlab-node-init",
     node,
     layout.passwd,
+  ]);
+  await mustRun(host, [
+    "sh",
+    "-c",
+    START_PID1,
+    "macvlab-node-start",
+    pin("pid"),
+    pin("net"),
+    pin("uts"),
+    pin("mnt"),
+    NODE_PID1,
   ]);
 }
 

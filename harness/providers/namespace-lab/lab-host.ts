@@ -2,6 +2,12 @@ import type { Duplex } from "node:stream";
 import { InfrastructureError } from "../../model/errors.ts";
 import type { HostResult } from "../host-exec.ts";
 
+export interface WriteFileOptions {
+  /** Mode of a new file; it never has more bits than this, even for a moment. @default 0o644 */
+  readonly mode?: number;
+  readonly replace?: boolean;
+}
+
 /** An `sshd -i` for one node: its SSH byte stream and what it said on stderr. */
 export interface SshdChannel {
   readonly sock: Duplex;
@@ -17,7 +23,12 @@ export interface SshdChannel {
 export interface LabHost {
   readonly description: string;
   run(argv: readonly string[], options?: { timeoutMs?: number }): Promise<HostResult>;
-  writeFile(path: string, content: string | Buffer, mode?: number): Promise<void>;
+  /**
+   * Creates `path` (and missing parent directories) exclusively: a file already there, or a symlink
+   * planted there, is an error. With `replace`, rewrites an existing file in place instead (same
+   * inode: a bind mount of it sees the new content).
+   */
+  writeFile(path: string, content: string | Buffer, options?: WriteFileOptions): Promise<void>;
   openSshd(argv: readonly string[]): Promise<SshdChannel>;
 }
 

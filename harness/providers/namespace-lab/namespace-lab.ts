@@ -1,14 +1,15 @@
+import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { InfrastructureError, InputError } from "../../model/errors.ts";
 import type { Lab } from "../../model/lab.ts";
-import { ensureLabKeys } from "../../transport/keys.ts";
 import { SshSession } from "../../transport/ssh-session.ts";
-import { sshdConfig } from "../../transport/sshd-config.ts";
 import { type LabNode, nodeNamed, type StartedLab, type SwitchPortSettings } from "../provider.ts";
-import { createFabric, createNode, neutralPasswd, type PortMap, plugNics } from "./build.ts";
+import { createFabric, createNode, neutralPasswd, type PortMap, parsePortMap, plugNics } from "./build.ts";
 import { type LabHost, mustRun, type SshdChannel } from "./lab-host.ts";
 import { NetnsLayout } from "./layout.ts";
-import { prepareStateDir, teardown } from "./teardown.ts";
+import { type NodeLogins, writeNodeLogins } from "./logins.ts";
+import { prepareStateDir } from "./state-dir.ts";
+import { teardown } from "./teardown.ts";
 
 export interface NamespaceLabOptions {
   readonly host: LabHost;
@@ -17,8 +18,6 @@ export interface NamespaceLabOptions {
   readonly kernel: string;
   /** The lab's state directory on `host`. */
   readonly dir: string;
-  /** Where the lab's SSH keys persist on this machine (the pinned host key survives re-runs). */
-  readonly keysDir: string;
   /** Runs after the namespaces are gone (the uml provider stops its kernel here). */
   readonly afterDown?: () => Promise<void>;
   /** Attached to a lab someone else brought up (grading): `down()` only disconnects. */
@@ -39,6 +38,8 @@ export class NamespaceLab implements StartedLab {
     private readonly ports: PortMap,
     readonly nodes: readonly LabNode[],
     private readonly daemons: readonly SshdChannel[],
+    /** An attach's own keys and configs, removed when it disconnects. */
+    private readonly attachLogins?: string,
   ) {}
 
   get lab(): Lab {
@@ -59,26 +60,20 @@ export class NamespaceLab implements StartedLab {
     const daemons: SshdChannel[] = [];
     const nodes: LabNode[] = [];
     try {
-      await prepareStateDir(host, dir);
-      const keys = await ensureLabKeys(options.keysDir);
-      await host.writeFile(layout.hostKey, await readFile(keys.hostKeyPath), 0o600);
-      await host.writeFile(layout.authorizedKeys, await readFile(keys.authorizedKeysPath), 0o600);
-      await host.writeFile(
-        layout.sshdConfig,
-        sshdConfig({ hostKeyPath: layout.hostKey, authorizedKeysPath: layout.authorizedKeys }),
-      );
+      await prepareStateDir(host, layout, { provider: options.provider, lab: lab.name });
+      const logins = await writeNodeLogins(host, layout.buildLogins, Object.keys(lab.nodes));
       await host.writeFile(layout.passwd, neutralPasswd(await readFile("/etc/passwd", "utf8")));
       const ports = await createFabric(host, layout, lab);
       for (const node of Object.keys(lab.nodes)) await createNode(host, layout, node);
       await plugNics(host, layout, lab, ports);
       await host.writeFile(layout.portsJson, JSON.stringify(ports));
-      await connectNodes(host, layout, lab, options.keysDir, daemons, nodes);
+      await connectNodes(host, layout, lab, logins, daemons, nodes);
       return new NamespaceLab(options, layout, ports, nodes, daemons);
     } catch (error) {
       await Promise.allSettled(nodes.map((n) => n.shell.close()));
       await Promise.allSettled(daemons.map((d) => d.stop()));
       await teardown(host, dir).catch(() => {});
-      if (error instanceof InfrastructureError) throw error;
+      if (error instanceof InfrastructureError || error instanceof InputError) throw error;
       throw new InfrastructureError(
         `lab ${lab.name} failed to come up on ${host.description}: ${(error as Error).message}`,
         { cause: error },
@@ -86,30 +81,35 @@ export class NamespaceLab implements StartedLab {
     }
   }
 
-  /** Connects to a lab that is already up (a trainer's `macvlab lab up`), without changing it. */
+  /**
+   * Connects to a lab that is already up (a trainer's `macvlab lab up`), without changing what it
+   * runs. Nothing that grants a login is taken from the state dir: this attach writes its own keys
+   * and sshd_configs (removed when it disconnects), the nodes' passwd is rewritten in place if it is
+   * not what the harness would write, and ports.json must hold switch port names and nothing else.
+   */
   static async attach(options: NamespaceLabOptions): Promise<NamespaceLab> {
+    const { host, lab } = options;
     const layout = new NetnsLayout(options.dir);
-    const state = await options.host.run(["cat", layout.portsJson]);
+    const state = await host.run(["cat", layout.portsJson]);
     if (state.exitCode !== 0)
       throw new InputError(
-        `lab ${options.lab.name} is not up on ${options.host.description} (start it with \`macvlab lab up ${options.lab.name}\`)`,
+        `lab ${lab.name} is not up on ${host.description} (start it with \`macvlab lab up ${lab.name}\`)`,
       );
+    const ports = parsePortMap(state.stdout, layout.portsJson);
+    await restorePasswd(host, layout);
+    const attachDir = layout.attachLogins(`${process.pid}-${randomBytes(4).toString("hex")}`);
     const daemons: SshdChannel[] = [];
     const nodes: LabNode[] = [];
     try {
-      await connectNodes(options.host, layout, options.lab, options.keysDir, daemons, nodes);
+      const logins = await writeNodeLogins(host, attachDir, Object.keys(lab.nodes));
+      await connectNodes(host, layout, lab, logins, daemons, nodes);
     } catch (error) {
       await Promise.allSettled(nodes.map((n) => n.shell.close()));
       await Promise.allSettled(daemons.map((d) => d.stop()));
+      await host.run(["rm", "-rf", "--", attachDir]);
       throw error;
     }
-    return new NamespaceLab(
-      { ...options, attached: true },
-      layout,
-      JSON.parse(state.stdout) as PortMap,
-      nodes,
-      daemons,
-    );
+    return new NamespaceLab({ ...options, attached: true }, layout, ports, nodes, daemons, attachDir);
   }
 
   node(name: string): LabNode {
@@ -149,6 +149,7 @@ export class NamespaceLab implements StartedLab {
   down(): Promise<void> {
     this.stopping ??= (async () => {
       await this.release();
+      if (this.attachLogins) await this.options.host.run(["rm", "-rf", "--", this.attachLogins]);
       if (this.options.attached) return;
       try {
         await teardown(this.options.host, this.options.dir);
@@ -169,14 +170,14 @@ async function connectNodes(
   host: LabHost,
   layout: NetnsLayout,
   lab: Lab,
-  keysDir: string,
+  logins: NodeLogins,
   daemons: SshdChannel[],
   nodes: LabNode[],
 ): Promise<void> {
-  const keys = await ensureLabKeys(keysDir);
   for (const name of Object.keys(lab.nodes)) {
+    const login = logins.node(name);
     const daemon = await host
-      .openSshd([...layout.enter(name), "/usr/sbin/sshd", "-i", "-e", "-f", layout.sshdConfig])
+      .openSshd([...layout.enter(name), "/usr/sbin/sshd", "-i", "-e", "-f", login.sshdConfig])
       .catch((error: Error) => {
         throw new InfrastructureError(`node ${name}: its sshd could not start: ${error.message}`, { cause: error });
       });
@@ -184,10 +185,21 @@ async function connectNodes(
     const shell = await SshSession.connect({
       node: name,
       sock: daemon.sock,
-      hostKey: keys.hostPublicKey,
-      privateKey: keys.clientPrivateKey,
+      hostKey: login.hostPublicKey,
+      privateKey: logins.clientPrivateKey,
       diagnostics: () => daemon.stderr(),
     });
     nodes.push({ name, shell });
   }
+}
+
+/**
+ * The nodes see the state dir's passwd as their /etc/passwd (a bind mount): it decides root's shell.
+ * Rewritten in place (the mount keeps the inode) when it differs from what the harness writes.
+ */
+async function restorePasswd(host: LabHost, layout: NetnsLayout): Promise<void> {
+  const expected = neutralPasswd(await readFile("/etc/passwd", "utf8"));
+  const seen = await host.run(["cat", layout.passwd]);
+  if (seen.exitCode === 0 && seen.stdout === expected) return;
+  await host.writeFile(layout.passwd, expected, { replace: true });
 }

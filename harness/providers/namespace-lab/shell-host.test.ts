@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -80,9 +80,27 @@ describe("ShellHost", () => {
     const host = new ShellHost(new LocalShell(), "test machine");
     const path = join(dir, "new dir", "key's file");
     const content = Buffer.from([0, 1, 2, 39, 255, 10]);
-    await host.writeFile(path, content, 0o600);
+    await host.writeFile(path, content, { mode: 0o600 });
     expect(await readFile(path)).to.deep.equal(content);
     expect((await stat(path)).mode & 0o777).to.equal(0o600);
+    await host.writeFile(join(dir, "open"), "x");
+    expect((await stat(join(dir, "open"))).mode & 0o777).to.equal(0o644);
+  });
+
+  it("creates exclusively: never writes over a file or through a planted symlink; `replace` rewrites in place", async () => {
+    const host = new ShellHost(new LocalShell(), "test machine");
+    const theirs = join(dir, "theirs");
+    await writeFile(theirs, "theirs");
+    await symlink(theirs, join(dir, "link"));
+    for (const path of [theirs, join(dir, "link")]) {
+      const error = await host.writeFile(path, "ours").catch((e: Error) => e);
+      expect(error?.message).to.contain(`cannot write ${path}`);
+    }
+    expect(await readFile(theirs, "utf8")).to.equal("theirs");
+    const before = (await stat(theirs)).ino;
+    await host.writeFile(theirs, "rewritten", { replace: true });
+    expect(await readFile(theirs, "utf8")).to.equal("rewritten");
+    expect((await stat(theirs)).ino).to.equal(before);
   });
 
   it("says which machine and file when a write fails", async () => {

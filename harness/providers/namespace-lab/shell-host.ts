@@ -2,7 +2,7 @@ import { dirname } from "node:path";
 import type { Shell } from "../../transport/shell.ts";
 import { quoteArgv, quoteWord } from "../../transport/shell-quote.ts";
 import type { HostResult } from "../host-exec.ts";
-import type { LabHost, SshdChannel } from "./lab-host.ts";
+import type { LabHost, SshdChannel, WriteFileOptions } from "./lab-host.ts";
 
 const TIMEOUT_MS = 30_000;
 
@@ -24,14 +24,18 @@ export class ShellHost implements LabHost {
     return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode ?? (result.timedOut ? 124 : 128) };
   }
 
-  async writeFile(path: string, content: string | Buffer, mode = 0o644): Promise<void> {
+  async writeFile(path: string, content: string | Buffer, options: WriteFileOptions = {}): Promise<void> {
     const data = Buffer.from(content).toString("base64");
     const file = quoteWord(path);
-    const script = [
-      `mkdir -p ${quoteWord(dirname(path))}`,
-      `printf %s ${quoteWord(data)} | base64 -d > ${file}`,
-      `chmod ${mode.toString(8)} ${file}`,
-    ].join(" && ");
+    const write = `printf %s ${quoteWord(data)} | base64 -d > ${file}`;
+    // umask 077: born 0600, then widened to the mode asked for. noclobber (set -C): a file or a
+    // symlink already at the path makes the redirection fail instead of writing through it.
+    const script = options.replace
+      ? `[ -f ${file} ] && [ ! -L ${file} ] && ${write}`
+      : [
+          `(umask 077 && mkdir -p ${quoteWord(dirname(path))} && set -C && ${write})`,
+          `chmod ${(options.mode ?? 0o644).toString(8)} ${file}`,
+        ].join(" && ");
     const result = await this.shell.exec(script, { timeoutMs: TIMEOUT_MS });
     if (result.failed) throw new Error(`${this.description}: cannot write ${path}: ${result.stderr.trim()}`);
   }

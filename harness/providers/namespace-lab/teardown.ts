@@ -1,50 +1,66 @@
+import { InfrastructureError, InputError } from "../../model/errors.ts";
+import { STATE_MARKER } from "../state-marker.ts";
 import type { LabHost } from "./lab-host.ts";
-import { mustRun } from "./lab-host.ts";
+
+/** The teardown script's exit code for "this directory is not ours". */
+const NOT_OURS = 3;
 
 /**
  * Everything a namespace lab holds: processes in its nodes (sshd, a stray ping, a daemon a scenario
  * started) and the bind mounts that pin its namespaces. Once nothing pins them the kernel frees the
  * namespaces and with them every veth, bridge, macvlan and nested namespace the lab made.
- * Processes are found by UTS namespace: `ip netns exec` changes a process's net and mount namespaces
- * but keeps UTS, so this also finds what runs in a node's own nested namespaces.
+ * Processes are found by PID namespace first: every way into a node enters the node's own PID
+ * namespace, which nothing started there can leave (`unshare -u`, `setsid`, `ip netns exec` change
+ * other namespaces); killing the node's init kills all of it, nested PID namespaces included. Then by
+ * UTS namespace, as a second net (`ip netns exec` keeps the node's UTS namespace). A pin counts only
+ * if it is a namespace file (nsfs): an empty pin file's inode number could be anyone's namespace.
+ * Nothing is done in a directory without our marker, and nothing is unmounted outside it.
  * One shell script, so the same code clears a lab on this host and inside a UML kernel, and works
  * from the state directory alone (a crashed run's leftovers included).
  */
 const TEARDOWN = String.raw`
 dir=$1
-self=$(stat -L -c %i /proc/self/ns/uts)
-for round in 1 2 3; do
-  pids=""
-  for f in "$dir"/nodes/*/uts; do
-    [ -e "$f" ] || continue
-    ino=$(stat -L -c %i "$f")
-    [ "$ino" = "$self" ] && continue
-    pids="$pids $(find -L /proc/[0-9]*/ns/uts -maxdepth 0 -inum "$ino" 2>/dev/null | cut -d/ -f3 | tr '\n' ' ')"
+[ -e "$dir" ] || [ -L "$dir" ] || exit 0
+if [ -L "$dir" ] || [ ! -d "$dir" ] || [ -L "$dir/${STATE_MARKER}" ] || [ ! -f "$dir/${STATE_MARKER}" ]; then
+  echo "refusing to touch $dir: it has no ${STATE_MARKER} marker, so macvlab did not make it (remove it yourself if it is a lab's leftover)" >&2
+  exit ${NOT_OURS}
+fi
+kill_by_ns() {
+  self=$(stat -L -c %i /proc/self/ns/$1)
+  for round in 1 2 3 4 5; do
+    pids=""
+    for f in "$dir"/nodes/*/$1; do
+      [ "$(stat -f -c %T "$f" 2>/dev/null)" = nsfs ] || continue
+      ino=$(stat -L -c %i "$f")
+      [ "$ino" = "$self" ] && continue
+      pids="$pids $(find -L /proc/[0-9]*/ns/$1 -maxdepth 0 -inum "$ino" 2>/dev/null | cut -d/ -f3 | tr '\n' ' ')"
+    done
+    [ -z "$(echo $pids)" ] && return 0
+    kill -9 $pids 2>/dev/null
+    sleep 0.1
   done
-  [ -z "$(echo $pids)" ] && break
-  kill -9 $pids 2>/dev/null
-  sleep 0.1
-done
+}
+kill_by_ns pid
+kill_by_ns uts
+mounted_below() { awk -v d="$dir" '$2 == d || index($2, d "/") == 1 { print $2 }' /proc/self/mounts | sort -r; }
 for round in 1 2 3 4 5; do
-  mounts=$(awk -v d="$dir" '$2 == d || index($2, d "/") == 1 { print $2 }' /proc/self/mounts | sort -r)
+  mounts=$(mounted_below)
   [ -z "$mounts" ] && break
   for m in $mounts; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
 done
-left=$(awk -v d="$dir" '$2 == d || index($2, d "/") == 1 { print $2 }' /proc/self/mounts)
+left=$(mounted_below)
 [ -n "$left" ] && { echo "still mounted: $left" >&2; exit 1; }
-rm -rf "$dir"
+# The marker goes last: a deletion that fails half way leaves a directory we still recognise.
+find "$dir" -mindepth 1 -maxdepth 1 ! -name ${STATE_MARKER} -exec rm -rf -- {} + &&
+  rm -f -- "$dir/${STATE_MARKER}" && rmdir -- "$dir"
 `;
 
+/** Tears the lab in `dir` down (see TEARDOWN); a directory without our marker is an InputError, left untouched. */
 export async function teardown(host: LabHost, dir: string): Promise<void> {
-  await mustRun(host, ["sh", "-c", TEARDOWN, "macvlab-teardown", dir]);
-}
-
-/**
- * Namespace files can only be bind-mounted on a private mount, and a private mount keeps the lab's
- * mounts out of the host's shared propagation: bind the state dir onto itself, then make it private.
- */
-export async function prepareStateDir(host: LabHost, dir: string): Promise<void> {
-  await mustRun(host, ["mkdir", "-p", dir]);
-  await mustRun(host, ["mount", "--bind", dir, dir]);
-  await mustRun(host, ["mount", "--make-private", dir]);
+  const result = await host.run(["sh", "-c", TEARDOWN, "macvlab-teardown", dir]);
+  if (result.exitCode === NOT_OURS) throw new InputError(result.stderr.trim());
+  if (result.exitCode !== 0)
+    throw new InfrastructureError(
+      `${host.description}: tearing down ${dir} failed (exit ${result.exitCode}): ${result.stderr.trim()}`,
+    );
 }

@@ -41,7 +41,7 @@ export class NetnsProvider implements Provider {
   private async labOptions(lab: Lab): Promise<NamespaceLabOptions> {
     const kernel = (await hostExec(["uname", "-r"])).stdout.trim();
     const dir = stateDir(this.name, lab.name);
-    return { host: this.host, lab, provider: this.name, kernel, dir, keysDir: stateDir("keys", lab.name) };
+    return { host: this.host, lab, provider: this.name, kernel, dir };
   }
 
   async down(labName: string): Promise<void> {

@@ -6,6 +6,7 @@ import { expect } from "chai";
 import { InfrastructureError } from "../../model/errors.ts";
 import { bootUml, killStrayUml, UML_KERNEL, type UmlMachine } from "./boot.ts";
 import { pidsInGroup, readStat } from "./process-group.ts";
+import { processIdentity } from "./process-identity.ts";
 import { writePidFile } from "./stray.ts";
 
 // CI sets MACVLAB_FORBID_SKIPS=1: a machine without UML must fail there, not turn green.
@@ -163,7 +164,9 @@ suite(`bootUml (User-Mode Linux)${skipReason ? ` — skipped: ${skipReason}` : "
       await machine.stop(); // still fine: nothing left to stop
     }
     // A pid file that names someone else (here: this very process) must not kill it.
-    await writePidFile(stateDir, { pid: process.pid, comm: "linux", marker: `uml_dir=${join(stateDir, "uml")}` });
+    const self = processIdentity(process.pid);
+    if (!self) throw new Error("cannot read this process's own identity");
+    await writePidFile(stateDir, { ...self, cmdline: [...self.cmdline, `uml_dir=${join(stateDir, "uml")}`] });
     expect(await killStrayUml(stateDir)).to.equal(false);
   });
 });

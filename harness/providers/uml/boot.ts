@@ -1,5 +1,5 @@
 import { access } from "node:fs/promises";
-import { basename, resolve } from "node:path";
+import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { InfrastructureError } from "../../model/errors.ts";
@@ -9,7 +9,7 @@ import { DEFAULT_UML_MODULES, MODULES_FAILED_FILE } from "./init-script.ts";
 import { umlKernelArgs } from "./kernel-args.ts";
 import { umlKernelInfo } from "./kernel-info.ts";
 import { type UmlStateFiles, writeUmlStateFiles } from "./state-files.ts";
-import { killStrayUml, removePidFile, writePidFile } from "./stray.ts";
+import { killStrayUml, recordUml, removePidFile } from "./stray.ts";
 import { type UmlMachine, UmlMachineImpl } from "./uml-machine.ts";
 import { shutdownUml, spawnUml, type UmlProcess } from "./uml-process.ts";
 import { ensureXstateShim, hostNeedsXstateShim } from "./xstate-shim.ts";
@@ -71,13 +71,13 @@ export async function bootUml(options: UmlBootOptions): Promise<UmlMachine> {
 
   const kernelInfo = await umlKernelInfo(kernel);
   const channels = options.channels ?? 8;
+  await killStrayUml(stateDir); // a crashed run's UML would still hold our umid
   const files = await writeUmlStateFiles(stateDir, {
     hostname: name,
     maxSessions: channels + SERVER_SESSION_HEADROOM,
     modules: options.modules ?? DEFAULT_UML_MODULES,
     kernel: kernelInfo,
   });
-  await killStrayUml(stateDir); // a crashed run's UML would still hold our umid
   const env: NodeJS.ProcessEnv = { ...process.env };
   const shim = options.xstateShim ?? "auto";
   if (shim === "always" || (shim === "auto" && (await hostNeedsXstateShim())))
@@ -91,11 +91,7 @@ export async function bootUml(options: UmlBootOptions): Promise<UmlMachine> {
   try {
     const { pid } = proc;
     if (pid === undefined) throw new Error("spawn failed");
-    await writePidFile(stateDir, {
-      pid,
-      comm: basename(kernel).slice(0, 15),
-      marker: `uml_dir=${files.umlDir}`,
-    });
+    await recordUml(stateDir, pid);
     const kernelVersion = await raceFailure(
       waitReady(proc, files, { name, channels }, timeoutMs, connecting),
       proc,

@@ -18,6 +18,8 @@ interface Stat {
   readonly comm: string;
   readonly state: string;
   readonly pgrp: number;
+  /** Field 22: clock ticks after boot; with the pid, it names one process for good. */
+  readonly startTime: number;
 }
 
 /** Parses /proc/PID/stat; undefined if the process is gone. */
@@ -31,7 +33,13 @@ export function readStat(pid: number): Stat | undefined {
   // comm may contain spaces and parentheses: it ends at the LAST ")".
   const close = text.lastIndexOf(")");
   const fields = text.slice(close + 2).split(" ");
-  return { comm: text.slice(text.indexOf("(") + 1, close), state: fields[0] ?? "?", pgrp: Number(fields[2]) };
+  // fields[0] is field 3 of proc(5): pgrp is field 5, starttime field 22.
+  return {
+    comm: text.slice(text.indexOf("(") + 1, close),
+    state: fields[0] ?? "?",
+    pgrp: Number(fields[2]),
+    startTime: Number(fields[19]),
+  };
 }
 
 /** Group members in any state, zombies included (what `pgrep` would still list). */
@@ -50,6 +58,8 @@ function anyInGroup(pgid: number): boolean {
  * helpers are reaped by the host's init, which on some machines does so only every second or two.
  */
 export async function killGroupAndWait(pgid: number, timeoutMs = 10_000, zombieGraceMs = 3000): Promise<number[]> {
+  // kill(-1) signals every process we may signal, kill(0) our own group: never a lab's group.
+  if (!Number.isSafeInteger(pgid) || pgid <= 1) throw new InfrastructureError(`refusing to kill process group ${pgid}`);
   const deadline = Date.now() + timeoutMs;
   // Signal only while members exist: a group id cannot be reused while it has members, so we
   // never hit a stranger's group that got the same number after ours was gone.

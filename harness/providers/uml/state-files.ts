@@ -1,11 +1,13 @@
 import { access, chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ensureLabKeys, type LabKeys } from "../../transport/keys.ts";
+import { createLabKeys, type LabKeys, makePrivateDir, writeSecretFile } from "../../transport/keys.ts";
 import { sshdConfig } from "../../transport/sshd-config.ts";
+import { strictModesOverride } from "../../transport/strict-modes.ts";
 import { passwdForUml, shadowForUml } from "./etc-files.ts";
 import { umlMountPlan } from "./fstab.ts";
 import { UML_RUN_DIR, umlInitScript } from "./init-script.ts";
 import type { UmlKernelInfo } from "./kernel-info.ts";
+import { umlDirOf } from "./stray.ts";
 
 export interface UmlStateFiles {
   readonly keys: LabKeys;
@@ -17,22 +19,31 @@ export interface UmlStateFiles {
 /**
  * Writes what the UML reads from the host filesystem (hostfs: the same absolute paths inside):
  * keys, sshd_config, passwd, shadow, fstabs and the init script. All must be readable by the user
- * running UML — inside, "root" has exactly that user's rights on host files.
+ * running UML — inside, "root" has exactly that user's rights on host files. Every file is new
+ * (created exclusively: a leftover or a planted file is an error, never reused); keys are fresh.
  */
 export async function writeUmlStateFiles(
   stateDir: string,
   options: { hostname: string; modules: readonly string[]; kernel: UmlKernelInfo; maxSessions: number },
 ): Promise<UmlStateFiles> {
-  await mkdir(stateDir, { recursive: true });
-  const keys = await ensureLabKeys(join(stateDir, "ssh"));
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await chmod(stateDir, 0o700);
+  const keys = await createLabKeys(join(stateDir, "ssh"));
   const etc = join(stateDir, "etc");
-  await mkdir(etc, { recursive: true });
+  await makePrivateDir(etc);
   const path = (name: string) => join(etc, name);
-  // One connection (the console) carries every channel into the kernel: the default MaxSessions
-  // (10) would stall a lab of nine nodes. sshd keeps the first value it reads, so this one counts.
-  await writeFile(path("sshd_config"), sshdConfig(keys, [`MaxSessions ${options.maxSessions}`]));
-  await writeFile(path("passwd"), passwdForUml(await readFile("/etc/passwd", "utf8"), UML_RUN_DIR));
-  await writeFile(path("shadow"), shadowForUml(), { mode: 0o600 });
+  const create = (file: string, content: string) => writeFile(file, content, { flag: "wx" });
+  await create(
+    path("sshd_config"),
+    sshdConfig(keys, [
+      // One connection (the console) carries every channel into the kernel: the default MaxSessions
+      // (10) would stall a lab of nine nodes. sshd keeps the first value it reads, so this one counts.
+      `MaxSessions ${options.maxSessions}`,
+      ...(await strictModesOverride(keys.authorizedKeysPath)),
+    ]),
+  );
+  await create(path("passwd"), passwdForUml(await readFile("/etc/passwd", "utf8"), UML_RUN_DIR));
+  await writeSecretFile(path("shadow"), shadowForUml());
   const plan = umlMountPlan({
     kernelVersion: options.kernel.version,
     modulesDir: options.kernel.modulesDir,
@@ -44,8 +55,8 @@ export async function writeUmlStateFiles(
     shadowPath: path("shadow"),
     runDir: UML_RUN_DIR,
   });
-  await writeFile(path("fstab.early"), plan.early);
-  await writeFile(path("fstab.late"), plan.late);
+  await create(path("fstab.early"), plan.early);
+  await create(path("fstab.late"), plan.late);
   const initPath = join(stateDir, "init.sh");
   const script = umlInitScript({
     hostname: options.hostname,
@@ -57,9 +68,9 @@ export async function writeUmlStateFiles(
     ...(plan.overlayModule ? { overlayModule: plan.overlayModule } : {}),
     sshTty: "/dev/tty1",
   });
-  await writeFile(initPath, script);
-  await chmod(initPath, 0o755); // writeFile's mode only applies to a new file
-  const umlDir = join(stateDir, "uml");
-  await mkdir(umlDir, { recursive: true });
+  await create(initPath, script);
+  await chmod(initPath, 0o755); // the umask may have taken bits from a mode given to open
+  const umlDir = umlDirOf(stateDir);
+  await makePrivateDir(umlDir);
   return { keys, initPath, umlDir };
 }

@@ -1,4 +1,4 @@
-import { access, mkdir, rm } from "node:fs/promises";
+import { access } from "node:fs/promises";
 import { join } from "node:path";
 import { InfrastructureError } from "../../model/errors.ts";
 import type { Lab } from "../../model/lab.ts";
@@ -7,6 +7,7 @@ import { probeCapabilities } from "../namespace-lab/capabilities.ts";
 import { NamespaceLab } from "../namespace-lab/namespace-lab.ts";
 import { requiredTools } from "../namespace-lab/requirements.ts";
 import type { CapabilityReport, Missing, Provider, StartedLab } from "../provider.ts";
+import { assertOurs, createMarkedDir, removeMarkedDir } from "../state-marker.ts";
 import { bootUml, killStrayUml, UML_KERNEL } from "./boot.ts";
 import { umlHost } from "./uml-host.ts";
 
@@ -48,8 +49,11 @@ export class UmlProvider implements Provider {
   /** Measured inside a short-lived kernel: the same probes as netns, in UML's own namespaces. */
   capabilities(): Promise<CapabilityReport> {
     this.report ??= (async () => {
+      const dir = stateDir(this.name, "capability-probe");
+      await this.clear(dir);
+      await createMarkedDir(dir, { provider: this.name, lab: "capability-probe" });
       const machine = await bootUml({
-        stateDir: stateDir(this.name, "capability-probe"),
+        stateDir: join(dir, "kernel"),
         name: "probe",
         memMb: 256,
         bootTimeoutMs: this.settings.bootTimeoutMs,
@@ -58,7 +62,7 @@ export class UmlProvider implements Provider {
         return await probeCapabilities(umlHost(machine), this.name);
       } finally {
         await machine.stop();
-        await rm(stateDir(this.name, "capability-probe"), { recursive: true, force: true });
+        await removeMarkedDir(dir);
       }
     })();
     return this.report;
@@ -67,7 +71,7 @@ export class UmlProvider implements Provider {
   async up(lab: Lab): Promise<StartedLab> {
     const dir = stateDir(this.name, lab.name);
     await this.down(lab.name);
-    await mkdir(dir, { recursive: true });
+    await createMarkedDir(dir, { provider: this.name, lab: lab.name });
     const machine = await bootUml({
       stateDir: join(dir, "kernel"),
       name: lab.name,
@@ -84,10 +88,9 @@ export class UmlProvider implements Provider {
         kernel: machine.kernelVersion,
         // Inside UML the host's files are the root filesystem (hostfs): the lab's namespace pins live here.
         dir: join(dir, "lab"),
-        keysDir: stateDir("keys", lab.name),
         afterDown: async () => {
           await machine.stop();
-          await rm(dir, { recursive: true, force: true });
+          await removeMarkedDir(dir);
         },
       });
     } catch (error) {
@@ -102,9 +105,14 @@ export class UmlProvider implements Provider {
   }
 
   async down(labName: string): Promise<void> {
-    const dir = stateDir(this.name, labName);
+    await this.clear(stateDir(this.name, labName));
+  }
+
+  /** Kills the kernel a lab dir recorded (if it still is that kernel) and deletes the dir, only if it is ours. */
+  private async clear(dir: string): Promise<void> {
+    await assertOurs(dir);
     await killStrayUml(join(dir, "kernel"));
-    await rm(dir, { recursive: true, force: true });
+    await removeMarkedDir(dir);
   }
 
   async list(): Promise<readonly string[]> {

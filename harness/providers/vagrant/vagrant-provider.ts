@@ -9,6 +9,7 @@ import type { SshSession } from "../../transport/ssh-session.ts";
 import { probeCapabilities } from "../namespace-lab/capabilities.ts";
 import { ShellHost } from "../namespace-lab/shell-host.ts";
 import type { CapabilityReport, LabNode, Missing, Provider, StartedLab } from "../provider.ts";
+import { assertOurs, createMarkedDir, removeMarkedDir } from "../state-marker.ts";
 import { connectMachine, HostKeyPins } from "./guest-ssh.ts";
 import { nicMarkers } from "./markers.ts";
 import { assignNics, type GuestLink, nicScript } from "./nic-map.ts";
@@ -166,7 +167,7 @@ export class VagrantProvider implements Provider {
       }
     const dir = stateDir(this.name, lab.name);
     await this.down(lab.name);
-    await mkdir(dir, { recursive: true });
+    await createMarkedDir(dir, { provider: this.name, lab: lab.name });
     const state: LabState = { backend, labFile: resolve(lab.file), labName: lab.name };
     await writeFile(join(dir, "state.json"), JSON.stringify(state, null, 2));
     const env = this.env(dir, state);
@@ -220,6 +221,8 @@ export class VagrantProvider implements Provider {
   async down(labName: string): Promise<void> {
     const dir = stateDir(this.name, labName);
     if (!existsSync(dir)) return;
+    // Before state.json is believed: a directory we did not make names no machines of ours.
+    await assertOurs(dir);
     const state = await readFile(join(dir, "state.json"), "utf8").then(
       (t) => JSON.parse(t) as LabState,
       () => undefined,
@@ -246,6 +249,7 @@ export class VagrantProvider implements Provider {
   }
 
   private async destroyDir(dir: string, env: NodeJS.ProcessEnv): Promise<void> {
+    await assertOurs(dir);
     if (existsSync(join(dir, "dot")) && env.MACVLAB_LAB_FILE) {
       const result = await runVagrant(["destroy", "-f"], {
         cwd: PROJECT_ROOT,
@@ -259,7 +263,7 @@ export class VagrantProvider implements Provider {
           timeoutMs: this.settings.callTimeoutMs,
         });
     }
-    await rm(dir, { recursive: true, force: true });
+    await removeMarkedDir(dir);
   }
 
   private async call(args: string[], env: NodeJS.ProcessEnv, what: string): Promise<VagrantResult> {

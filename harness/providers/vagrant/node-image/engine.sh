@@ -12,18 +12,38 @@ cmd=${1:?usage: engine.sh start|stop DIR}
 dir=${2:?usage: engine.sh start|stop DIR}
 dir=$(realpath -m "$dir")
 
+marker=.macvlab-lab # what makes $dir ours: stop touches nothing in a directory without it
 mounted_under() { awk -v d="$dir" '$2 == d || index($2, d "/") == 1 { print $2 }' /proc/self/mounts | sort -r || true; }
 
+# "pid starttime" of a process (field 22 of /proc/PID/stat; comm may hold spaces, so cut after the last ')').
+identity() { [ -r "/proc/$1/stat" ] && echo "$1 $(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f20)"; }
+
+# The pid dockerd wrote, only if it is still that dockerd: a number above 1, the start time recorded at
+# start, and a command line naming this engine's own pid file. Anything else is stale and never signalled.
+our_dockerd() {
+  [ -s "$dir/dockerd.pid" ] || return 1
+  pid=$(cat "$dir/dockerd.pid")
+  case "$pid" in '' | *[!0-9]*) echo "engine.sh: $dir/dockerd.pid holds no pid; not signalling" >&2; return 1 ;; esac
+  [ "$pid" -gt 1 ] || { echo "engine.sh: $dir/dockerd.pid names pid $pid; not signalling" >&2; return 1; }
+  kill -0 "$pid" 2>/dev/null || return 1
+  if [ "$(identity "$pid")" != "$(cat "$dir/dockerd.identity" 2>/dev/null)" ] ||
+    ! tr '\0' '\n' <"/proc/$pid/cmdline" | grep -qxF -- "$dir/dockerd.pid"; then
+    echo "engine.sh: pid $pid is not this engine's dockerd (start time or command line differ); not signalling" >&2
+    return 1
+  fi
+}
+
 stop() {
-  [ -d "$dir" ] || return 0
-  if [ -s "$dir/dockerd.pid" ]; then
-    pid=$(cat "$dir/dockerd.pid")
-    if kill -0 "$pid" 2>/dev/null; then
-      # dockerd stops its containers and containerd on SIGTERM; give it a moment, then force.
-      kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
+  [ -e "$dir" ] || return 0
+  if [ ! -f "$dir/$marker" ] || [ -L "$dir/$marker" ]; then
+    echo "engine.sh: refusing to touch $dir: it has no $marker marker, so engine.sh did not make it" >&2
+    return 1
+  fi
+  if our_dockerd; then
+    # dockerd stops its containers and containerd on SIGTERM; give it a moment, then force.
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$pid" 2>/dev/null || true
   fi
   # Whatever still runs in the engine's network namespace (containerd shims, container processes).
   if [ -e "$dir/net" ] && grep -q " $dir/net " /proc/self/mounts; then
@@ -45,13 +65,15 @@ stop() {
   done
   left=$(mounted_under)
   [ -n "$left" ] && { echo "engine.sh: still mounted under $dir: $left" >&2; return 1; }
-  rm -rf "$dir"
+  # The marker last: a deletion that fails half way leaves a directory still recognised as ours.
+  find "$dir" -mindepth 1 -maxdepth 1 ! -name "$marker" -exec rm -rf -- {} + && rm -f -- "$dir/$marker" && rmdir -- "$dir"
 }
 
 start() {
   command -v dockerd >/dev/null || { echo "engine.sh: dockerd not found (apt-get install -y docker.io)" >&2; exit 2; }
   stop
-  mkdir -p "$dir"
+  (umask 077 && mkdir -p "$(dirname "$dir")" && mkdir "$dir")
+  printf 'provider=vagrant-engine\ndir=%s\ncreated=%s\n' "$dir" "$(date -u +%FT%TZ)" >"$dir/$marker"
   # A private mount: the namespace file can be bind-mounted here, and nothing propagates to the host.
   mount --bind "$dir" "$dir"
   mount --make-private "$dir"
@@ -63,8 +85,12 @@ start() {
   nsenter --net="$dir/net" setsid dockerd --storage-driver=vfs --data-root "$dir/data" --exec-root "$dir/exec" \
     -H "unix://$dir/docker.sock" --pidfile "$dir/dockerd.pid" --ip-forward=false --ip-masq=false --iptables=false \
     --userland-proxy=true >"$dir/dockerd.log" 2>&1 </dev/null &
+  # Without job control the job is no group leader, so setsid execs in place: $! is dockerd (a start
+  # time survives exec). Rewritten from dockerd's own pid file once it answers.
+  identity "$!" >"$dir/dockerd.identity" || true
   for _ in $(seq 1 120); do
     if DOCKER_HOST="unix://$dir/docker.sock" timeout 5 docker info >/dev/null 2>&1; then
+      identity "$(cat "$dir/dockerd.pid")" >"$dir/dockerd.identity"
       echo "DOCKER_HOST=unix://$dir/docker.sock NETNS=$dir/net"
       return 0
     fi
