@@ -1,4 +1,4 @@
-import { access, mkdir, readdir, rm } from "node:fs/promises";
+import { access, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { InfrastructureError } from "../../model/errors.ts";
 import type { Lab } from "../../model/lab.ts";
@@ -6,9 +6,12 @@ import { stateDir } from "../../model/paths.ts";
 import { probeCapabilities } from "../namespace-lab/capabilities.ts";
 import { NamespaceLab } from "../namespace-lab/namespace-lab.ts";
 import { requiredTools } from "../namespace-lab/requirements.ts";
-import type { CapabilityReport, Missing, Provider, StartedLab } from "../provider.ts";
+import type { CapabilityReport, Missing, Provider, StartedLab, UpOptions } from "../provider.ts";
 import { bootUml, killStrayUml, UML_KERNEL } from "./boot.ts";
 import { umlHost } from "./uml-host.ts";
+
+/** Probe directories, `capability-probe-<pid>-XXXXXX` (one per process), are not labs: list() skips them. */
+const PROBE_PREFIX = "capability-probe-";
 
 export interface UmlSettings {
   /** @default 512, or MACVLAB_UML_MEM_MB */
@@ -42,26 +45,35 @@ export class UmlProvider implements Provider {
     return [...kernel, ...(await requiredTools({ needsRoot: false }))];
   }
 
-  /** Measured inside a short-lived kernel: the same probes as netns, in UML's own namespaces. */
+  /**
+   * Measured inside a short-lived kernel: the same probes as netns, in UML's own namespaces. Each
+   * process probes in a directory of its own: two runs sharing a state dir must not kill each
+   * other's probe kernel (boot clears a stray UML in its directory first).
+   */
   capabilities(): Promise<CapabilityReport> {
     this.report ??= (async () => {
-      const machine = await bootUml({
-        stateDir: stateDir(this.name, "capability-probe"),
-        name: "probe",
-        memMb: 256,
-        bootTimeoutMs: this.settings.bootTimeoutMs,
-      });
+      await mkdir(stateDir(this.name), { recursive: true });
+      const dir = await mkdtemp(join(stateDir(this.name), `${PROBE_PREFIX}${process.pid}-`));
       try {
-        return await probeCapabilities(umlHost(machine), this.name);
+        const machine = await bootUml({
+          stateDir: dir,
+          name: "probe",
+          memMb: 256,
+          bootTimeoutMs: this.settings.bootTimeoutMs,
+        });
+        try {
+          return await probeCapabilities(umlHost(machine), this.name);
+        } finally {
+          await machine.stop();
+        }
       } finally {
-        await machine.stop();
-        await rm(stateDir(this.name, "capability-probe"), { recursive: true, force: true });
+        await rm(dir, { recursive: true, force: true });
       }
     })();
     return this.report;
   }
 
-  async up(lab: Lab): Promise<StartedLab> {
+  async up(lab: Lab, options?: UpOptions): Promise<StartedLab> {
     const dir = stateDir(this.name, lab.name);
     await this.down(lab.name);
     await mkdir(dir, { recursive: true });
@@ -72,6 +84,7 @@ export class UmlProvider implements Provider {
       bootTimeoutMs: this.settings.bootTimeoutMs,
     });
     try {
+      await options?.onFirstResource?.();
       return await NamespaceLab.build({
         host: umlHost(machine),
         lab,
@@ -104,6 +117,6 @@ export class UmlProvider implements Provider {
 
   async list(): Promise<readonly string[]> {
     const names = await readdir(stateDir(this.name)).catch(() => [] as string[]);
-    return names.filter((n) => n !== "capability-probe").sort();
+    return names.filter((n) => !n.startsWith(PROBE_PREFIX)).sort();
   }
 }
