@@ -186,7 +186,9 @@ describe("macvlab CLI end to end (root, netns provider)", () => {
       expect(output).to.include(`macvlab: ${signal} received: stopping and tearing down what this command started`);
       expect(output).to.include("macvlab: netns lab two-hosts: taken down\n");
       expect(output).to.include("macvlab: released 1 lab lock\n");
-      expect(output).to.include(`macvlab: interrupted by ${signal}; nothing of the lab is left; exit ${expected}\n`);
+      expect(output).to.include(
+        `macvlab: interrupted by ${signal}; nothing this command started is left; exit ${expected}\n`,
+      );
       expect(readdirSync(join(work, "state", "netns"))).to.deep.equal([]);
       // The lab is free again: no stale lock.
       const up = cli(["up", "two-hosts"], env);

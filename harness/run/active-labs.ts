@@ -9,9 +9,12 @@ import { quoteWord } from "../transport/shell-quote.ts";
  */
 interface Entry {
   readonly provider: string;
-  readonly lab: string;
-  /** Connected to someone else's lab: taking it away only disconnects. */
-  readonly attached: boolean;
+  /** "lab two-hosts", "capability probe". */
+  readonly what: string;
+  /** The lab name, when something of it can be left behind for `macvlab down`; not for connections and probes. */
+  readonly removable?: string;
+  /** What the line says once `teardown` succeeded. */
+  readonly done: string;
   teardown(): Promise<void>;
 }
 
@@ -27,8 +30,9 @@ export async function upTracked(provider: Provider, lab: Lab, options?: UpOption
   let up: Promise<StartedLab> | undefined;
   const entry: Entry = {
     provider: provider.name,
-    lab: lab.name,
-    attached: false,
+    what: `lab ${lab.name}`,
+    removable: lab.name,
+    done: "taken down",
     teardown: async () => {
       const started = await up?.catch(() => undefined);
       if (started) await started.down();
@@ -48,8 +52,8 @@ export async function attachTracked(provider: Provider, lab: Lab): Promise<Start
   let attaching: Promise<StartedLab> | undefined;
   const entry: Entry = {
     provider: provider.name,
-    lab: lab.name,
-    attached: true,
+    what: `lab ${lab.name}`,
+    done: "disconnected (the lab stays up)",
     teardown: async () => {
       const started = await attaching?.catch(() => undefined);
       await started?.down();
@@ -79,8 +83,9 @@ export async function downByNameTracked(provider: Provider, labName: string): Pr
   let down: Promise<void> | undefined;
   const entry: Entry = {
     provider: provider.name,
-    lab: labName,
-    attached: false,
+    what: `lab ${labName}`,
+    removable: labName,
+    done: "taken down",
     teardown: async () => {
       await down?.catch(() => undefined);
       await provider.down(labName);
@@ -90,6 +95,27 @@ export async function downByNameTracked(provider: Provider, labName: string): Pr
   down = provider.down(labName);
   await down;
   active.delete(entry);
+}
+
+/**
+ * Work that cleans up after itself when it ends (a capability probe boots and stops its own
+ * kernel): an interrupt meanwhile waits for it to end rather than leave its kernel's files behind.
+ */
+export async function settledBeforeExit<T>(provider: string, what: string, work: Promise<T>): Promise<T> {
+  const entry: Entry = {
+    provider,
+    what,
+    done: "finished (it removes what it made)",
+    teardown: async () => {
+      await work.catch(() => undefined);
+    },
+  };
+  active.add(entry);
+  try {
+    return await work;
+  } finally {
+    active.delete(entry);
+  }
 }
 
 /** `lab.down()`, still registered while it runs, so an interrupt meanwhile waits for it instead of leaving half a lab. */
@@ -115,11 +141,11 @@ export async function downAll(): Promise<string[]> {
       const result = await entry.teardown().then(
         () => {
           active.delete(entry);
-          return entry.attached ? "disconnected (the lab stays up)" : "taken down";
+          return entry.done;
         },
         (error: Error) => `teardown failed: ${error.message}`,
       );
-      return `${entry.provider} lab ${entry.lab}: ${result}`;
+      return `${entry.provider} ${entry.what}: ${result}`;
     }),
   );
 }
@@ -127,7 +153,9 @@ export async function downAll(): Promise<string[]> {
 /** Labs this process made that are not (yet) taken down, each with the command that removes it. */
 export function leftBehind(): string[] {
   const state = process.env.MACVLAB_STATE_DIR ? `MACVLAB_STATE_DIR=${quoteWord(process.env.MACVLAB_STATE_DIR)} ` : "";
-  return [...active]
-    .filter((e) => !e.attached)
-    .map((e) => `${e.provider} lab ${e.lab}: remove it with \`${state}macvlab down ${quoteWord(e.lab)}\``);
+  return [...active].flatMap((e) =>
+    e.removable === undefined
+      ? []
+      : [`${e.provider} ${e.what}: remove it with \`${state}macvlab down ${quoteWord(e.removable)}\``],
+  );
 }

@@ -54,7 +54,7 @@ function onSignal(signal: NodeJS.Signals): void {
     const left = leftBehind();
     for (const line of left) say(`macvlab: left behind: ${line}`);
     say(
-      `macvlab: interrupted by ${signal}; ${left.length ? "some of the lab is left (see above)" : "nothing of the lab is left"}; exit ${EXIT_CODES[handled]}`,
+      `macvlab: interrupted by ${signal}; ${left.length ? "some of the lab is left (see above)" : "nothing this command started is left"}; exit ${EXIT_CODES[handled]}`,
     );
     process.exit(EXIT_CODES[handled]);
   })();

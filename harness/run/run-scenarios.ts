@@ -2,6 +2,7 @@ import { InputError } from "../model/errors.ts";
 import { DEFAULT_RESULTS_DIR } from "../model/paths.ts";
 import { providersFor } from "../providers/registry.ts";
 import { loadScenarios } from "../scenario/load-all.ts";
+import { settledBeforeExit } from "./active-labs.ts";
 import { type EngineSummary, type Reporting, runSuites } from "./engine.ts";
 import { interruptible } from "./interrupt.ts";
 import { lockLabs, releaseLocks } from "./lab-lock.ts";
@@ -32,7 +33,11 @@ export async function candidatesFor(choice: string): Promise<Candidate[]> {
   const candidates: Candidate[] = [];
   for (const provider of providersFor(choice)) {
     const missing = await provider.missingRequirements();
-    if (missing.length === 0) candidates.push({ provider, capabilities: () => provider.capabilities() });
+    if (missing.length === 0)
+      candidates.push({
+        provider,
+        capabilities: () => settledBeforeExit(provider.name, "capability probe", provider.capabilities()),
+      });
     else if (choice !== "auto") {
       const lines = missing.map((m) => `  missing ${m.what}: ${m.install}`).join("\n");
       throw new InputError(`provider ${provider.name} cannot run here:\n${lines}\n(see \`macvlab doctor\`)`);

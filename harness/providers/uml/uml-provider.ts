@@ -53,6 +53,7 @@ export class UmlProvider implements Provider {
   capabilities(): Promise<CapabilityReport> {
     this.report ??= (async () => {
       await mkdir(stateDir(this.name), { recursive: true });
+      await removeDeadProbes(stateDir(this.name));
       const dir = await mkdtemp(join(stateDir(this.name), `${PROBE_PREFIX}${process.pid}-`));
       try {
         const machine = await bootUml({
@@ -118,5 +119,24 @@ export class UmlProvider implements Provider {
   async list(): Promise<readonly string[]> {
     const names = await readdir(stateDir(this.name)).catch(() => [] as string[]);
     return names.filter((n) => !n.startsWith(PROBE_PREFIX)).sort();
+  }
+}
+
+/** Probe directories of processes that died while probing (SIGKILL): stop a kernel left there, remove the files. */
+async function removeDeadProbes(root: string): Promise<void> {
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    const pid = Number(new RegExp(`^${PROBE_PREFIX}(\\d+)-`).exec(name)?.[1]);
+    if (!pid || processAlive(pid)) continue;
+    await killStrayUml(join(root, name));
+    await rm(join(root, name), { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
