@@ -55,16 +55,17 @@ export async function runSuites(plans: readonly ScenarioPlan[], options: EngineO
     else addScenarioSuite(mocha.suite, plan, { ...options, recorder });
   }
   const summary = await new Promise<EngineSummary>((resolve) => {
-    const runner = mocha.run(() => {
+    let runner: Mocha.Runner | undefined;
+    const stop = () => runner?.abort();
+    interruption.addEventListener("abort", stop, { once: true });
+    runner = mocha.run(() => {
       interruption.removeEventListener("abort", stop);
       resolve({
-        failures: runner.stats?.failures ?? 0,
-        passes: runner.stats?.passes ?? 0,
-        skipped: runner.stats?.pending ?? 0,
+        failures: runner?.stats?.failures ?? 0,
+        passes: runner?.stats?.passes ?? 0,
+        skipped: runner?.stats?.pending ?? 0,
       });
     });
-    const stop = () => runner.abort();
-    interruption.addEventListener("abort", stop, { once: true });
   });
   options.reporting.finish(options.resultsDir, environment);
   return summary;

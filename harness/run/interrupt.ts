@@ -1,5 +1,5 @@
 import { downAll, leftBehind } from "./active-labs.ts";
-import { holdLocksUntilReleaseAll, releaseAllLocks } from "./lab-lock.ts";
+import { dropOwnerFiles, holdLocksUntilReleaseAll, releaseAllLocks } from "./lab-lock.ts";
 
 /** 128 + the signal's number, as a shell reports a process killed by it. */
 const EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
@@ -63,6 +63,7 @@ function onSignal(signal: NodeJS.Signals): void {
 function giveUp(signal: HandledSignal): void {
   say(`\nmacvlab: ${signal} again: exiting without finishing the teardown`);
   for (const line of leftBehind()) say(`macvlab: left behind: ${line}`);
+  dropOwnerFiles();
   process.exit(EXIT_CODES[signal]);
 }
 

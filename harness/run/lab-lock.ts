@@ -36,6 +36,9 @@ export class LabBusyError extends InputError {}
 const BUSY = 75;
 const held = new Set<HeldLock>();
 const pending = new Set<ChildProcess>();
+/** Owner files this process wrote, to drop even on the way out without waiting (a second signal). */
+const ownFiles = new Set<string>();
+
 /** Each held lock's real release, for releaseAllLocks() once `release()` is frozen. */
 const forced = new WeakMap<HeldLock, () => Promise<void>>();
 let frozen = false;
@@ -72,12 +75,14 @@ export async function lockLab(request: LabLockRequest): Promise<HeldLock> {
     mode: request.mode,
   };
   writeFileSync(ownerFile, `${JSON.stringify(owner)}\n`, { mode: 0o600 });
+  ownFiles.add(ownerFile);
   const locked = child;
   let releasing: Promise<void> | undefined;
   const release = () => {
     releasing ??= (async () => {
       held.delete(lock);
       rmSync(ownerFile, { force: true });
+      ownFiles.delete(ownerFile);
       await stop(locked);
     })();
     return releasing;
@@ -133,6 +138,12 @@ export async function releaseAllLocks(): Promise<number> {
   for (const child of pending) child.kill("SIGKILL");
   await Promise.all([...held].map((lock) => forced.get(lock)?.()));
   return count;
+}
+
+/** For a process about to exit at once: the kernel frees its locks as it dies; this drops what it wrote beside them. */
+export function dropOwnerFiles(): void {
+  for (const file of ownFiles) rmSync(file, { force: true });
+  ownFiles.clear();
 }
 
 /** The live holders of a lab as one phrase: "pid 4242: macvlab run … (exclusive lock on the netns lab, process started …)". */
