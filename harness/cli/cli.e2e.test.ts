@@ -117,6 +117,105 @@ describe("macvlab CLI end to end (root, netns provider)", () => {
     expect(readdirSync(join(work, "state", "netns"))).to.deep.equal([]);
   });
 
+  it("keeps one owner per lab: a second up/down while a run is in its checks fails or skips, naming the run", async () => {
+    const second: Record<string, ReturnType<typeof cli>> = {};
+    const { code, output } = await runUntil(
+      ["run", SCENARIO, "--results", join(work, "results")],
+      env,
+      /child-is-macvlan-bridge/,
+      () => {
+        second.up = cli(["lab", "up", "two-hosts", "--provider", "netns"], env);
+        second.downAll = cli(["lab", "down"], env);
+        second.downNamed = cli(["down", "two-hosts"], env);
+      },
+    );
+    const holder =
+      /is in use by pid \d+: macvlab run \S+macvlan-same-network\.yaml --results \S+ \(exclusive lock on the netns lab, process started [0-9T:.-]+Z\)/;
+    expect(second.up?.status, second.up?.stderr).to.equal(2);
+    expect(second.up?.stderr).to.match(
+      new RegExp(`lab two-hosts ${holder.source}; try again when it is done, or add --wait`),
+    );
+    expect(second.downAll?.status, second.downAll?.stderr).to.equal(0);
+    expect(second.downAll?.stdout).to.match(/netns: lab two-hosts skipped: in use by pid \d+: macvlab run/);
+    expect(second.downNamed?.status).to.equal(2);
+    expect(second.downNamed?.stderr).to.match(holder);
+    expect(code, output).to.equal(0);
+    expect(output).to.match(/macvlab: \d+ passed, 0 failed, 0 skipped/);
+    expect(readdirSync(join(work, "state", "netns"))).to.deep.equal([]);
+  });
+
+  it("waits for the holder with --wait, then takes the lab", async () => {
+    let waited: ReturnType<typeof cli> | undefined;
+    const { code } = await runUntil(
+      ["run", SCENARIO, "--results", join(work, "results")],
+      env,
+      /child-is-macvlan-bridge/,
+      () => {
+        waited = cli(["lab", "up", "two-hosts", "--provider", "netns", "--wait"], env);
+      },
+    );
+    expect(code).to.equal(0);
+    expect(waited?.status, waited?.stderr).to.equal(0);
+    expect(waited?.stderr).to.match(/lab two-hosts is in use by pid \d+: macvlab run .*; waiting for it \(--wait\)/);
+    expect(waited?.stdout).to.match(/lab two-hosts is up on netns/);
+    expect(cli(["down"], env).stdout).to.match(/netns: lab two-hosts down/);
+  });
+
+  /** Every phase with each signal once across the table; the exit code is 128 + the signal's number. */
+  const faults = [
+    { command: "run", phase: "build", signal: "SIGINT", code: 130 },
+    { command: "run", phase: "setup", signal: "SIGTERM", code: 143 },
+    { command: "run", phase: "checks", signal: "SIGHUP", code: 129 },
+    { command: "run", phase: "teardown", signal: "SIGINT", code: 130 },
+    { command: "lab up", phase: "build", signal: "SIGHUP", code: 129 },
+    { command: "lab up", phase: "setup", signal: "SIGTERM", code: 143 },
+  ] as const;
+  for (const { command, phase, signal, code: expected } of faults)
+    it(`\`${command}\` stopped by ${signal} at the ${phase} failpoint tears everything down and exits ${expected}`, async () => {
+      const args =
+        command === "run"
+          ? ["run", SCENARIO, "--results", join(work, "results")]
+          : ["lab", "up", "two-hosts", "--provider", "netns", "--solve", SCENARIO];
+      const { code, output } = await runUntil(
+        args,
+        { ...env, MACVLAB_FAILPOINT: phase },
+        new RegExp(`macvlab: failpoint ${phase} reached\n`),
+        (pid) => process.kill(pid, signal),
+      );
+      expect(code, output).to.equal(expected);
+      expect(output).to.include(`macvlab: ${signal} received: stopping and tearing down what this command started`);
+      expect(output).to.include("macvlab: netns lab two-hosts: taken down\n");
+      expect(output).to.include("macvlab: released 1 lab lock\n");
+      expect(output).to.include(
+        `macvlab: interrupted by ${signal}; nothing this command started is left; exit ${expected}\n`,
+      );
+      expect(readdirSync(join(work, "state", "netns"))).to.deep.equal([]);
+      // The lab is free again: no stale lock.
+      const up = cli(["up", "two-hosts"], env);
+      expect(up.status, up.stderr).to.equal(0);
+      expect(cli(["down", "two-hosts"], env).status).to.equal(0);
+    });
+
+  it("a second Ctrl-C stops at once and says what is left and the command that removes it", async () => {
+    const { code, output } = await runUntil(
+      ["run", SCENARIO, "--results", join(work, "results")],
+      { ...env, MACVLAB_FAILPOINT: "checks" },
+      /macvlab: failpoint checks reached\n/,
+      (pid) => {
+        process.kill(pid, "SIGINT");
+        setTimeout(() => process.kill(pid, "SIGINT"), 20);
+      },
+    );
+    expect(code, output).to.equal(130);
+    expect(output).to.include("macvlab: SIGINT again: exiting without finishing the teardown");
+    expect(output).to.include(
+      `macvlab: left behind: netns lab two-hosts: remove it with \`MACVLAB_STATE_DIR=${env.MACVLAB_STATE_DIR} macvlab down two-hosts\``,
+    );
+    const down = cli(["down", "two-hosts"], env);
+    expect(down.status, down.stderr).to.equal(0);
+    expect(readdirSync(join(work, "state", "netns"))).to.deep.equal([]);
+  });
+
   it("reports a killed sshd as a broken lab naming the node, and still cleans up", async () => {
     const { code, output } = await runUntil(
       ["run", SCENARIO, "--results", join(work, "results")],

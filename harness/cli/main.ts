@@ -25,6 +25,9 @@ const providerOption = () =>
     .argParser(providerArg)
     .default("auto");
 
+const waitOption = () =>
+  new Option("--wait", "when another macvlab process holds the lab, wait for it instead of failing with exit 2");
+
 export function buildProgram(): Command {
   const program = new Command("macvlab")
     .description(
@@ -54,10 +57,18 @@ export function buildProgram(): Command {
       process.env.MACVLAB_FORBID_SKIPS === "1",
     )
     .option("--results <dir>", "Allure results directory", DEFAULT_RESULTS_DIR)
+    .addOption(waitOption())
     .action(
       async (
         files: string[],
-        opts: { provider: string; grep?: string; break?: string; forbidSkips: boolean; results: string },
+        opts: {
+          provider: string;
+          grep?: string;
+          break?: string;
+          forbidSkips: boolean;
+          results: string;
+          wait?: boolean;
+        },
       ) => {
         if (process.stderr.isTTY || process.env.MACVLAB_PROGRESS === "1")
           setProgressSink((line) => process.stderr.write(`\x1b[2m${line}\x1b[0m\n`));
@@ -69,6 +80,7 @@ export function buildProgram(): Command {
           forbidSkips: opts.forbidSkips,
           resultsDir: opts.results,
           reporting: allureReporting,
+          wait: opts.wait,
         });
         const skipped = summary.plans.filter((p) => p.skipReason);
         for (const plan of skipped) process.stdout.write(`skipped ${plan.scenario.id}: ${plan.skipReason}\n`);
@@ -95,17 +107,23 @@ export function buildProgram(): Command {
         "with --solve: then apply that negative control (a deliberate mistake)",
         nameArg(Id, "--mistake"),
       )
-      .action(async (lab: string, opts: { provider: string; solve?: string; mistake?: string }) => {
+      .addOption(waitOption())
+      .action(async (lab: string, opts: { provider: string; solve?: string; mistake?: string; wait?: boolean }) => {
         if (opts.mistake && !opts.solve) throw new InputError("--mistake needs --solve <scenario>");
-        process.stdout.write(
-          `${await labUp(lab, opts.provider, opts.solve ? { scenario: opts.solve, mistake: opts.mistake } : undefined)}\n`,
-        );
+        const solve = opts.solve ? { scenario: opts.solve, mistake: opts.mistake } : undefined;
+        process.stdout.write(`${await labUp(lab, opts.provider, solve, { wait: opts.wait })}\n`);
       });
     parent
       .command("down")
-      .description("tear labs down (default: every lab with state on this machine); safe to repeat")
+      .description(
+        "tear labs down (default: every lab with state in this state dir, except those another process is using); safe to repeat",
+      )
       .argument("[labs...]", "lab ids", namesArg(LabName, "down: lab argument"))
-      .action(async (labs: string[]) => void process.stdout.write(`${(await labDown(labs)).join("\n")}\n`));
+      .addOption(waitOption())
+      .action(
+        async (labs: string[], opts: { wait?: boolean }) =>
+          void process.stdout.write(`${(await labDown(labs, { wait: opts.wait })).join("\n")}\n`),
+      );
   };
   addUpDown(program);
   addUpDown(program.command("lab").description("labs for training: up, down"));
@@ -129,20 +147,24 @@ export function buildProgram(): Command {
     .addOption(providerOption())
     .option("--forbid-skips", "fail when a scenario would be skipped", process.env.MACVLAB_FORBID_SKIPS === "1")
     .option("--results <dir>", "Allure results directory", RUBRIC_RESULTS_DIR)
-    .action(async (files: string[], opts: { provider: string; forbidSkips: boolean; results: string }) => {
-      const summary = await runScenarios({
-        files,
-        provider: opts.provider,
-        forbidSkips: opts.forbidSkips,
-        resultsDir: opts.results,
-        mode: "rubric",
-        reporting: allureReporting,
-      });
-      process.stdout.write(
-        `macvlab: ${summary.passes} passed, ${summary.failures} failed, ${summary.skipped} skipped\n`,
-      );
-      process.exitCode = summary.failures > 0 ? 1 : 0;
-    });
+    .addOption(waitOption())
+    .action(
+      async (files: string[], opts: { provider: string; forbidSkips: boolean; results: string; wait?: boolean }) => {
+        const summary = await runScenarios({
+          files,
+          provider: opts.provider,
+          forbidSkips: opts.forbidSkips,
+          resultsDir: opts.results,
+          mode: "rubric",
+          reporting: allureReporting,
+          wait: opts.wait,
+        });
+        process.stdout.write(
+          `macvlab: ${summary.passes} passed, ${summary.failures} failed, ${summary.skipped} skipped\n`,
+        );
+        process.exitCode = summary.failures > 0 ? 1 : 0;
+      },
+    );
 
   program
     .command("task")
@@ -161,8 +183,12 @@ export function buildProgram(): Command {
     .option("--student <id>", "student or lab id for grade.json (default: $MACVLAB_STUDENT or user@host)")
     .option("--pass-mark <percent>", "percentage of points needed to pass", "100")
     .option("--results <dir>", "Allure results directory", DEFAULT_RESULTS_DIR)
+    .addOption(waitOption())
     .action(
-      async (files: string[], opts: { provider: string; student?: string; passMark: string; results: string }) => {
+      async (
+        files: string[],
+        opts: { provider: string; student?: string; passMark: string; results: string; wait?: boolean },
+      ) => {
         const passMark = Number(opts.passMark);
         if (!Number.isFinite(passMark) || passMark < 0 || passMark > 100)
           throw new InputError(`--pass-mark must be a percentage (0–100), got "${opts.passMark}"`);
@@ -173,6 +199,7 @@ export function buildProgram(): Command {
           passMarkPercent: passMark,
           resultsDir: opts.results,
           reporting: allureReporting,
+          wait: opts.wait,
         });
         publishGrade(summary, { json: GRADE_JSON, junit: GRADE_JUNIT }, (text) => process.stdout.write(text));
         process.stdout.write(

@@ -51,6 +51,15 @@ export interface StartedLab extends AsyncDisposable {
   down(): Promise<void>;
 }
 
+/** How a run watches a lab being built. */
+export interface UpOptions {
+  /**
+   * Called once, as soon as the lab's first resource exists (a fault-injection point: an interrupt
+   * there must leave nothing). A rejection aborts the build like any failure of `up`.
+   */
+  readonly onFirstResource?: () => Promise<void>;
+}
+
 export interface Provider {
   readonly name: string;
   /** What this machine lacks for the provider (empty: ready). */
@@ -62,7 +71,7 @@ export interface Provider {
    * started and tears down what it built before rethrowing; uml alone leaves its state directory
    * (files, no process) to the next `up` or `down`.
    */
-  up(lab: Lab): Promise<StartedLab>;
+  up(lab: Lab, options?: UpOptions): Promise<StartedLab>;
   /**
    * Connects to a lab that another process brought up and released (`macvlab lab up`), to grade it
    * or open a shell, without changing it: the returned lab's `down()` only disconnects. A lab that

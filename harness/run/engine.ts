@@ -1,5 +1,5 @@
 import Mocha from "mocha";
-import { downAll } from "./active-labs.ts";
+import { interruption } from "./interrupt.ts";
 import { prepareOutputDir } from "./output-dir.ts";
 import type { ScenarioPlan } from "./plan.ts";
 import type { Recorder } from "./recorder.ts";
@@ -27,8 +27,8 @@ export interface EngineOptions extends Omit<SuiteOptions, "recorder"> {
 }
 
 /**
- * Runs scenario suites through mocha with the given reporting. Ctrl-C or SIGTERM stops the run, takes
- * every lab down and exits 130, saying what it did.
+ * Runs scenario suites through mocha with the given reporting. A signal (see interrupt.ts, which the
+ * caller installs) stops mocha after the test in progress while the handler takes the labs down.
  */
 export async function runSuites(plans: readonly ScenarioPlan[], options: EngineOptions): Promise<EngineSummary> {
   prepareOutputDir(options.resultsDir, "--results");
@@ -55,27 +55,17 @@ export async function runSuites(plans: readonly ScenarioPlan[], options: EngineO
     else addScenarioSuite(mocha.suite, plan, { ...options, recorder });
   }
   const summary = await new Promise<EngineSummary>((resolve) => {
-    let interrupted = false;
-    const runner = mocha.run(() =>
+    let runner: Mocha.Runner | undefined;
+    const stop = () => runner?.abort();
+    interruption.addEventListener("abort", stop, { once: true });
+    runner = mocha.run(() => {
+      interruption.removeEventListener("abort", stop);
       resolve({
-        failures: runner.stats?.failures ?? 0,
-        passes: runner.stats?.passes ?? 0,
-        skipped: runner.stats?.pending ?? 0,
-      }),
-    );
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (interrupted) return;
-      interrupted = true;
-      process.stderr.write(`\nmacvlab: ${signal} received: stopping and tearing the lab down…\n`);
-      runner.abort();
-      void downAll().then((lines) => {
-        for (const line of lines) process.stderr.write(`macvlab: ${line}\n`);
-        process.stderr.write(`macvlab: interrupted by ${signal}; nothing of the lab is left\n`);
-        process.exit(130);
+        failures: runner?.stats?.failures ?? 0,
+        passes: runner?.stats?.passes ?? 0,
+        skipped: runner?.stats?.pending ?? 0,
       });
-    };
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
+    });
   });
   options.reporting.finish(options.resultsDir, environment);
   return summary;

@@ -7,6 +7,8 @@ import { loadScenarios } from "../scenario/load-all.ts";
 import { type Reporting, runSuites } from "./engine.ts";
 import type { CheckGrade } from "./grade-check.ts";
 import { type GradeSummary, summarize } from "./grade-summary.ts";
+import { interruptible } from "./interrupt.ts";
+import { lockLabs, releaseLocks } from "./lab-lock.ts";
 import { checkOutputDir } from "./output-dir.ts";
 import type { ScenarioPlan } from "./plan.ts";
 import { assertChecksReadOnly } from "./read-only.ts";
@@ -18,13 +20,20 @@ export interface GradeOptions {
   readonly student?: string;
   readonly passMarkPercent: number;
   readonly resultsDir?: string;
+  /** A lab another process is changing (a run, `lab up`/`down`): wait for it instead of failing with exit 2. */
+  readonly wait?: boolean;
 }
 
 /**
  * Grades the labs a student set up by hand: only the checks run (read-only, vetted up front), on the
- * lab as it is; no setup, no cleanup, no negative controls.
+ * lab as it is; no setup, no cleanup, no negative controls. Each lab is locked shared while graded:
+ * other graders and shells may join, a run or `down` of it may not.
  */
-export async function gradeScenarios(options: GradeOptions): Promise<GradeSummary> {
+export function gradeScenarios(options: GradeOptions): Promise<GradeSummary> {
+  return interruptible(() => grade(options));
+}
+
+async function grade(options: GradeOptions): Promise<GradeSummary> {
   const resultsDir = checkOutputDir(options.resultsDir ?? DEFAULT_RESULTS_DIR, "--results");
   const student = studentId(options.student);
   const loaded = loadScenarios(options.files);
@@ -48,12 +57,21 @@ export async function gradeScenarios(options: GradeOptions): Promise<GradeSummar
     return { scenario, lab, provider };
   });
   const grades: CheckGrade[] = [];
-  await runSuites(plans, {
-    mode: "grade",
-    onGrade: (g) => grades.push(g),
-    resultsDir,
-    reporting: options.reporting,
-  });
+  const locks = await lockLabs(
+    plans.flatMap((p) => (p.provider ? [{ provider: p.provider.name, lab: p.lab.name }] : [])),
+    "shared",
+    options.wait,
+  );
+  try {
+    await runSuites(plans, {
+      mode: "grade",
+      onGrade: (g) => grades.push(g),
+      resultsDir,
+      reporting: options.reporting,
+    });
+  } finally {
+    await releaseLocks(locks);
+  }
   const graded = new Set(grades.map((g) => `${g.scenario}/${g.check}`));
   // A check that never reported (the connection to the lab broke) scores nothing.
   for (const { scenario } of plans)

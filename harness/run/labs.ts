@@ -5,9 +5,14 @@ import type { Lab } from "../model/lab.ts";
 import { loadLab } from "../model/load-lab.ts";
 import { checkName, Id, LabName } from "../model/names.ts";
 import { LABS_DIR, SCENARIOS_DIR } from "../model/paths.ts";
+import type { Provider } from "../providers/provider.ts";
 import { PROVIDER_NAMES, providerNamed, providersFor } from "../providers/registry.ts";
 import { loadScenarios } from "../scenario/load-all.ts";
 import type { ShellResult } from "../transport/shell.ts";
+import { downByNameTracked, downTracked, forget, upTracked } from "./active-labs.ts";
+import { failpoint } from "./failpoint.ts";
+import { interruptible } from "./interrupt.ts";
+import { type HeldLock, holderOf, LabBusyError, lockLab, lockLabs, releaseLocks } from "./lab-lock.ts";
 import { silentRecorder } from "./recorder.ts";
 import { runSteps } from "./steps.ts";
 
@@ -31,14 +36,30 @@ function labIds(): string[] {
     : [];
 }
 
+/** A lab another process holds: wait for it (`--wait`) instead of failing with exit 2. */
+export interface LockChoice {
+  readonly wait?: boolean;
+}
+
 /**
  * A trainer's lab: up and left running. `solve` applies a scenario's setup (a worked solution to show
  * or grade), `mistake` then one of its negative controls (a deliberate mistake for a demo or a test).
+ * The lab is locked while it is built; once it is up and released, later commands may attach or take it down.
  */
-export async function labUp(
+export function labUp(
   nameOrFile: string,
   providerName: string,
   solve?: { scenario: string; mistake?: string },
+  choice: LockChoice = {},
+): Promise<string> {
+  return interruptible(() => bringUp(nameOrFile, providerName, solve, choice));
+}
+
+async function bringUp(
+  nameOrFile: string,
+  providerName: string,
+  solve: { scenario: string; mistake?: string } | undefined,
+  choice: LockChoice,
 ): Promise<string> {
   const solution = solve ? loadScenarios([scenarioFile(solve.scenario)])[0] : undefined;
   const lab = solution ? solution.lab : resolveLab(nameOrFile);
@@ -55,17 +76,25 @@ export async function labUp(
       `provider ${providerName} cannot attach to a lab from a later command (ssh, grade); \`lab up\` needs one that can (${able})`,
     );
   }
-  const started = await provider.up(lab);
+  const lock = await lockLab({ provider: provider.name, lab: lab.name, mode: "exclusive", wait: choice.wait });
+  let nodes: string;
   try {
-    const outcomes = new Map<string, ShellResult>();
-    if (solution) await runSteps(started, solution.scenario.setup, outcomes, { recorder: silentRecorder });
-    if (mistake) await runSteps(started, mistake.break, outcomes, { recorder: silentRecorder });
-  } catch (error) {
-    await started.down();
-    throw error;
+    const started = await upTracked(provider, lab, { onFirstResource: () => failpoint("build") });
+    try {
+      await failpoint("setup");
+      const outcomes = new Map<string, ShellResult>();
+      if (solution) await runSteps(started, solution.scenario.setup, outcomes, { recorder: silentRecorder });
+      if (mistake) await runSteps(started, mistake.break, outcomes, { recorder: silentRecorder });
+    } catch (error) {
+      await downTracked(started);
+      throw error;
+    }
+    nodes = started.nodes.map((n) => n.name).join(", ");
+    await started.release();
+    forget(started);
+  } finally {
+    await lock.release();
   }
-  const nodes = started.nodes.map((n) => n.name).join(", ");
-  await started.release();
   const applied = solution
     ? `, with the setup of ${solution.scenario.id}${mistake ? ` and the mistake "${mistake.title}"` : ""}`
     : "";
@@ -77,17 +106,56 @@ function scenarioFile(idOrFile: string): string {
   return idOrFile.endsWith(".yaml") ? idOrFile : join(SCENARIOS_DIR, `${checkName(Id, idOrFile, "--solve")}.yaml`);
 }
 
-export async function labDown(names: readonly string[]): Promise<string[]> {
+/**
+ * Takes labs down: the named ones (one held by another live process is exit 2, naming it), or every
+ * lab this state dir has, skipping — with a line saying so — those another live process holds.
+ */
+export function labDown(names: readonly string[], choice: LockChoice = {}): Promise<string[]> {
+  return interruptible(() => takeDown(names, choice));
+}
+
+async function takeDown(names: readonly string[], choice: LockChoice): Promise<string[]> {
   // Every name first: a bad one must not stop the teardown halfway through the list.
   for (const name of names) checkName(LabName, name, "lab");
   const lines: string[] = [];
+  const targets: Array<{ provider: Provider; lab: string }> = [];
   for (const providerName of PROVIDER_NAMES) {
     const provider = providerNamed(providerName);
     const running = await provider.list();
-    for (const name of names.length ? names : running) {
-      await provider.down(name);
-      if (running.includes(name)) lines.push(`${providerName}: lab ${name} down`);
+    for (const lab of names.length ? names.filter((n) => running.includes(n)) : running)
+      targets.push({ provider, lab });
+  }
+  const locked: Array<{ provider: Provider; lab: string; lock: HeldLock }> = [];
+  if (names.length) {
+    const locks = await lockLabs(
+      targets.map((t) => ({ provider: t.provider.name, lab: t.lab })),
+      "exclusive",
+      choice.wait,
+    );
+    for (const t of targets) {
+      const lock = locks.find((l) => l.provider === t.provider.name && l.lab === t.lab);
+      if (lock) locked.push({ ...t, lock });
     }
+  } else
+    for (const t of targets) {
+      try {
+        locked.push({
+          ...t,
+          lock: await lockLab({ provider: t.provider.name, lab: t.lab, mode: "exclusive", wait: choice.wait }),
+        });
+      } catch (error) {
+        if (!(error instanceof LabBusyError)) throw error;
+        lines.push(`${t.provider.name}: lab ${t.lab} skipped: in use by ${holderOf(t.provider.name, t.lab)}`);
+      }
+    }
+  try {
+    for (const { provider, lab } of locked) {
+      await failpoint("teardown");
+      await downByNameTracked(provider, lab);
+      lines.push(`${provider.name}: lab ${lab} down`);
+    }
+  } finally {
+    await releaseLocks(locked.map((l) => l.lock));
   }
   return lines.length ? lines : ["nothing to take down"];
 }

@@ -3,7 +3,8 @@ import Mocha from "mocha";
 import { InfrastructureError } from "../model/errors.ts";
 import type { StartedLab } from "../providers/provider.ts";
 import type { ShellResult } from "../transport/shell.ts";
-import { track, untrack } from "./active-labs.ts";
+import { downTracked, upTracked } from "./active-labs.ts";
+import { failpoint, failpointArmed } from "./failpoint.ts";
 import { type CheckGrade, gradeCheck } from "./grade-check.ts";
 import { probeEnv } from "./judge.ts";
 import type { ScenarioPlan } from "./plan.ts";
@@ -25,7 +26,7 @@ export function addRubricSuite(parent: Mocha.Suite, plan: ScenarioPlan, recorder
     `rubric of ${scenario.id}${plan.skipReason ? ` (skipped: ${plan.skipReason})` : ""}`,
   );
   suite.file = scenario.file;
-  suite.timeout(600_000);
+  suite.timeout(failpointArmed() ? 0 : 600_000);
   let lab: StartedLab | undefined;
   const steps = new Map<string, ShellResult>();
   const add = (title: string, body: (this: Mocha.Context) => Promise<void>) => {
@@ -57,10 +58,11 @@ export function addRubricSuite(parent: Mocha.Suite, plan: ScenarioPlan, recorder
   }
   suite.beforeAll(`bring up a bare lab ${plan.lab.name} on ${provider.name}`, async () => {
     progress(`rubric ${scenario.id}: bare lab ${plan.lab.name} (${provider.name})`);
-    lab = track(await provider.up(plan.lab));
+    lab = await upTracked(provider, plan.lab, { onFirstResource: () => failpoint("build") });
   });
 
   add("before the setup, every check fails (a check that holds on a bare lab proves nothing)", async () => {
+    await failpoint("checks");
     const holding = (await gradeAll()).filter(
       (g) => g.status === "passed" && !scenario.checks.some((c) => c.id === g.check && c.holds_before_setup),
     );
@@ -71,6 +73,7 @@ export function addRubricSuite(parent: Mocha.Suite, plan: ScenarioPlan, recorder
   });
 
   add("after the setup, every check passes", async () => {
+    await failpoint("setup");
     await runSteps(started(), scenario.setup, steps, { recorder });
     const lost = (await gradeAll()).filter((g) => g.status === "failed" || g.status === "blocked");
     if (lost.length)
@@ -97,8 +100,9 @@ export function addRubricSuite(parent: Mocha.Suite, plan: ScenarioPlan, recorder
 
   suite.afterAll(`bring down lab ${plan.lab.name}`, async () => {
     if (!lab) return;
-    untrack(lab);
-    await lab.down();
+    const current = lab;
     lab = undefined;
+    await failpoint("teardown");
+    await downTracked(current);
   });
 }

@@ -2,7 +2,10 @@ import { InputError } from "../model/errors.ts";
 import { DEFAULT_RESULTS_DIR } from "../model/paths.ts";
 import { providersFor } from "../providers/registry.ts";
 import { loadScenarios } from "../scenario/load-all.ts";
+import { settledBeforeExit } from "./active-labs.ts";
 import { type EngineSummary, type Reporting, runSuites } from "./engine.ts";
+import { interruptible } from "./interrupt.ts";
+import { lockLabs, releaseLocks } from "./lab-lock.ts";
 import { checkOutputDir } from "./output-dir.ts";
 import { type Candidate, planScenario, type ScenarioPlan } from "./plan.ts";
 import { assertChecksReadOnly } from "./read-only.ts";
@@ -18,6 +21,8 @@ export interface RunOptions {
   readonly forbidSkips?: boolean;
   /** "rubric": validate the scenarios' checks themselves instead of running them (see rubric-suite.ts). */
   readonly mode?: "run" | "rubric";
+  /** A lab another process holds: wait for it instead of failing with exit 2. */
+  readonly wait?: boolean;
 }
 
 export interface RunSummary extends EngineSummary {
@@ -29,7 +34,11 @@ export async function candidatesFor(choice: string): Promise<Candidate[]> {
   const candidates: Candidate[] = [];
   for (const provider of providersFor(choice)) {
     const missing = await provider.missingRequirements();
-    if (missing.length === 0) candidates.push({ provider, capabilities: () => provider.capabilities() });
+    if (missing.length === 0)
+      candidates.push({
+        provider,
+        capabilities: () => settledBeforeExit(provider.name, "capability probe", provider.capabilities()),
+      });
     else if (choice !== "auto") {
       const lines = missing.map((m) => `  missing ${m.what}: ${m.install}`).join("\n");
       throw new InputError(`provider ${provider.name} cannot run here:\n${lines}\n(see \`macvlab doctor\`)`);
@@ -38,8 +47,16 @@ export async function candidatesFor(choice: string): Promise<Candidate[]> {
   return candidates;
 }
 
-/** Loads, plans (a provider per scenario, or a skip with the reason) and runs scenarios, or their rubrics. */
-export async function runScenarios(options: RunOptions): Promise<RunSummary> {
+/**
+ * Loads, plans (a provider per scenario, or a skip with the reason) and runs scenarios, or their
+ * rubrics. Every lab the run will build is locked for the whole run, before the first `up` and until
+ * after the last `down`: a lab another process holds is exit 2 at once (or a wait, with `wait`).
+ */
+export function runScenarios(options: RunOptions): Promise<RunSummary> {
+  return interruptible(() => planAndRun(options));
+}
+
+async function planAndRun(options: RunOptions): Promise<RunSummary> {
   const resultsDir = checkOutputDir(options.resultsDir ?? DEFAULT_RESULTS_DIR, "--results");
   const loaded = loadScenarios(options.files);
   const { breakControl } = options;
@@ -55,11 +72,19 @@ export async function runScenarios(options: RunOptions): Promise<RunSummary> {
       `skips are forbidden here, but:\n${skipped.map((p) => `  ${p.scenario.id}: ${p.skipReason}`).join("\n")}`,
     );
   if (options.mode === "rubric") for (const { scenario } of loaded) assertChecksReadOnly(scenario);
-  const summary = await runSuites(plans, {
-    resultsDir,
-    grep: options.grep,
-    mode: options.mode ?? "run",
-    reporting: options.reporting,
-  });
-  return { ...summary, plans };
+  const used = plans.flatMap((p) =>
+    p.provider && !p.skipReason ? [{ provider: p.provider.name, lab: p.lab.name }] : [],
+  );
+  const locks = await lockLabs(used, "exclusive", options.wait);
+  try {
+    const summary = await runSuites(plans, {
+      resultsDir,
+      grep: options.grep,
+      mode: options.mode ?? "run",
+      reporting: options.reporting,
+    });
+    return { ...summary, plans };
+  } finally {
+    await releaseLocks(locks);
+  }
 }

@@ -5,8 +5,9 @@ import type { Lab } from "../model/lab.ts";
 import type { Provider, StartedLab } from "../providers/provider.ts";
 import type { CheckSpec, NegativeControlSpec } from "../scenario/schema.ts";
 import type { ShellResult } from "../transport/shell.ts";
-import { track, untrack } from "./active-labs.ts";
+import { attachTracked, downTracked, upTracked } from "./active-labs.ts";
 import { attachEvidence } from "./evidence.ts";
+import { failpoint, failpointArmed } from "./failpoint.ts";
 import { type CheckGrade, gradeCheck } from "./grade-check.ts";
 import { deadlineOf, judgeCheck, probeEnv } from "./judge.ts";
 import type { ScenarioPlan } from "./plan.ts";
@@ -27,7 +28,7 @@ export interface SuiteOptions {
 /**
  * A scenario as a mocha `describe`: lab up + setup in `before`, one `it` per check (retrying until its
  * deadline), each negative control as a nested `describe` proving its checks can fail, and cleanup +
- * lab down in `after` (mocha runs it on failure too; Ctrl-C is handled by the CLI via active-labs).
+ * lab down in `after` (mocha runs it on failure too; a signal is handled by interrupt.ts via active-labs).
  * In grade mode the lab is the student's: attach, check, detach — no setup, no cleanup, no controls.
  */
 export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, options: SuiteOptions): Mocha.Suite {
@@ -38,7 +39,7 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
     parent,
     `${scenario.id}: ${scenario.title}${plan.skipReason ? ` (skipped: ${plan.skipReason})` : ""}`,
   );
-  suite.timeout(HOOK_TIMEOUT_MS);
+  suite.timeout(failpointArmed() ? 0 : HOOK_TIMEOUT_MS);
   // allure-mocha needs every runnable to have a file (programmatic tests have none): use the scenario's.
   suite.file = scenario.file;
   const addTest = (
@@ -107,13 +108,16 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
     async () => {
       progress(`${scenario.id}: lab ${plan.lab.name} ${grading ? "attach" : "up"} (${provider.name})`);
       try {
-        lab = track(grading ? await attach(provider, plan.lab) : await provider.up(plan.lab));
+        lab = grading
+          ? await attach(provider, plan.lab)
+          : await upTracked(provider, plan.lab, { onFirstResource: () => failpoint("build") });
       } catch (error) {
         // The provider's own words (a UML console log, sshd's stderr) as a file of their own in the report.
         await recorder.attach(`lab ${plan.lab.name} failed to come up`, (error as Error).message, "text/plain");
         throw error;
       }
-      if (grading) return;
+      if (grading) return failpoint("checks");
+      await failpoint("setup");
       await runSteps(lab, scenario.setup, stepOutcomes, { recorder });
       const broken = scenario.negative_controls.find((c) => c.id === plan.breakControl);
       if (broken) {
@@ -122,6 +126,7 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
           runSteps(started(), broken.break, stepOutcomes, { recorder }),
         );
       }
+      await failpoint("checks");
     },
   );
 
@@ -163,8 +168,8 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
       try {
         if (!grading) await runSteps(current, scenario.cleanup, stepOutcomes, { recorder, tolerateFailures: true });
       } finally {
-        untrack(current);
-        await current.down();
+        if (!grading) await failpoint("teardown");
+        await downTracked(current);
         progress(`${scenario.id}: lab ${plan.lab.name} ${grading ? "detached" : "down"}`);
       }
     },
@@ -222,5 +227,5 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
 /** Grading attaches to a lab someone else brought up; only providers whose labs outlive a process can. */
 function attach(provider: Provider, lab: Lab): Promise<StartedLab> {
   if (!provider.attach) throw new InputError(`provider ${provider.name} cannot attach to a lab that is up`);
-  return provider.attach(lab);
+  return attachTracked(provider, lab);
 }

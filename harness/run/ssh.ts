@@ -1,22 +1,38 @@
 import { InputError } from "../model/errors.ts";
 import { providersFor } from "../providers/registry.ts";
 import { SshSession } from "../transport/ssh-session.ts";
+import { attachTracked, downTracked } from "./active-labs.ts";
+import { interruptible } from "./interrupt.ts";
+import { lockLab } from "./lab-lock.ts";
 import { resolveLab } from "./labs.ts";
 
-/** An interactive shell on a node of a lab that is up, over the same SSH transport the checks use. */
-export async function sshInto(nodeName: string, labName: string, providerChoice: string): Promise<number> {
+/**
+ * An interactive shell on a node of a lab that is up, over the same SSH transport the checks use.
+ * The lab is locked shared meanwhile (a run or `down` of it waits or fails); a signal disconnects.
+ */
+export function sshInto(nodeName: string, labName: string, providerChoice: string): Promise<number> {
+  return interruptible(() => shellOn(nodeName, labName, providerChoice));
+}
+
+async function shellOn(nodeName: string, labName: string, providerChoice: string): Promise<number> {
   const lab = resolveLab(labName);
   if (!Object.hasOwn(lab.nodes, nodeName))
     throw new InputError(`lab ${lab.name} has no node "${nodeName}" (nodes: ${Object.keys(lab.nodes).join(", ")})`);
   for (const provider of providersFor(providerChoice)) {
     if (!provider.attach || !(await provider.list()).includes(lab.name)) continue;
-    const started = await provider.attach(lab);
+    const lock = await lockLab({ provider: provider.name, lab: lab.name, mode: "shared" });
     try {
-      const shell = started.node(nodeName).shell;
-      if (!(shell instanceof SshSession)) throw new InputError(`provider ${provider.name} offers no interactive shell`);
-      return await shell.interactive({ stdin: process.stdin, stdout: process.stdout });
+      const started = await attachTracked(provider, lab);
+      try {
+        const shell = started.node(nodeName).shell;
+        if (!(shell instanceof SshSession))
+          throw new InputError(`provider ${provider.name} offers no interactive shell`);
+        return await shell.interactive({ stdin: process.stdin, stdout: process.stdout });
+      } finally {
+        await downTracked(started);
+      }
     } finally {
-      await started.down();
+      await lock.release();
     }
   }
   throw new InputError(`lab ${lab.name} is not up: start it with \`macvlab lab up ${lab.name}\``);

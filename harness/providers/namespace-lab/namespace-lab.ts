@@ -22,6 +22,8 @@ export interface NamespaceLabOptions {
   readonly afterDown?: () => Promise<void>;
   /** Attached to a lab someone else brought up (grading): `down()` only disconnects. */
   readonly attached?: boolean;
+  /** See UpOptions: called once the fabric namespace exists. */
+  readonly onFirstResource?: () => Promise<void>;
 }
 
 /**
@@ -64,6 +66,7 @@ export class NamespaceLab implements StartedLab {
       const logins = await writeNodeLogins(host, layout.buildLogins, Object.keys(lab.nodes));
       await host.writeFile(layout.passwd, neutralPasswd(await readFile("/etc/passwd", "utf8")));
       const ports = await createFabric(host, layout, lab);
+      await options.onFirstResource?.();
       for (const node of Object.keys(lab.nodes)) await createNode(host, layout, node);
       await plugNics(host, layout, lab, ports);
       await host.writeFile(layout.portsJson, JSON.stringify(ports));

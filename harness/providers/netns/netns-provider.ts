@@ -6,7 +6,7 @@ import { probeCapabilities } from "../namespace-lab/capabilities.ts";
 import { NamespaceLab, type NamespaceLabOptions } from "../namespace-lab/namespace-lab.ts";
 import { requiredTools } from "../namespace-lab/requirements.ts";
 import { teardown } from "../namespace-lab/teardown.ts";
-import type { CapabilityReport, Missing, Provider, StartedLab } from "../provider.ts";
+import type { CapabilityReport, Missing, Provider, StartedLab, UpOptions } from "../provider.ts";
 import { LocalHost } from "./local-host.ts";
 
 /** Nodes are sets of namespaces on the host kernel; segments are bridges in a private fabric namespace. */
@@ -24,13 +24,13 @@ export class NetnsProvider implements Provider {
     return this.report;
   }
 
-  async up(lab: Lab): Promise<StartedLab> {
+  async up(lab: Lab, options?: UpOptions): Promise<StartedLab> {
     const missing = await this.missingRequirements();
     if (missing.length)
       throw new InfrastructureError(
         `netns provider cannot start: ${missing.map((m) => `${m.what} (install: ${m.install})`).join("; ")}`,
       );
-    return NamespaceLab.build(await this.labOptions(lab));
+    return NamespaceLab.build({ ...(await this.labOptions(lab)), onFirstResource: options?.onFirstResource });
   }
 
   async attach(lab: Lab): Promise<StartedLab> {

@@ -1,4 +1,5 @@
-import { access } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { access, mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { InfrastructureError } from "../../model/errors.ts";
 import type { Lab } from "../../model/lab.ts";
@@ -6,13 +7,15 @@ import { labStateNames, stateDir } from "../../model/paths.ts";
 import { probeCapabilities } from "../namespace-lab/capabilities.ts";
 import { NamespaceLab } from "../namespace-lab/namespace-lab.ts";
 import { requiredTools } from "../namespace-lab/requirements.ts";
-import type { CapabilityReport, Missing, Provider, StartedLab } from "../provider.ts";
-import { assertOurs, createMarkedDir, removeMarkedDir } from "../state-marker.ts";
+import type { CapabilityReport, Missing, Provider, StartedLab, UpOptions } from "../provider.ts";
+import { assertOurs, createMarkedDir, isMarked, removeMarkedDir } from "../state-marker.ts";
 import { bootUml, killStrayUml, UML_KERNEL } from "./boot.ts";
 import { umlHost } from "./uml-host.ts";
 
 /** Channels of the console session left for commands (building, teardown, evidence) beside the nodes' sshd. */
 const COMMAND_CHANNELS = 8;
+/** Probe directories, `capability-probe-<pid>-<hex>` (one per process), are not labs: list() skips them. */
+const PROBE_PREFIX = "capability-probe-";
 
 export interface UmlSettings {
   /** @default 512, or MACVLAB_UML_MEM_MB */
@@ -46,29 +49,37 @@ export class UmlProvider implements Provider {
     return [...kernel, ...(await requiredTools({ needsRoot: false }))];
   }
 
-  /** Measured inside a short-lived kernel: the same probes as netns, in UML's own namespaces. */
+  /**
+   * Measured inside a short-lived kernel: the same probes as netns, in UML's own namespaces. Each
+   * process probes in a directory of its own: two runs sharing a state dir must not kill each
+   * other's probe kernel (boot clears a stray UML in its directory first).
+   */
   capabilities(): Promise<CapabilityReport> {
     this.report ??= (async () => {
-      const dir = stateDir(this.name, "capability-probe");
-      await this.clear(dir);
+      await mkdir(stateDir(this.name), { recursive: true, mode: 0o700 });
+      await removeDeadProbes(stateDir(this.name));
+      const dir = join(stateDir(this.name), `${PROBE_PREFIX}${process.pid}-${randomBytes(4).toString("hex")}`);
       await createMarkedDir(dir, { provider: this.name, lab: "capability-probe" });
-      const machine = await bootUml({
-        stateDir: join(dir, "kernel"),
-        name: "probe",
-        memMb: 256,
-        bootTimeoutMs: this.settings.bootTimeoutMs,
-      });
       try {
-        return await probeCapabilities(umlHost(machine), this.name);
+        const machine = await bootUml({
+          stateDir: join(dir, "kernel"),
+          name: "probe",
+          memMb: 256,
+          bootTimeoutMs: this.settings.bootTimeoutMs,
+        });
+        try {
+          return await probeCapabilities(umlHost(machine), this.name);
+        } finally {
+          await machine.stop();
+        }
       } finally {
-        await machine.stop();
         await removeMarkedDir(dir);
       }
     })();
     return this.report;
   }
 
-  async up(lab: Lab): Promise<StartedLab> {
+  async up(lab: Lab, options?: UpOptions): Promise<StartedLab> {
     const dir = stateDir(this.name, lab.name);
     await this.down(lab.name);
     await createMarkedDir(dir, { provider: this.name, lab: lab.name });
@@ -81,6 +92,7 @@ export class UmlProvider implements Provider {
       bootTimeoutMs: this.settings.bootTimeoutMs,
     });
     try {
+      await options?.onFirstResource?.();
       return await NamespaceLab.build({
         host: umlHost(machine),
         lab,
@@ -116,6 +128,27 @@ export class UmlProvider implements Provider {
   }
 
   async list(): Promise<readonly string[]> {
-    return labStateNames(this.name).filter((n) => n !== "capability-probe");
+    return labStateNames(this.name).filter((n) => !n.startsWith(PROBE_PREFIX));
+  }
+}
+
+/** Probe directories of processes that died while probing (SIGKILL): stop a kernel left there, remove the files. */
+async function removeDeadProbes(root: string): Promise<void> {
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    const pid = Number(new RegExp(`^${PROBE_PREFIX}(\\d+)-`).exec(name)?.[1]);
+    if (!pid || processAlive(pid)) continue;
+    // Only a directory that carries our marker: a probe dir is ours, anything else named like one is not.
+    if (!(await isMarked(join(root, name)))) continue;
+    await killStrayUml(join(root, name, "kernel"));
+    await removeMarkedDir(join(root, name));
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }

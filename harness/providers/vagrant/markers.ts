@@ -7,15 +7,20 @@ import type { Lab, NicSpec } from "../../model/lab.ts";
  * finds a container's NIC) and, where the lab file has none, a MAC derived from the names.
  */
 
-/** First three octets of the segment's private marker subnet (never used by scenarios: 10.200–249.x.0/24). */
-export function segmentPrefix(lab: string, segment: string): string {
-  const h = crc32(`${lab}/${segment}`);
+/**
+ * First three octets of the segment's private marker subnet (never used by scenarios: 10.200–249.x.0/24).
+ * With an instance id (see instance.ts) the subnet differs per state dir as well: Vagrant's docker
+ * provider joins machines to an existing network with the same subnet, which would join two
+ * instances of one lab into one segment.
+ */
+export function segmentPrefix(lab: string, segment: string, instance = ""): string {
+  const h = crc32(instance ? `${instance}/${lab}/${segment}` : `${lab}/${segment}`);
   return `10.${200 + (h % 50)}.${(h >>> 8) % 256}`;
 }
 
 /** The address Vagrant gives node number `nodeIndex` (order in the lab file) on `segment`. */
-export function markerAddress(lab: string, segment: string, nodeIndex: number): string {
-  return `${segmentPrefix(lab, segment)}.${10 + nodeIndex}`;
+export function markerAddress(lab: string, segment: string, nodeIndex: number, instance = ""): string {
+  return `${segmentPrefix(lab, segment, instance)}.${10 + nodeIndex}`;
 }
 
 /** The lab's MAC for the NIC, or the one the Vagrantfile derives (VirtualBox's 08:00:27 prefix). */
@@ -36,7 +41,7 @@ export interface NicMarker {
   readonly promiscuous: boolean;
 }
 
-export function nicMarkers(lab: Lab, node: string): NicMarker[] {
+export function nicMarkers(lab: Lab, node: string, instance = ""): NicMarker[] {
   const nodes = Object.keys(lab.nodes);
   const index = nodes.indexOf(node);
   const spec = lab.nodes[node];
@@ -45,7 +50,7 @@ export function nicMarkers(lab: Lab, node: string): NicMarker[] {
     name: nic.name,
     segment: nic.segment,
     mac: nicMac(lab.name, node, nic),
-    address: markerAddress(lab.name, nic.segment, index),
+    address: markerAddress(lab.name, nic.segment, index, instance),
     promiscuous: nic.promiscuous,
   }));
 }

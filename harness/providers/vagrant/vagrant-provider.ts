@@ -8,9 +8,10 @@ import { labStateNames, PROJECT_ROOT, stateDir } from "../../model/paths.ts";
 import type { SshSession } from "../../transport/ssh-session.ts";
 import { probeCapabilities } from "../namespace-lab/capabilities.ts";
 import { ShellHost } from "../namespace-lab/shell-host.ts";
-import type { CapabilityReport, LabNode, Missing, Provider, StartedLab } from "../provider.ts";
+import type { CapabilityReport, LabNode, Missing, Provider, StartedLab, UpOptions } from "../provider.ts";
 import { assertOurs, createMarkedDir, removeMarkedDir } from "../state-marker.ts";
 import { connectMachine, HostKeyPins } from "./guest-ssh.ts";
+import { labInstanceId } from "./instance.ts";
 import { nicMarkers } from "./markers.ts";
 import { assignNics, type GuestLink, nicScript } from "./nic-map.ts";
 import { SudoShell } from "./sudo-shell.ts";
@@ -47,13 +48,16 @@ export function vagrantSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Va
   };
 }
 
-const PROBE_LAB = "capability-probe";
+/** The probe lab is per process: `up` clears a lab of its name first, which would kill another run's probe. */
+const PROBE_PREFIX = "capability-probe-";
 
 /** What `down` needs to destroy a lab from its state alone (a crashed run's leftovers included). */
 interface LabState {
   readonly backend: VagrantBackend;
   readonly labFile: string;
   readonly labName: string;
+  /** labInstanceId() at `up` (absent in state written before it existed: the names had none). */
+  readonly instance?: string;
 }
 
 /**
@@ -125,9 +129,10 @@ export class VagrantProvider implements Provider {
     this.report ??= (async () => {
       // Beside the labs' state dirs, not inside the probe lab's own (up() clears that first).
       await mkdir(stateDir(this.name), { recursive: true });
-      const file = join(stateDir(this.name), `.${PROBE_LAB}.yaml`);
+      const probeName = `${PROBE_PREFIX}${process.pid}`;
+      const file = join(stateDir(this.name), `.${probeName}.yaml`);
       const probeLab = LabSchema.parse({
-        name: PROBE_LAB,
+        name: probeName,
         segments: { probe: { kind: "switch" } },
         nodes: { probe: { nics: [{ name: "enp0s3", segment: "probe", promiscuous: true }] } },
       });
@@ -154,7 +159,7 @@ export class VagrantProvider implements Provider {
     return this.report;
   }
 
-  async up(lab: Lab): Promise<StartedLab> {
+  async up(lab: Lab, options?: UpOptions): Promise<StartedLab> {
     const { backend } = this.settings;
     if (backend === "docker")
       for (const [node, spec] of Object.entries(lab.nodes)) {
@@ -168,7 +173,7 @@ export class VagrantProvider implements Provider {
     const dir = stateDir(this.name, lab.name);
     await this.down(lab.name);
     await createMarkedDir(dir, { provider: this.name, lab: lab.name });
-    const state: LabState = { backend, labFile: resolve(lab.file), labName: lab.name };
+    const state: LabState = { backend, labFile: resolve(lab.file), labName: lab.name, instance: labInstanceId() };
     await writeFile(join(dir, "state.json"), JSON.stringify(state, null, 2));
     const env = this.env(dir, state);
     const destroy = () => this.destroyDir(dir, env);
@@ -183,6 +188,7 @@ export class VagrantProvider implements Provider {
       });
       if (up.exitCode !== 0)
         throw vagrantFailure(up, { what, provider: backend, timeoutMs: this.settings.upTimeoutMs });
+      await options?.onFirstResource?.();
       const status = parseStatus((await this.call(["status", "--machine-readable"], env, what)).stdout);
       for (const node of Object.keys(lab.nodes)) {
         const state = status.get(node);
@@ -205,7 +211,7 @@ export class VagrantProvider implements Provider {
           throw new InfrastructureError(
             `machine ${node}: user ${config.user} cannot run commands as root with \`sudo -n\` (${sudo.stderr.trim() || `exit ${sudo.exitCode}`}); the box must allow passwordless sudo`,
           );
-        await this.mapNics(lab, node, shell);
+        await this.mapNics(lab, node, shell, state.instance);
         kernel ||= (await shell.exec("uname -r")).stdout.trim();
         nodes.push({ name: node, shell });
       }
@@ -231,16 +237,16 @@ export class VagrantProvider implements Provider {
   }
 
   async list(): Promise<readonly string[]> {
-    return labStateNames(this.name).filter((n) => n !== PROBE_LAB);
+    return labStateNames(this.name).filter((n) => !n.startsWith(PROBE_PREFIX));
   }
 
   /** Lab NICs get the lab's names and MACs (scenario files stay identical); promiscuous mode is the scenario's step. */
-  private async mapNics(lab: Lab, node: string, shell: SudoShell): Promise<void> {
+  private async mapNics(lab: Lab, node: string, shell: SudoShell, instance?: string): Promise<void> {
     const listed = await shell.exec("ip -j addr show", { timeoutMs: this.settings.sshTimeoutMs });
     if (listed.failed)
       throw new InfrastructureError(`machine ${node}: \`ip -j addr show\` failed: ${listed.stderr.trim()}`);
     const links = JSON.parse(listed.stdout) as GuestLink[];
-    const script = nicScript(assignNics(node, nicMarkers(lab, node), links), links);
+    const script = nicScript(assignNics(node, nicMarkers(lab, node, instance), links), links);
     const result = await shell.exec(script, { timeoutMs: this.settings.sshTimeoutMs });
     if (result.failed)
       throw new InfrastructureError(
@@ -281,7 +287,12 @@ export class VagrantProvider implements Provider {
       VAGRANT_CWD: PROJECT_ROOT,
       ...(dir ? { VAGRANT_DOTFILE_PATH: join(dir, "dot") } : {}),
       ...(state
-        ? { MACVLAB_LAB: state.labName, MACVLAB_LAB_FILE: state.labFile, VAGRANT_DEFAULT_PROVIDER: state.backend }
+        ? {
+            MACVLAB_LAB: state.labName,
+            MACVLAB_LAB_FILE: state.labFile,
+            VAGRANT_DEFAULT_PROVIDER: state.backend,
+            MACVLAB_INSTANCE: state.instance ?? "",
+          }
         : {}),
     };
   }

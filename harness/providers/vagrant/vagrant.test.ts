@@ -4,6 +4,7 @@ import { InfrastructureError, InputError } from "../../model/errors.ts";
 import type { Lab } from "../../model/lab.ts";
 import type { Shell, ShellResult } from "../../transport/shell.ts";
 import { providersFor } from "../registry.ts";
+import { labInstanceId } from "./instance.ts";
 import { markerAddress, nicMac, nicMarkers, segmentPrefix } from "./markers.ts";
 import { assignNics, type GuestLink, nicScript } from "./nic-map.ts";
 import { SudoShell, wrapForRoot } from "./sudo-shell.ts";
@@ -51,16 +52,28 @@ describe("vagrant provider", () => {
           [
             "-rzlib",
             "-e",
-            'h = Zlib.crc32("routed/lan20"); puts "10.#{200 + h % 50}.#{(h >> 8) % 256}"; h = Zlib.crc32("routed/node1/enp0s8"); puts format("08:00:27:%02x:%02x:%02x", (h >> 16) & 255, (h >> 8) & 255, h & 255)',
+            'h = Zlib.crc32("routed/lan20"); puts "10.#{200 + h % 50}.#{(h >> 8) % 256}"; h = Zlib.crc32("routed/node1/enp0s8"); puts format("08:00:27:%02x:%02x:%02x", (h >> 16) & 255, (h >> 8) & 255, h & 255); h = Zlib.crc32("0a1b2c3d/routed/lan20"); puts "10.#{200 + h % 50}.#{(h >> 8) % 256}"',
           ],
           { encoding: "utf8" },
         );
       } catch {
         return this.skip();
       }
-      const [prefix, mac] = ruby.trim().split("\n");
+      const [prefix, mac, instancePrefix] = ruby.trim().split("\n");
       expect(segmentPrefix("routed", "lan20")).to.equal(prefix);
       expect(nicMac("routed", "node1", { name: "enp0s8" })).to.equal(mac);
+      expect(segmentPrefix("routed", "lan20", "0a1b2c3d")).to.equal(instancePrefix);
+    });
+
+    it("gives each state dir its own instance id, the same for every spelling of one path", () => {
+      const id = labInstanceId("/srv/ci/job1/.macvlab");
+      expect(id).to.match(/^[0-9a-f]{8}$/);
+      expect(labInstanceId("/srv/ci/job1/.macvlab/")).to.equal(id);
+      expect(labInstanceId("/srv/ci/job1/x/../.macvlab")).to.equal(id);
+      expect(labInstanceId("/srv/ci/job2/.macvlab")).to.not.equal(id);
+      expect(segmentPrefix("routed", "lan20", id)).to.not.equal(
+        segmentPrefix("routed", "lan20", labInstanceId("/srv/ci/job2/.macvlab")),
+      );
     });
 
     it("uses the lab's MAC when it has one, and numbers nodes in file order", () => {
