@@ -35,17 +35,22 @@ export function mountsBelow(dir: string): string[] {
 }
 
 /**
- * What a row may leave in its state root: the lock files that sit beside lab dirs (a kernel lock is
- * released with its holder; the file itself stays, as flock's files do). Anything else is a leftover.
+ * What a row may leave in its state root: empty provider dirs and the lock files in
+ * `locks/<provider>/` (a kernel lock is released with its holder; the file itself stays, as flock's
+ * files do). Anything else — a lab dir, an owner file, keys — is a leftover.
  */
-const ALLOWED_STATE = /\.(lock|owner)$/;
-
 export function stateLeftovers(stateRoot: string): string[] {
   if (!existsSync(stateRoot)) return [];
   const left: string[] = [];
-  for (const provider of readdirSync(stateRoot)) {
-    const dir = join(stateRoot, provider);
-    for (const entry of readdirSync(dir)) if (!ALLOWED_STATE.test(entry)) left.push(join(provider, entry));
+  for (const top of readdirSync(stateRoot)) {
+    const dir = join(stateRoot, top);
+    if (top !== "locks") {
+      for (const entry of readdirSync(dir)) left.push(join(top, entry));
+      continue;
+    }
+    for (const provider of readdirSync(dir))
+      for (const entry of readdirSync(join(dir, provider)))
+        if (!entry.endsWith(".lock")) left.push(join(top, provider, entry));
   }
   return left;
 }

@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync } from "node:fs";
+import { accessSync, constants, lstatSync, mkdirSync, readdirSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { InputError } from "./errors.ts";
@@ -29,6 +29,25 @@ export function stateRoot(): string {
     throw new InputError(
       `MACVLAB_STATE_DIR=${configured}: refusing the filesystem root as the state directory; give it a directory of its own${isAbsolute(configured) ? "" : ` (it resolves to ${root})`}`,
     );
+  return root;
+}
+
+/**
+ * The state root, created (0700) if missing and proven writable before a command makes anything: a
+ * read-only or full filesystem is then one clear message naming the directory, not an error halfway
+ * through a lab build. access(2) reports a read-only filesystem even to root.
+ */
+export function writableStateRoot(): string {
+  const root = stateRoot();
+  try {
+    mkdirSync(root, { recursive: true, mode: 0o700 });
+    accessSync(root, constants.W_OK);
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    throw new InputError(
+      `state directory ${root} cannot be written (${code ?? message}${code === "EROFS" ? ": read-only file system" : ""}); set MACVLAB_STATE_DIR to a writable directory of its own`,
+    );
+  }
   return root;
 }
 

@@ -22,7 +22,8 @@ export async function failpoint(phase: FailpointPhase): Promise<void> {
       clearInterval(keepAlive);
       interruption.removeEventListener("abort", stop);
       process.stdin.off("data", resume);
-      process.stdin.pause();
+      // A paused pipe still holds the event loop open: the command would never exit.
+      process.stdin.destroy();
     };
     const stop = () => {
       done();

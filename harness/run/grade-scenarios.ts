@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { InputError } from "../model/errors.ts";
 import { checkName, StudentId } from "../model/names.ts";
-import { DEFAULT_RESULTS_DIR } from "../model/paths.ts";
+import { DEFAULT_RESULTS_DIR, writableStateRoot } from "../model/paths.ts";
 import { providersFor } from "../providers/registry.ts";
 import { loadScenarios } from "../scenario/load-all.ts";
 import { type Reporting, runSuites } from "./engine.ts";
@@ -37,6 +37,7 @@ async function grade(options: GradeOptions): Promise<GradeSummary> {
   const resultsDir = checkOutputDir(options.resultsDir ?? DEFAULT_RESULTS_DIR, "--results");
   const student = studentId(options.student);
   const loaded = loadScenarios(options.files);
+  writableStateRoot();
   for (const { scenario } of loaded) assertChecksReadOnly(scenario);
   const providers = providersFor(options.provider).filter((p) => p.attach);
   const running = new Map<string, (typeof providers)[number]>();

@@ -4,7 +4,7 @@ import { InputError } from "../model/errors.ts";
 import type { Lab } from "../model/lab.ts";
 import { loadLab } from "../model/load-lab.ts";
 import { checkName, Id, LabName } from "../model/names.ts";
-import { LABS_DIR, SCENARIOS_DIR } from "../model/paths.ts";
+import { LABS_DIR, SCENARIOS_DIR, stateDir, writableStateRoot } from "../model/paths.ts";
 import type { Provider } from "../providers/provider.ts";
 import { PROVIDER_NAMES, providerNamed, providersFor } from "../providers/registry.ts";
 import { loadScenarios } from "../scenario/load-all.ts";
@@ -63,6 +63,7 @@ async function bringUp(
 ): Promise<string> {
   const solution = solve ? loadScenarios([scenarioFile(solve.scenario)])[0] : undefined;
   const lab = solution ? solution.lab : resolveLab(nameOrFile);
+  writableStateRoot();
   if (solution && solution.lab.name !== nameOrFile && !nameOrFile.endsWith(".yaml"))
     throw new InputError(`scenario ${solution.scenario.id} runs on lab ${solution.lab.name}, not ${nameOrFile}`);
   const mistake = solve?.mistake ? solution?.scenario.negative_controls.find((c) => c.id === solve.mistake) : undefined;
@@ -122,6 +123,9 @@ async function takeDown(names: readonly string[], choice: LockChoice): Promise<s
   for (const providerName of PROVIDER_NAMES) {
     const provider = providerNamed(providerName);
     const running = await provider.list();
+    // A named lab that is not a lab here may still be something at its path (a symlink, a file):
+    // stateDir refuses those by name rather than passing over them in silence.
+    for (const name of names) if (!running.includes(name)) stateDir(providerName, name);
     for (const lab of names.length ? names.filter((n) => running.includes(n)) : running)
       targets.push({ provider, lab });
   }

@@ -1,5 +1,5 @@
 import { InputError } from "../model/errors.ts";
-import { DEFAULT_RESULTS_DIR } from "../model/paths.ts";
+import { DEFAULT_RESULTS_DIR, writableStateRoot } from "../model/paths.ts";
 import { providersFor } from "../providers/registry.ts";
 import { loadScenarios } from "../scenario/load-all.ts";
 import { settledBeforeExit } from "./active-labs.ts";
@@ -59,6 +59,7 @@ export function runScenarios(options: RunOptions): Promise<RunSummary> {
 async function planAndRun(options: RunOptions): Promise<RunSummary> {
   const resultsDir = checkOutputDir(options.resultsDir ?? DEFAULT_RESULTS_DIR, "--results");
   const loaded = loadScenarios(options.files);
+  writableStateRoot();
   const { breakControl } = options;
   if (breakControl && !loaded.some(({ scenario }) => scenario.negative_controls.some((c) => c.id === breakControl)))
     throw new InputError(`--break ${breakControl}: no negative control with that id in the chosen scenarios`);
