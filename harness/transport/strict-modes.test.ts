@@ -2,15 +2,15 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { PROJECT_ROOT } from "../model/paths.ts";
 import { strictModesHold, strictModesOverride } from "./strict-modes.ts";
 
 describe("strictModesHold (sshd's StrictModes on root's authorized_keys)", () => {
   const isRoot = process.getuid?.() === 0;
   let dir: string;
   beforeEach(async () => {
-    // Below the checkout, not /tmp: /tmp is world-writable (sticky or not, sshd refuses it).
-    dir = await mkdtemp(join(PROJECT_ROOT, ".macvlab-strict-"));
+    // Below /run (root's, 0755, as is /), not /tmp nor the checkout: /tmp is world-writable (sticky
+    // or not, sshd refuses it), and a checkout may well live below /tmp (CI's clean clone does).
+    dir = await mkdtemp(join("/run", "macvlab-strict-"));
     await mkdir(join(dir, "ssh"), { mode: 0o700 });
     await writeFile(join(dir, "ssh", "authorized_keys"), "", { mode: 0o600 });
   });
