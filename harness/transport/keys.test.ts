@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import ssh2 from "ssh2";
 import { InfrastructureError } from "../model/errors.ts";
-import { createLabKeys, writeSecretFile } from "./keys.ts";
+import { createLabKeys, newKeyPair, writeSecretFile } from "./keys.ts";
 
 describe("createLabKeys", () => {
   let dir: string;
@@ -62,5 +62,19 @@ describe("createLabKeys", () => {
     expect(await writeSecretFile(join(dir, "k"), "again").catch((e: unknown) => e)).to.be.instanceOf(
       InfrastructureError,
     );
+  });
+});
+
+describe("newKeyPair", () => {
+  it("never hands out a key whose public half ssh2 truncated (1 in 256 raw pairs; 2000 pairs here)", () => {
+    for (let i = 0; i < 2000; i++) {
+      const pair = newKeyPair("macvlab-test");
+      expect(pair.publicBlob.length, `pair ${i}: ${pair.publicLine}`).to.equal(51);
+      const parsed = ssh2.utils.parseKey(pair.privateKey);
+      if (parsed instanceof Error) throw parsed;
+      expect(parsed.getPublicSSH().equals(pair.publicBlob), `pair ${i}: private and public halves disagree`).to.equal(
+        true,
+      );
+    }
   });
 });

@@ -13,9 +13,23 @@ export interface KeyPair {
   readonly publicBlob: Buffer;
 }
 
+/** An ed25519 public key is 32 bytes; the blob is string "ssh-ed25519" (4 + 11) then string key (4 + 32). */
+const ED25519_BLOB_BYTES = 4 + 11 + 4 + 32;
+
+/**
+ * ssh2 1.17's keygen strips every leading zero byte of the public key's BIT STRING, meant for the
+ * unused-bits byte only: one key in 256 whose public key starts with 0x00 comes out truncated, and
+ * sshd then refuses it ("Unable to load host key: error in libcrypto"). With a key per node and lab
+ * instance that is a lab in a few dozen: such a pair is drawn again.
+ */
 export function newKeyPair(comment = "macvlab"): KeyPair {
-  const pair = ssh2.utils.generateKeyPairSync("ed25519", { comment });
-  return { privateKey: pair.private, publicLine: pair.public, publicBlob: keyBlobFromPublicLine(pair.public) };
+  for (let attempt = 0; attempt < 16; attempt++) {
+    const pair = ssh2.utils.generateKeyPairSync("ed25519", { comment });
+    const publicBlob = keyBlobFromPublicLine(pair.public);
+    if (publicBlob.length === ED25519_BLOB_BYTES)
+      return { privateKey: pair.private, publicLine: pair.public, publicBlob };
+  }
+  throw new InfrastructureError("could not generate an ed25519 key pair (ssh2 kept truncating the public key)");
 }
 
 /** The key material one sshd needs, and what the harness logs in with. */
