@@ -54,6 +54,11 @@ export interface ProbeEnv {
   attach(name: string, content: string | Buffer, contentType: string): Promise<void>;
   stepResult(stepId: string): StepOutcome | undefined;
   sleep(ms: number): Promise<void>;
+  /**
+   * Makes the check's `while` change (a pulled cable) now, once; later calls and checks without one do
+   * nothing. Only kinds that say `actsDuringProbe` call it; for the others it has happened before they look.
+   */
+  act(): Promise<void>;
 }
 
 /**
@@ -86,6 +91,8 @@ export interface CheckKindModule<Spec> {
   defaultDeadlineMs(spec: Spec): number;
   /** One probe decides (it spends its whole deadline inside, or reads something that will not change). */
   oneShot(spec: Spec): boolean;
+  /** The kind makes the check's `while` change itself, in the middle of what it measures (traffic through a failover). */
+  readonly actsDuringProbe?: boolean;
   /** False for kinds that judge the harness's own setup rather than anything a student did. */
   readonly graded: boolean;
   /** Runs the check once and judges what came back. Throws CheckCommandError when it cannot look. */

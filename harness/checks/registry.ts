@@ -1,19 +1,22 @@
 import type { z } from "zod";
 import type { Outcome } from "../expect/outcome.ts";
+import { aggregate } from "./aggregate.ts";
 import { capture } from "./capture.ts";
 import type { CheckContext, CheckKindModule, NodeRef, Place, PlannedCommand, ProbeEnv, StepRef } from "./check-kind.ts";
+import { counters } from "./counters.ts";
 import { link } from "./link.ts";
 import { mac } from "./mac.ts";
 import { ping } from "./ping.ts";
 import { route } from "./route.ts";
 import { step } from "./step.ts";
 import { sysctl } from "./sysctl.ts";
+import { traffic } from "./traffic.ts";
 
 /**
  * Every check kind, by the YAML key that selects it. The scenario schema, the loader, the runner,
  * grading and the evidence collector all read kinds from here: a kind is one module and one line.
  */
-export const CHECK_KINDS = { ping, route, link, mac, sysctl, step, capture } as const;
+export const CHECK_KINDS = { ping, route, link, mac, sysctl, step, capture, aggregate, counters, traffic } as const;
 
 export type CheckKind = keyof typeof CHECK_KINDS;
 export const CHECK_KIND_NAMES = Object.keys(CHECK_KINDS) as CheckKind[];
@@ -34,6 +37,7 @@ export interface BoundCheck {
   readonly readOnly: readonly RegExp[];
   readonly defaultDeadlineMs: number;
   readonly oneShot: boolean;
+  readonly actsDuringProbe: boolean;
   nodeRefs(): readonly NodeRef[];
   stepRefs(): readonly StepRef[];
   places(): readonly Place[];
@@ -60,6 +64,7 @@ function bind<Spec>(kind: CheckKind, module: CheckKindModule<Spec>, spec: Spec):
     readOnly: module.readOnly,
     defaultDeadlineMs: module.defaultDeadlineMs(spec),
     oneShot: module.oneShot(spec),
+    actsDuringProbe: module.actsDuringProbe ?? false,
     nodeRefs: () => module.nodeRefs(spec),
     stepRefs: () => module.stepRefs?.(spec) ?? [],
     places: () => module.places(spec),

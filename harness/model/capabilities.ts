@@ -6,9 +6,12 @@ export const CAPABILITIES = {
   "8021q": "create 802.1Q VLAN sub-interfaces",
   ipvlan: "create ipvlan devices",
   bridge: "create Linux bridges",
+  bonding: "create bonding devices (bond)",
+  team: "create team devices and run teamd / teamdctl (libteam-utils)",
   iptables: "iptables filter table",
   "iptables-nat": "iptables nat table (MASQUERADE)",
   "switch-hairpin": "turn hairpin on for a switch port of the lab (reflective relay for VEPA)",
+  "switch-link": "take the link of a switch port of the lab down and up again (a pulled cable)",
   tcpdump: "capture frames on a node",
 } as const;
 

@@ -11,5 +11,7 @@ export {
 export { sameDestination } from "./ip-query.ts";
 export { ParseError } from "./parse-error.ts";
 export { type PingFlavour, type PingReply, type PingRtt, type PingSummary, parsePing } from "./ping.ts";
+export { type Interruption, interruption, type PingTimeline, parsePingTimeline } from "./ping-timeline.ts";
 export { parseRouteN, prefixLength, type RouteNRow } from "./route-n.ts";
 export { type CapturedFrame, parseTcpdumpE } from "./tcpdump.ts";
+export { parseTeamdState, type TeamState } from "./teamd.ts";

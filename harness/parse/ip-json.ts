@@ -13,11 +13,19 @@ const linkInfoSchema = z.looseObject({
       flags: z.array(z.string()).optional(),
       protocol: z.string().optional(),
       id: z.number().optional(),
+      /** bond: the active port (active-backup), absent when none. */
+      active_slave: z.string().optional(),
+      /** bond: link monitoring interval in ms (0: off). */
+      miimon: z.number().optional(),
     })
     .optional(),
-  /** Set on bridge/bond ports, e.g. "bridge". */
+  /** Set on bridge/bond/team ports, e.g. "bridge". */
   info_slave_kind: z.string().optional(),
+  /** A bond port: `state` ACTIVE|BACKUP, `mii_status` UP|DOWN. */
+  info_slave_data: z.looseObject({ state: z.string().optional(), mii_status: z.string().optional() }).optional(),
 });
+
+const counterSchema = z.looseObject({ packets: z.number(), bytes: z.number() });
 
 const linkSchema = z.looseObject({
   ifindex: z.number(),
@@ -36,6 +44,8 @@ const linkSchema = z.looseObject({
   promiscuity: z.number().optional(),
   /** Only with `ip -d`. */
   linkinfo: linkInfoSchema.optional(),
+  /** Only with `ip -s`. */
+  stats64: z.looseObject({ rx: counterSchema, tx: counterSchema }).optional(),
 });
 
 const addrInfoSchema = z.looseObject({

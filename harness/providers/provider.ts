@@ -23,7 +23,9 @@ export interface LabNode {
 }
 
 export interface SwitchPortSettings {
-  readonly hairpin: boolean;
+  readonly hairpin?: boolean;
+  /** The switch side of the cable: down is a pulled cable (the node's NIC loses carrier). */
+  readonly link?: "up" | "down";
 }
 
 /** A lab that is up, as `Provider.up` or `Provider.attach` returned it; disposing it is `down()`. */
@@ -34,7 +36,7 @@ export interface StartedLab extends AsyncDisposable {
   readonly nodes: readonly LabNode[];
   /** Throws on a name the lab does not have. */
   node(name: string): LabNode;
-  /** Switch-side settings of the port a node's NIC plugs into (capability switch-hairpin). */
+  /** Switch-side settings of the port a node's NIC plugs into (capabilities switch-hairpin, switch-link). */
   setSwitchPort(node: string, nic: string, settings: SwitchPortSettings): Promise<void>;
   /** The switch's own view (forwarding database, port flags), where the provider owns the switch. */
   switchEvidence?(): Promise<string>;

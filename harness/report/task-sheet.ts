@@ -1,10 +1,10 @@
-import { kindOf } from "../checks/registry.ts";
 import type { Lab } from "../model/lab.ts";
+import { notGradedReason } from "../run/grade-check.ts";
 import type { Scenario } from "../scenario/schema.ts";
 
 /** The task sheet: what to achieve and what will be checked, without the commands that achieve it. */
 export function taskSheet(scenario: Scenario, lab: Lab): string {
-  const total = scenario.checks.filter((c) => kindOf(c).graded).reduce((n, c) => n + c.points, 0);
+  const total = scenario.checks.filter((c) => !notGradedReason(c)).reduce((n, c) => n + c.points, 0);
   const nics = Object.entries(lab.nodes).map(
     ([node, spec]) =>
       `  ${node}: ${spec.nics.map((n) => `${n.name} on ${n.segment}${n.promiscuous ? " (switch port accepts all MACs)" : ""}`).join(", ")}`,
@@ -19,7 +19,7 @@ export function taskSheet(scenario: Scenario, lab: Lab): string {
     ...nics,
     "",
     `What will be checked (${total} points):`,
-    ...scenario.checks.filter((c) => kindOf(c).graded).map((c) => `  [${c.points}] ${c.title}`),
+    ...scenario.checks.filter((c) => !notGradedReason(c)).map((c) => `  [${c.points}] ${c.title}`),
     "",
     `Start: macvlab lab up ${lab.name}   Work: macvlab ssh <node> --lab ${lab.name}   Check: macvlab grade scenarios/${scenario.id}.yaml`,
   ].join("\n");

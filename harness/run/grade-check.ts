@@ -22,6 +22,14 @@ export interface CheckGrade {
   readonly outcome?: Outcome;
 }
 
+/** Why grading leaves a check out: it judges the harness's own setup, or it would change the lab. */
+export function notGradedReason(check: CheckSpec): string | undefined {
+  if (!kindOf(check).graded) return "reads the outcome of the harness's own setup step";
+  if (check.while)
+    return `changes the lab while it measures (${check.while.title}): \`macvlab run\` measures it, grading only looks`;
+  return undefined;
+}
+
 /**
  * One check as a student's grade: passed, failed (with expected vs seen and the hint), blocked by a
  * check it needs, or not graded (a kind that judges the harness's own setup). A check whose command
@@ -35,8 +43,8 @@ export async function gradeCheck(
   passed: ReadonlySet<string>,
 ): Promise<CheckGrade> {
   const base = { scenario: scenarioId, check: check.id, title: check.title, points: check.points, earned: 0 };
-  if (!kindOf(check).graded)
-    return { ...base, status: "not-graded", reason: "reads the outcome of the harness's own setup step" };
+  const notGraded = notGradedReason(check);
+  if (notGraded) return { ...base, status: "not-graded", reason: notGraded };
   const blockers = check.needs.filter((id) => !passed.has(id));
   if (blockers.length)
     return { ...base, status: "blocked", hint: check.hint, reason: `blocked by ${blockers.join(", ")}` };

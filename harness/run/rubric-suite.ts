@@ -5,7 +5,7 @@ import type { StartedLab } from "../providers/provider.ts";
 import type { ShellResult } from "../transport/shell.ts";
 import { downTracked, upTracked } from "./active-labs.ts";
 import { failpoint, failpointArmed } from "./failpoint.ts";
-import { type CheckGrade, gradeCheck } from "./grade-check.ts";
+import { type CheckGrade, gradeCheck, notGradedReason } from "./grade-check.ts";
 import { probeEnv } from "./judge.ts";
 import type { ScenarioPlan } from "./plan.ts";
 import { progress } from "./progress.ts";
@@ -88,7 +88,9 @@ export function addRubricSuite(parent: Mocha.Suite, plan: ScenarioPlan, recorder
       const lost = new Set(
         (await gradeAll()).filter((g) => g.status === "failed" || g.status === "blocked").map((g) => g.check),
       );
-      const declared = new Set(control.flips);
+      // A check grading leaves out (it changes the lab) is proven by the run's negative controls instead.
+      const ungraded = new Set(scenario.checks.filter((c) => notGradedReason(c)).map((c) => c.id));
+      const declared = new Set(control.flips.filter((id) => !ungraded.has(id)));
       const extra = [...lost].filter((id) => !declared.has(id));
       const kept = [...declared].filter((id) => !lost.has(id));
       await runSteps(started(), control.restore, steps, { recorder });

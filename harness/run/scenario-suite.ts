@@ -9,7 +9,7 @@ import { attachTracked, downTracked, upTracked } from "./active-labs.ts";
 import { attachEvidence } from "./evidence.ts";
 import { failpoint, failpointArmed } from "./failpoint.ts";
 import { type CheckGrade, gradeCheck } from "./grade-check.ts";
-import { deadlineOf, judgeCheck, probeEnv } from "./judge.ts";
+import { deadlineOf, judgeCheck, type PerformSteps, probeEnv } from "./judge.ts";
 import type { ScenarioPlan } from "./plan.ts";
 import { progress } from "./progress.ts";
 import type { Recorder } from "./recorder.ts";
@@ -81,7 +81,9 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
       description: `${scenario.goal}\n\n**Check:** ${check.title} (${check.points} point${check.points === 1 ? "" : "s"})\n\n**Hint when it fails:** ${check.hint}`,
     });
   const judge = async (check: CheckSpec, want: "hold" | "fail"): Promise<Outcome> => {
-    const result = await judgeCheck(check, env(), want);
+    const perform: PerformSteps = (title, steps) =>
+      recorder.step(title, () => runSteps(started(), steps, stepOutcomes, { recorder }));
+    const result = await judgeCheck(check, env(), want, perform);
     await recorder.attach(
       "verdict",
       `expected: ${result.expected}\nactual:   ${result.actual}\n${result.detail}`,

@@ -21,10 +21,16 @@ export async function runSteps(
   const { recorder } = options;
   for (const step of steps) {
     if (!isCommandStep(step)) {
-      const { node, nic, hairpin } = step.switch_port;
-      const name = `switch port of ${node}/${nic}: hairpin ${hairpin ? "on" : "off"}`;
+      const { node, nic, hairpin, link } = step.switch_port;
+      const settings = [hairpin === undefined ? "" : `hairpin ${hairpin ? "on" : "off"}`, link ? `link ${link}` : ""];
+      const name = `switch port of ${node}/${nic}: ${settings.filter(Boolean).join(", ")}`;
       progress(`  ${name}`);
-      await recorder.step(name, () => lab.setSwitchPort(node, nic, { hairpin }));
+      await recorder.step(name, () =>
+        lab.setSwitchPort(node, nic, {
+          ...(hairpin === undefined ? {} : { hairpin }),
+          ...(link ? { link } : {}),
+        }),
+      );
       continue;
     }
     const node = lab.node(step.node);

@@ -38,6 +38,17 @@ function crossCheck(scenario: Scenario, lab: Lab, source: YamlSource): string[] 
     list.forEach((step, i) => {
       if (isCommandStep(step)) node(step.node, [...section, i, "node"]);
       else {
+        for (const [setting, capability] of [
+          ["hairpin", "switch-hairpin"],
+          ["link", "switch-link"],
+        ] as const)
+          if (step.switch_port[setting] !== undefined && !scenario.requires.includes(capability))
+            issues.push(
+              source.issue(
+                [...section, i, "switch_port", setting],
+                `a switch port's ${setting} needs \`requires: [${capability}]\` (not every provider owns the switch)`,
+              ),
+            );
         node(step.switch_port.node, [...section, i, "switch_port", "node"]);
         const nics = lab.nodes[step.switch_port.node]?.nics ?? [];
         if (nics.length && !nics.some((n) => n.name === step.switch_port.nic))
@@ -63,6 +74,10 @@ function crossCheck(scenario: Scenario, lab: Lab, source: YamlSource): string[] 
   scenario.checks.forEach((check, i) => {
     if (checkIds.has(check.id)) issues.push(source.issue(["checks", i, "id"], `duplicate check id "${check.id}"`));
     checkIds.add(check.id);
+    if (check.while) {
+      steps(check.while.do, ["checks", i, "while", "do"]);
+      steps(check.while.undo, ["checks", i, "while", "undo"]);
+    }
     const kinded = kindOf(check);
     for (const ref of kinded.nodeRefs()) node(ref.node, ["checks", i, kinded.kind, ...ref.path]);
     for (const ref of kinded.stepRefs())

@@ -18,10 +18,22 @@ export const CommandStep = z
     path: ["run"],
   });
 
-/** A switch-side action; only providers that own the switch can do it (capability switch-hairpin). */
+/**
+ * A switch-side action; only providers that own the switch can do it: hairpin (capability
+ * switch-hairpin), the port's link down or up — a pulled and replugged cable (capability switch-link).
+ */
 export const SwitchPortStep = z.strictObject({
   id: Id.optional(),
-  switch_port: z.strictObject({ node: NodeName, nic: IfName, hairpin: z.boolean() }),
+  switch_port: z
+    .strictObject({
+      node: NodeName,
+      nic: IfName,
+      hairpin: z.boolean().optional(),
+      link: z.enum(["up", "down"]).optional(),
+    })
+    .refine((port) => port.hairpin !== undefined || port.link !== undefined, {
+      message: "a switch_port step sets hairpin, link, or both",
+    }),
 });
 
 export const Step = z.union([CommandStep, SwitchPortStep]);
@@ -39,6 +51,19 @@ export const Check = z
     holds_before_setup: z.boolean().default(false),
     /** How long a check may retry until the network converges (ARP, STP). */
     deadline_ms: z.number().int().min(200).max(120_000).optional(),
+    /**
+     * The check holds while the lab is changed: `do` before it looks (or, for a kind that measures
+     * traffic through the change, in the middle of it), `undo` after, whatever the verdict. Such a check
+     * changes the lab, so grading never runs it.
+     */
+    while: z
+      .strictObject({
+        /** What happens to the lab (a pulled cable, a port taken down). */
+        title: z.string().min(1),
+        do: z.array(Step).min(1),
+        undo: z.array(Step).min(1),
+      })
+      .optional(),
     ...KIND_FIELDS,
   })
   .superRefine((check, ctx) => {
@@ -71,7 +96,7 @@ export const Source = z.strictObject({
 export const ScenarioSchema = z.strictObject({
   id: Id,
   title: z.string().min(1),
-  technology: z.enum(["macvlan", "802.1q", "ipvlan", "routing"]),
+  technology: z.enum(["macvlan", "802.1q", "ipvlan", "routing", "bridge", "bonding", "team"]),
   source: z.array(Source).min(1),
   lab: LabName,
   goal: z.string().min(1),

@@ -11,6 +11,8 @@ export interface FakeProbeEnv {
   readonly options: Array<{ readonly timeoutMs?: number; readonly label?: string } | undefined>;
   readonly attached: Array<{ readonly name: string; readonly content: string | Buffer; readonly contentType: string }>;
   readonly slept: number[];
+  /** How often the kind made the check's change. */
+  readonly acted: number[];
 }
 
 /**
@@ -25,6 +27,7 @@ export function fakeProbeEnv(
   const options: FakeProbeEnv["options"] = [];
   const attached: FakeProbeEnv["attached"] = [];
   const slept: FakeProbeEnv["slept"] = [];
+  const acted: FakeProbeEnv["acted"] = [];
   const env: ProbeEnv = {
     exec: async (node, command, execOptions) => {
       ran.push(`${node}: ${command}`);
@@ -48,8 +51,9 @@ export function fakeProbeEnv(
     attach: async (name, content, contentType) => void attached.push({ name, content, contentType }),
     stepResult: (id) => steps[id],
     sleep: async (ms) => void slept.push(ms),
+    act: async () => void acted.push(ran.length),
   };
-  return { env, ran, options, attached, slept };
+  return { env, ran, options, attached, slept, acted };
 }
 
 /** The error a promise rejects with; fails when it resolves. */

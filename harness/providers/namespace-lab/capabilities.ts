@@ -12,12 +12,23 @@ const PROBES: ReadonlyArray<[Capability, string, string]> = [
   ["macvlan", "ip link add link p0 name pm type macvlan mode bridge", "kernel has no macvlan"],
   ["8021q", "ip link add link p0 name p0.100 type vlan id 100", "kernel has no 8021q (802.1Q VLAN)"],
   ["ipvlan", "ip link add link p0 name pi type ipvlan mode l2", "kernel has no ipvlan"],
+  ["bonding", "ip link add name pbond type bond mode active-backup", "kernel has no bonding"],
+  [
+    "team",
+    "ip link add name pteam type team && command -v teamd && command -v teamdctl",
+    "kernel has no team driver, or teamd/teamdctl are missing (apt-get install -y libteam-utils)",
+  ],
   ["iptables", "iptables -S FORWARD", "iptables does not work (filter table)"],
   ["iptables-nat", "iptables -t nat -A POSTROUTING -o p0 -j MASQUERADE", "iptables nat table does not work"],
   [
     "switch-hairpin",
     "ip link add name pb type bridge && ip link set dev p0 master pb && bridge link set dev p0 hairpin on",
     "bridge ports cannot be set to hairpin",
+  ],
+  [
+    "switch-link",
+    "ip link add name pb type bridge && ip link set dev p0 master pb && ip link set dev p1 up && ip link set dev p0 down",
+    "bridge ports cannot be taken down",
   ],
   ["tcpdump", "command -v tcpdump", "tcpdump is not installed (apt-get install -y tcpdump)"],
 ];

@@ -122,16 +122,20 @@ export class NamespaceLab implements StartedLab {
   async setSwitchPort(node: string, nic: string, settings: SwitchPortSettings): Promise<void> {
     const port = this.ports.ports[`${node}/${nic}`];
     if (!port) throw new InfrastructureError(`lab ${this.lab.name}: no switch port for ${node}/${nic}`);
-    await mustRun(this.options.host, [
-      ...this.layout.enterFabric(),
-      "bridge",
-      "link",
-      "set",
-      "dev",
-      port,
-      "hairpin",
-      settings.hairpin ? "on" : "off",
-    ]);
+    const fabric = this.layout.enterFabric();
+    if (settings.hairpin !== undefined)
+      await mustRun(this.options.host, [
+        ...fabric,
+        "bridge",
+        "link",
+        "set",
+        "dev",
+        port,
+        "hairpin",
+        settings.hairpin ? "on" : "off",
+      ]);
+    // The fabric's end of the node's veth: down there is carrier lost on the node's NIC, as a pulled cable.
+    if (settings.link) await mustRun(this.options.host, [...fabric, "ip", "link", "set", "dev", port, settings.link]);
   }
 
   /** The switch's view (for evidence): port flags and forwarding database of the fabric bridges. */

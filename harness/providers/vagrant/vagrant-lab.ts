@@ -18,10 +18,10 @@ export class VagrantLab implements StartedLab {
     return nodeNamed(this.lab.name, this.nodes, name);
   }
 
-  /** VirtualBox internal networks and Docker bridges are not ours to configure (capability switch-hairpin is absent). */
+  /** VirtualBox internal networks and Docker bridges are not ours to configure (capabilities switch-hairpin and switch-link are absent). */
   async setSwitchPort(node: string, nic: string, _settings: SwitchPortSettings): Promise<void> {
     throw new InfrastructureError(
-      `vagrant provider: cannot change the switch port of ${node}/${nic}: the hypervisor's switch is not reachable (switch-hairpin is not offered; run this scenario with --provider netns or uml)`,
+      `vagrant provider: cannot change the switch port of ${node}/${nic}: the hypervisor's switch is not reachable (switch-hairpin and switch-link are not offered; run this scenario with --provider netns or uml)`,
     );
   }
 

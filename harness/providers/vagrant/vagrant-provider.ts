@@ -123,7 +123,7 @@ export class VagrantProvider implements Provider {
 
   /**
    * Measured inside a throwaway one-node machine of the chosen backend, with the same probes as
-   * netns. switch-hairpin is absent whatever the kernel says: the switch is the hypervisor's.
+   * netns. switch-hairpin and switch-link are absent whatever the kernel says: the switch is the hypervisor's.
    */
   capabilities(): Promise<CapabilityReport> {
     this.report ??= (async () => {
@@ -145,11 +145,16 @@ export class VagrantProvider implements Provider {
         const measured = await probeCapabilities(new ShellHost(shell, `vagrant machine ${shell.node}`), this.name);
         const has = new Set(measured.has);
         const absent = new Map(measured.absent);
-        has.delete("switch-hairpin");
-        absent.set(
-          "switch-hairpin",
-          `vagrant: the ${this.settings.backend} switch is not reachable from the harness (no hairpin control)`,
-        );
+        for (const [capability, what] of [
+          ["switch-hairpin", "no hairpin control"],
+          ["switch-link", "no control of its ports' links"],
+        ] as const) {
+          has.delete(capability);
+          absent.set(
+            capability,
+            `vagrant: the ${this.settings.backend} switch is not reachable from the harness (${what})`,
+          );
+        }
         return { ...measured, has, absent };
       } finally {
         await started.down();

@@ -1,0 +1,36 @@
+import { z } from "zod";
+import { ParseError } from "./parse-error.ts";
+
+// Loose: teamd adds per-runner and per-link-watch fields; only the runner and the ports' links are read.
+const portSchema = z.looseObject({ link: z.looseObject({ up: z.boolean() }) });
+const stateSchema = z.looseObject({
+  setup: z.looseObject({ runner_name: z.string() }),
+  ports: z.record(z.string(), portSchema).default({}),
+  runner: z.looseObject({ active_port: z.string().optional() }).optional(),
+});
+
+/** What `teamdctl DEV state dump` says about a team: its runner, its ports and whether each link is up. */
+export interface TeamState {
+  readonly runner: string;
+  readonly ports: ReadonlyArray<{ readonly name: string; readonly up: boolean }>;
+  /** activebackup runner only: the port that carries the traffic ("" when none). */
+  readonly activePort?: string;
+}
+
+export function parseTeamdState(json: string): TeamState {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (error) {
+    throw new ParseError("teamdctl state dump", `not JSON (${(error as Error).message})`, json, { cause: error });
+  }
+  const result = stateSchema.safeParse(value);
+  if (!result.success)
+    throw new ParseError("teamdctl state dump", `unexpected JSON shape: ${result.error.issues[0]?.message}`, json);
+  const { setup, ports, runner } = result.data;
+  return {
+    runner: setup.runner_name,
+    ports: Object.entries(ports).map(([name, port]) => ({ name, up: port.link.up })),
+    ...(runner?.active_port !== undefined ? { activePort: runner.active_port } : {}),
+  };
+}
