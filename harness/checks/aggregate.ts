@@ -96,8 +96,9 @@ async function readBond(spec: AggregateCheckSpec, env: ProbeEnv, checkId: string
 
 async function readTeam(spec: AggregateCheckSpec, env: ProbeEnv, checkId: string): Promise<AggregateState | undefined> {
   const result = await env.exec(spec.node, teamCommand(spec.dev));
-  // teamdctl cannot reach a teamd for that device: no team (or its daemon is gone, which is the same to traffic).
-  if (result.exitCode !== 0 && /(Failed to connect|No such file|not found)/i.test(result.stderr)) return undefined;
+  // No such device (teamdctl: `Device "team0" does not exist`), or teamdctl cannot reach a teamd for it: no team
+  // (or its daemon is gone, which is the same to traffic).
+  if (result.exitCode !== 0 && /(does not exist|Failed to connect|No such file)/i.test(result.stderr)) return undefined;
   if (result.failed) throw commandFailed(checkId, result);
   const team = parseTeamdState(result.stdout);
   return {

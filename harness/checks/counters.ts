@@ -14,9 +14,10 @@ const CountersSpec = z
     direction: z.enum(["tx", "rx"]).default("tx"),
     /** Interfaces that must each carry at least `min_packets` of the traffic. */
     grow: z.array(IfName).default([]),
-    /** Interfaces that must carry fewer than `min_packets` of it (a backup port). */
+    /** Interfaces that must carry (next to) none of it: at most `idle_max` packets in the window (a backup port). */
     idle: z.array(IfName).default([]),
     min_packets: z.number().int().min(1).max(1000).default(3),
+    idle_max: z.number().int().min(0).max(1000).default(1),
     traffic: z.strictObject({
       from: NodeName,
       netns: NetnsName.optional(),
@@ -76,7 +77,7 @@ export function judgeCounters(
 /**
  * Which interfaces carry traffic: packet counters read before and after pings to several destinations
  * (a team spreads them over its ports, a bond's backup carries none). Other traffic during the window
- * also counts, which is why `idle` means "fewer than min_packets", not zero.
+ * also counts, which is why `idle` allows `idle_max` packets rather than none.
  */
 export const counters: CheckKindModule<CountersCheckSpec> = defineCheckKind({
   schema: CountersSpec,

@@ -14,10 +14,12 @@ const LinkSpec = z.strictObject({
   exists: z.boolean().default(true),
   flags: z.array(Flag).optional(),
   without_flags: z.array(Flag).optional(),
-  kind: z.enum(["macvlan", "macvtap", "ipvlan", "vlan", "veth", "bridge"]).optional(),
+  kind: z.enum(["macvlan", "macvtap", "ipvlan", "vlan", "veth", "bridge", "bond", "team"]).optional(),
   mode: z.enum(["bridge", "private", "vepa", "passthru", "source", "l2", "l3", "l3s"]).optional(),
   vlan_id: z.number().int().min(1).max(4094).optional(),
   parent: IfName.optional(),
+  /** The bridge, bond or team the device is a port of. */
+  master: IfName.optional(),
 });
 export type LinkCheckSpec = z.output<typeof LinkSpec>;
 
@@ -49,6 +51,7 @@ function facets(spec: LinkCheckSpec, link: IpLink | undefined, expected: boolean
   if (spec.mode) out.push(`mode ${expected ? spec.mode : (data?.mode ?? "none")}`);
   if (spec.vlan_id !== undefined) out.push(`vlan ${expected ? spec.vlan_id : (data?.id ?? "none")}`);
   if (spec.parent) out.push(`parent ${expected ? spec.parent : (link?.link ?? "none")}`);
+  if (spec.master) out.push(`master ${expected ? spec.master : (link?.master ?? "none")}`);
   return out;
 }
 
@@ -58,10 +61,10 @@ export function summary(link: IpLink): string {
   return [name, `<${link.flags.join(",")}>`, link.address, kind, data?.mode].filter(Boolean).join(" ");
 }
 
-/** A device on a node: present or absent, flags, kind, macvlan/ipvlan mode, VLAN id, parent. */
+/** A device on a node: present or absent, flags, kind, macvlan/ipvlan mode, VLAN id, parent, master. */
 export const link: CheckKindModule<LinkCheckSpec> = defineCheckKind({
   schema: LinkSpec,
-  summary: "`exists`, `flags` / `without_flags`, `kind`, macvlan/ipvlan `mode`, `vlan_id`, `parent`",
+  summary: "`exists`, `flags` / `without_flags`, `kind`, macvlan/ipvlan `mode`, `vlan_id`, `parent`, `master`",
   example: { node: "node1", dev: "enp0s3.100", kind: "vlan", vlan_id: 100, flags: ["UP"] },
   nodeRefs: (spec) => [{ node: spec.node, path: ["node"] }],
   places: (spec) => [spec],

@@ -58,6 +58,38 @@ describe("what each kind declares to the loader, the runner and grading", () => 
       oneShot: true,
       graded: true,
     },
+    aggregate: {
+      nodeRefs: [{ node: "node1", path: ["node"] }],
+      places: ["node1"],
+      defaultDeadlineMs: 3000,
+      oneShot: false,
+      graded: true,
+    },
+    counters: {
+      nodeRefs: [
+        { node: "node1", path: ["node"] },
+        { node: "node1", path: ["traffic", "from"] },
+      ],
+      places: ["node1", "node1"],
+      defaultDeadlineMs: 3000,
+      oneShot: false,
+      graded: true,
+    },
+    traffic: {
+      nodeRefs: [{ node: "node2", path: ["from"] }],
+      places: ["node2"],
+      // It spends its whole run in one probe, making the check's change in the middle of it.
+      defaultDeadlineMs: 0,
+      oneShot: true,
+      graded: true,
+    },
+    fdb: {
+      nodeRefs: [{ node: "node1", path: ["node"] }],
+      places: ["node1", "node1/ns1"],
+      defaultDeadlineMs: 3000,
+      oneShot: false,
+      graded: true,
+    },
   } as const;
 
   it("nodes named, where to collect evidence, default deadline, one-shot, graded", () => {
@@ -107,6 +139,21 @@ describe("what each kind declares to the loader, the runner and grading", () => 
       "tcpdump -e -nn -r /etc/shadow",
       "base64 -w0 /run/macvlab-a.pcap && rm -f /run/macvlab-b.pcap",
       "env LC_ALL=C ping -n -c 3 -f 172.16.20.11",
+      "teamdctl team0 port add enp0s3",
+      "teamdctl team0 state item set runner.active_port enp0s8",
+      "teamdctl team0 state dump; teamd -t team0 -k",
+      "ip -j -d link set dev bond1 down",
+      "ip -j -d link delete dev bond1",
+      "ip -j -d link show dev bond1 && ip link del bond1",
+      "ip -j -s link set dev enp0s3 down",
+      "ip -j -s link delete dev enp0s3",
+      "ip -j -s link show dev enp0s3 | tee /etc/motd",
+      "env LC_ALL=C ping -n -D -c 3 -f 10.0.0.1",
+      "env LC_ALL=C ping -n -D -c 3 -i 0.05 -W 1 -f 10.0.0.1",
+      "env LC_ALL=C ping -n -D -c 3 -i 0.05 -f -W 1 10.0.0.1",
+      "env LC_ALL=C ping -n -D -c 3 -i 0.05 -W 1 -s 65000 10.0.0.1",
+      "env LC_ALL=C ping -n -D -c 3 -i 0.05 -W 1 10.0.0.1; reboot",
+      "env LC_ALL=C ping -n -c 3 -i 0.2 -W 1 10.0.0.1 -b",
     ];
     for (const kind of CHECK_KIND_NAMES)
       for (const command of notReadOnly)
@@ -114,6 +161,10 @@ describe("what each kind declares to the loader, the runner and grading", () => 
           CHECK_KINDS[kind].readOnly.some((re) => re.test(command)),
           `${kind}: ${command}`,
         ).to.equal(false);
+  });
+
+  it("only the traffic kind makes the check's change itself, in the middle of what it measures", () => {
+    expect(CHECK_KIND_NAMES.filter((kind) => bound(kind).actsDuringProbe)).to.deep.equal(["traffic"]);
   });
 
   it("every kind has a one-line summary for the README", () => {

@@ -4,6 +4,7 @@ import { aggregate } from "./aggregate.ts";
 import { capture } from "./capture.ts";
 import type { CheckContext, CheckKindModule, NodeRef, Place, PlannedCommand, ProbeEnv, StepRef } from "./check-kind.ts";
 import { counters } from "./counters.ts";
+import { fdb } from "./fdb.ts";
 import { link } from "./link.ts";
 import { mac } from "./mac.ts";
 import { ping } from "./ping.ts";
@@ -16,7 +17,19 @@ import { traffic } from "./traffic.ts";
  * Every check kind, by the YAML key that selects it. The scenario schema, the loader, the runner,
  * grading and the evidence collector all read kinds from here: a kind is one module and one line.
  */
-export const CHECK_KINDS = { ping, route, link, mac, sysctl, step, capture, aggregate, counters, traffic } as const;
+export const CHECK_KINDS = {
+  ping,
+  route,
+  link,
+  mac,
+  sysctl,
+  step,
+  capture,
+  aggregate,
+  counters,
+  traffic,
+  fdb,
+} as const;
 
 export type CheckKind = keyof typeof CHECK_KINDS;
 export const CHECK_KIND_NAMES = Object.keys(CHECK_KINDS) as CheckKind[];

@@ -10,21 +10,25 @@ import { inNetns, NETNS_PREFIX, where } from "./shared.ts";
  * A continuous ping while the check's `while` change happens (a pulled cable): how much was lost, the
  * longest silence, and whether the last part of the run was lossless (traffic settled on the new path).
  */
-const TrafficSpec = z.strictObject({
-  from: NodeName,
-  netns: NetnsName.optional(),
-  to: Ipv4,
-  /** One probe every interval_ms (iputils accepts down to 2 ms as root). */
-  interval_ms: z.number().int().min(10).max(1000).default(50),
-  /** How long the ping runs in all. */
-  duration_ms: z.number().int().min(500).max(60_000).default(5000),
-  /** When the change is made, counted from the ping's start. */
-  act_after_ms: z.number().int().min(0).max(30_000).default(1000),
-  max_loss_percent: z.number().min(0).max(100).optional(),
-  max_gap_ms: z.number().int().min(0).max(60_000).optional(),
-  /** The last settle_ms of the run must have lost nothing. */
-  settle_ms: z.number().int().min(0).max(30_000).default(1500),
-});
+const TrafficSpec = z
+  .strictObject({
+    from: NodeName,
+    netns: NetnsName.optional(),
+    to: Ipv4,
+    /** One probe every interval_ms (iputils accepts down to 2 ms as root). */
+    interval_ms: z.number().int().min(10).max(1000).default(50),
+    /** How long the ping runs in all. */
+    duration_ms: z.number().int().min(500).max(60_000).default(5000),
+    /** When the change is made, counted from the ping's start. */
+    act_after_ms: z.number().int().min(0).max(30_000).default(1000),
+    max_loss_percent: z.number().min(0).max(100).optional(),
+    max_gap_ms: z.number().int().min(0).max(60_000).optional(),
+    /** The last settle_ms of the run must have lost nothing. */
+    settle_ms: z.number().int().min(0).max(30_000).default(1500),
+  })
+  .refine((spec) => spec.act_after_ms < spec.duration_ms && spec.settle_ms < spec.duration_ms, {
+    message: "act_after_ms and settle_ms must fall inside duration_ms (the change and the settled end are measured)",
+  });
 export type TrafficCheckSpec = z.output<typeof TrafficSpec>;
 
 function probes(spec: TrafficCheckSpec): number {
@@ -32,7 +36,7 @@ function probes(spec: TrafficCheckSpec): number {
 }
 
 export function trafficCommand(spec: TrafficCheckSpec): string {
-  const interval = (spec.interval_ms / 1000).toFixed(3).replace(/0+$/, "");
+  const interval = (spec.interval_ms / 1000).toFixed(3).replace(/\.?0+$/, "");
   return inNetns(spec.netns, `env LC_ALL=C ping -n -D -c ${probes(spec)} -i ${interval} -W 1 ${spec.to}`);
 }
 
@@ -85,6 +89,9 @@ export const traffic: CheckKindModule<TrafficCheckSpec> = defineCheckKind({
   async probe(spec, env, { checkId }) {
     const place = where({ node: spec.from, netns: spec.netns });
     const pinging = env.exec(spec.from, trafficCommand(spec), { timeoutMs: spec.duration_ms + 15_000 });
+    // Awaited below, after the change: a ping that fails before then (a lost connection) must not be an
+    // unhandled rejection meanwhile, which would end the process.
+    pinging.catch(() => undefined);
     try {
       await env.sleep(spec.act_after_ms);
       await env.act();

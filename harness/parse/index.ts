@@ -1,3 +1,4 @@
+export { type FdbEntry, parseBridgeFdb } from "./bridge-fdb.ts";
 export {
   type IpAddr,
   type IpAddrInfo,

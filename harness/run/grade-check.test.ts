@@ -48,6 +48,25 @@ describe("grading one check", () => {
     expect([blocked.status, blocked.reason]).to.deep.equal(["blocked", "blocked by first"]);
   });
 
+  it("a check that changes the lab while it measures is not graded, says which change, and runs nothing", async () => {
+    const changing = check({
+      needs: ["first"],
+      route: { node: "n", dst: "default" },
+      while: {
+        title: "enp0s3's cable pulled",
+        do: [{ switch_port: { node: "n", nic: "enp0s3", link: "down" } }],
+        undo: [{ switch_port: { node: "n", nic: "enp0s3", link: "up" } }],
+      },
+    });
+    const { env, ran } = fakeProbeEnv({ stdout: "[]" });
+    const grade = await gradeCheck("demo", changing, env, new Set());
+    expect([grade.status, grade.earned]).to.deep.equal(["not-graded", 0]);
+    expect(grade.reason).to.equal(
+      "changes the lab while it measures (enp0s3's cable pulled): `macvlab run` measures it, grading only looks",
+    );
+    expect(ran).to.deep.equal([]);
+  });
+
   it("a kind that judges the harness's own setup is not graded", async () => {
     const stepCheck = check({ step: { id: "second-child" } });
     expect((await gradeCheck("demo", stepCheck, lab({}), new Set())).status).to.equal("not-graded");

@@ -176,6 +176,71 @@ describe("lab and scenario files", () => {
     );
   });
 
+  describe("switch port steps", () => {
+    const SETUP_END = "    run: ip link set dev enp0s3 up\n";
+    const withStep = (step: string, requires?: string) => {
+      const text = SCENARIO.replace(SETUP_END, `${SETUP_END}  - switch_port: ${step}\n`);
+      return requires ? text.replace("goal: a reaches b\n", `goal: a reaches b\nrequires: [${requires}]\n`) : text;
+    };
+
+    it("refuses a switch_port step that sets neither hairpin nor link, at the step", () => {
+      const error = refusal(() => loadScenario(scenario(withStep("{ node: a, nic: enp0s3 }"))));
+      expect(error.issues).to.have.length(1);
+      expect(error.issues[0]).to.match(
+        /demo\.yaml:10:18: setup\.1\.switch_port: a switch_port step sets hairpin, link, or both$/,
+      );
+    });
+
+    it("refuses a link change without `requires: [switch-link]`, at the setting", () => {
+      const error = refusal(() => loadScenario(scenario(withStep("{ node: a, nic: enp0s3, link: down }"))));
+      expect(error.issues).to.have.length(1);
+      expect(error.issues[0]).to.match(
+        /demo\.yaml:10:48: setup\.1\.switch_port\.link: a switch port's link needs `requires: \[switch-link\]`/,
+      );
+      // The other switch capability is not enough.
+      expect(
+        refusal(() => loadScenario(scenario(withStep("{ node: a, nic: enp0s3, link: down }", "switch-hairpin"))))
+          .issues[0],
+      ).to.match(/setup\.1\.switch_port\.link: a switch port's link needs `requires: \[switch-link\]`/);
+    });
+
+    it("asks for each capability a step uses, and loads once the scenario requires them", () => {
+      const both = "{ node: a, nic: enp0s3, hairpin: true, link: up }";
+      const error = refusal(() => loadScenario(scenario(withStep(both, "switch-link"))));
+      expect(error.issues).to.have.length(1);
+      expect(error.issues[0]).to.match(/setup\.1\.switch_port\.hairpin: .*`requires: \[switch-hairpin\]`/);
+      const { scenario: s } = loadScenario(scenario(withStep(both, "switch-hairpin, switch-link")));
+      expect(s.setup[1]).to.deep.equal({ switch_port: { node: "a", nic: "enp0s3", hairpin: true, link: "up" } });
+    });
+
+    it("checks a check's `while` steps like any other: capabilities, nodes and NICs", () => {
+      const changing = (undo: string, requires = "") =>
+        SCENARIO.replace(
+          "    ping:",
+          `    while:\n      title: cable pulled\n      do: [{ switch_port: { node: a, nic: enp0s3, link: down } }]\n      undo: [${undo}]\n    ping:`,
+        ).replace("goal: a reaches b\n", `goal: a reaches b\n${requires}`);
+      const plug = "{ switch_port: { node: a, nic: enp0s3, link: up } }";
+      const unrequired = refusal(() => loadScenario(scenario(changing(plug))));
+      expect(unrequired.issues).to.have.length(2);
+      expect(unrequired.issues[0]).to.match(/demo\.yaml:16:\d+: checks\.0\.while\.do\.0\.switch_port\.link: /);
+      expect(unrequired.issues[1]).to.match(/demo\.yaml:17:\d+: checks\.0\.while\.undo\.0\.switch_port\.link: /);
+      const REQUIRES = "requires: [switch-link]\n";
+      expect(loadScenario(scenario(changing(plug, REQUIRES))).scenario.checks[0]!.while?.title).to.equal(
+        "cable pulled",
+      );
+      const elsewhere = refusal(() =>
+        loadScenario(scenario(changing("{ switch_port: { node: c, nic: enp0s3, link: up } }", REQUIRES))),
+      );
+      expect(elsewhere.issues[0]).to.match(
+        /demo\.yaml:18:\d+: checks\.0\.while\.undo\.0\.switch_port\.node: no node "c" in lab pair/,
+      );
+      const noNic = refusal(() =>
+        loadScenario(scenario(changing("{ switch_port: { node: b, nic: enp0s8, link: up } }", REQUIRES))),
+      );
+      expect(noNic.issues[0]).to.match(/checks\.0\.while\.undo\.0\.switch_port\.nic: node b has no NIC "enp0s8"/);
+    });
+  });
+
   it("touches nothing while refusing", () => {
     refusal(() => loadScenario(scenario('id: demo\nname: "x; rm -rf /"\n')));
     expect(readdirSync(dir).sort()).to.deep.equal(["labs", "scenarios"]);
