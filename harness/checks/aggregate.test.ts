@@ -268,6 +268,14 @@ describe("aggregate", () => {
   });
 
   describe("schema", () => {
+    it("refuses miimon on a team (its link watch has its own settings)", () => {
+      const team = aggregate.schema.safeParse({ node: "n", dev: "team0", kind: "team", miimon: 100 });
+      expect(team.error?.issues.map((i) => [i.path.join("."), i.message])).to.deep.equal([
+        ["miimon", "miimon is a bond setting (a team's link watch has its own)"],
+      ]);
+      expect(aggregate.schema.safeParse({ node: "n", dev: "bond1", kind: "bond", miimon: 0 }).success).to.equal(true);
+    });
+
     it("takes bond or team only, and a mode that cannot carry shell", () => {
       expect(aggregate.schema.safeParse({ node: "n", dev: "br0", kind: "bridge" }).success).to.equal(false);
       expect(aggregate.schema.safeParse({ node: "n", dev: "bond1", kind: "bond", mode: "802.3ad" }).success).to.equal(

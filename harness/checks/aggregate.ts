@@ -7,25 +7,30 @@ import { type CheckKindModule, defineCheckKind, type ProbeEnv } from "./check-ki
 import { commandFailed, IFNAME_PATTERN, mustSucceed } from "./shared.ts";
 
 /** A bond or team as the aggregate itself sees it: mode / runner, link monitoring, active port, its ports' links. */
-const AggregateSpec = z.strictObject({
-  node: NodeName,
-  dev: IfName,
-  kind: z.enum(["bond", "team"]),
-  /** bond: its mode (active-backup, balance-rr, 802.3ad…); team: its runner (loadbalance, activebackup…). */
-  mode: z
-    .string()
-    .regex(/^[a-z0-9.-]{2,20}$/)
-    .optional(),
-  /** bond only: the MII link-monitoring interval in ms (0: the bond never notices a dead link). */
-  miimon: z.number().int().min(0).max(60_000).optional(),
-  /** The port that carries the traffic (bond active-backup; team activebackup). */
-  active: IfName.optional(),
-  /** Exactly these ports, in any order. */
-  ports: z.array(IfName).optional(),
-  /** Ports whose link the aggregate sees up (bond: MII status; team: its link watch). */
-  ports_up: z.array(IfName).optional(),
-  ports_down: z.array(IfName).optional(),
-});
+const AggregateSpec = z
+  .strictObject({
+    node: NodeName,
+    dev: IfName,
+    kind: z.enum(["bond", "team"]),
+    /** bond: its mode (active-backup, balance-rr, 802.3ad…); team: its runner (loadbalance, activebackup…). */
+    mode: z
+      .string()
+      .regex(/^[a-z0-9.-]{2,20}$/)
+      .optional(),
+    /** bond only: the MII link-monitoring interval in ms (0: the bond never notices a dead link). */
+    miimon: z.number().int().min(0).max(60_000).optional(),
+    /** The port that carries the traffic (bond active-backup; team activebackup). */
+    active: IfName.optional(),
+    /** Exactly these ports, in any order. */
+    ports: z.array(IfName).optional(),
+    /** Ports whose link the aggregate sees up (bond: MII status; team: its link watch). */
+    ports_up: z.array(IfName).optional(),
+    ports_down: z.array(IfName).optional(),
+  })
+  .refine((spec) => spec.kind === "bond" || spec.miimon === undefined, {
+    message: "miimon is a bond setting (a team's link watch has its own)",
+    path: ["miimon"],
+  });
 export type AggregateCheckSpec = z.output<typeof AggregateSpec>;
 
 /** What the aggregate says about itself, from either source. */

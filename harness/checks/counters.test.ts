@@ -174,6 +174,20 @@ describe("counters", () => {
     expect(error.message).to.equal("ip -j -s link show dev enp0s3 printed no counters");
   });
 
+  it("calls ping failing to run (no such namespace) the check's own failure, not an unanswered destination", async () => {
+    const { env } = fakeProbeEnv((_node, command) =>
+      command.startsWith("ip -j -s")
+        ? { stdout: stats("enp0s3", { rx: 1, tx: 1 }) }
+        : { exitCode: 255, stderr: 'Cannot open network namespace "box9": No such file or directory\n' },
+    );
+    const error = await rejection(
+      counters.probe(spec({ grow: ["enp0s3"], traffic: { from: "node1", netns: "box9", to: TO } }), env, context),
+    );
+    expect(error).to.be.instanceOf(CheckCommandError);
+    expect(error.message).to.match(/^check cnt: read-only command failed on node1 \(exit 255\): ip netns exec box9 /);
+    expect(error.message).to.include("Cannot open network namespace");
+  });
+
   it("needs at least one interface to watch", () => {
     const result = counters.schema.safeParse({ node: "node1", traffic: { from: "node1", to: TO } });
     expect(result.error?.issues[0]?.message).to.equal("name at least one interface in grow or idle");

@@ -5,7 +5,7 @@ import { IfName, Ipv4, NetnsName, NodeName } from "../model/names.ts";
 import { parseIpLinks } from "../parse/ip-json.ts";
 import { parsePing } from "../parse/ping.ts";
 import { type CheckKindModule, defineCheckKind } from "./check-kind.ts";
-import { IFNAME_PATTERN, inNetns, mustSucceed, NETNS_PREFIX, where } from "./shared.ts";
+import { commandFailed, IFNAME_PATTERN, inNetns, mustSucceed, NETNS_PREFIX, where } from "./shared.ts";
 
 /** Packet counters of a node's interfaces, read before and after pings to several destinations. */
 const CountersSpec = z
@@ -115,6 +115,8 @@ export const counters: CheckKindModule<CountersCheckSpec> = defineCheckKind({
     const answered: string[] = [];
     for (const to of spec.traffic.to) {
       const result = await env.exec(spec.traffic.from, PING(spec, to));
+      // iputils: 0 answered, 1 not; anything else (no such namespace, a bad option) is ping failing to run.
+      if (result.exitCode !== 0 && result.exitCode !== 1) throw commandFailed(checkId, result);
       if (parsePing(result.stdout, result.stderr).replies.some((r) => r.from === to)) answered.push(to);
     }
     const after = await read();

@@ -127,4 +127,16 @@ describe("judging a check with a `while` change", () => {
     expect([...route.performed, ...ping.performed]).to.deep.equal([]);
     expect(ping.events).to.deep.equal(["exec env LC_ALL=C ping -n -D -c 20 -i 0.05 -W 1 10.0.0.1", "sleep 300"]);
   });
+
+  it("when the probe and the undo both fail, the error tells both, the probe's first", async () => {
+    const { env } = harness(() => ({ exitCode: 2, stderr: "Cannot find device" }));
+    const perform: PerformSteps = async (title) => {
+      if (title.startsWith("undo")) throw new Error("switch port gone");
+    };
+    const error = await rejection(judgeCheck(routeCheck({ while: WHILE }), env, "hold", perform));
+    expect(error).to.be.instanceOf(InfrastructureError);
+    expect(error.message).to.match(/^check c: check c: read-only command failed on n \(exit 2\)/);
+    expect(error.message).to.include(`and undoing "enp0s3's cable pulled" failed as well: switch port gone`);
+    expect((error as Error & { cause?: unknown }).cause).to.be.instanceOf(CheckCommandError);
+  });
 });

@@ -52,16 +52,28 @@ export async function judgeCheck(
     acted = true;
     await perform(`while: ${change.title}`, change.do);
   };
+  const undo = async () => {
+    if (acted && change && perform) await perform(`undo: ${change.title}`, change.undo);
+  };
+  let result: Outcome;
   try {
     if (!bound.actsDuringProbe) await act();
     const probing: ProbeEnv = { ...env, act };
-    const { result } = await retryUntil(
+    ({ result } = await retryUntil(
       () => bound.probe(probing, context),
       wanted,
       bound.oneShot ? 0 : context.deadlineMs,
-    );
-    return result;
-  } finally {
-    if (acted && change && perform) await perform(`undo: ${change.title}`, change.undo);
+    ));
+  } catch (error) {
+    // The first failure is the story; a failed undo on top of it is told with it, not instead of it.
+    await undo().catch((undoError: unknown) => {
+      throw new InfrastructureError(
+        `check ${check.id}: ${(error as Error).message}\nand undoing "${change?.title}" failed as well: ${(undoError as Error).message}`,
+        { cause: error },
+      );
+    });
+    throw error;
   }
+  await undo();
+  return result;
 }
