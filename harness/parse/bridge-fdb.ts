@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ParseError } from "./parse-error.ts";
+import { parseJson } from "./json.ts";
 
 // Loose: iproute2 adds fields (vlan, flags, updated) per release and per entry.
 const entrySchema = z.looseObject({
@@ -13,14 +13,5 @@ export type FdbEntry = z.infer<typeof entrySchema>;
 
 /** Output of `bridge -j fdb show br BR`. */
 export function parseBridgeFdb(json: string): FdbEntry[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch (error) {
-    throw new ParseError("bridge -j fdb show", `not JSON (${(error as Error).message})`, json, { cause: error });
-  }
-  const result = z.array(entrySchema).safeParse(value);
-  if (!result.success)
-    throw new ParseError("bridge -j fdb show", `unexpected JSON shape: ${result.error.issues[0]?.message}`, json);
-  return result.data;
+  return parseJson("bridge -j fdb show", json, z.array(entrySchema));
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ParseError } from "./parse-error.ts";
+import { parseJson } from "./json.ts";
 
 // Loose objects everywhere: iproute2 adds fields between releases and per link kind
 // (bridge timers, gso sizes…); checks must not break on a field nobody asserts on.
@@ -100,28 +100,12 @@ export function parseIpRoutes(json: string): IpRoute[] {
 }
 
 function parseJsonArray<T extends z.ZodType>(command: string, json: string, item: T): z.infer<T>[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch (error) {
-    throw new ParseError(command, `not JSON (${(error as Error).message})`, json, { cause: error });
-  }
   // Older iproute2 prints `{}` for every link a filter such as `-4` dropped.
-  if (Array.isArray(value)) value = value.filter((entry) => !isEmptyObject(entry));
-  const result = z.array(item).safeParse(value);
-  if (!result.success) {
-    const issues = result.error.issues.slice(0, 5).map((i) => `${formatPath(i.path)}: ${i.message}`);
-    throw new ParseError(command, `unexpected JSON shape: ${issues.join("; ")}`, json, { cause: result.error });
-  }
-  return result.data;
+  return parseJson(command, json, z.array(item), (value) =>
+    Array.isArray(value) ? value.filter((entry) => !isEmptyObject(entry)) : value,
+  );
 }
 
 function isEmptyObject(value: unknown): boolean {
   return typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.length === 0
-    ? "(top level)"
-    : path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ParseError } from "./parse-error.ts";
+import { parseJson } from "./json.ts";
 
 // Loose: teamd adds per-runner and per-link-watch fields; only the runner and the ports' links are read.
 // `link` is the port's carrier; `link_watches.up` is what the team's link watches make of it, which is
@@ -23,16 +23,7 @@ export interface TeamState {
 }
 
 export function parseTeamdState(json: string): TeamState {
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch (error) {
-    throw new ParseError("teamdctl state dump", `not JSON (${(error as Error).message})`, json, { cause: error });
-  }
-  const result = stateSchema.safeParse(value);
-  if (!result.success)
-    throw new ParseError("teamdctl state dump", `unexpected JSON shape: ${result.error.issues[0]?.message}`, json);
-  const { setup, ports, runner } = result.data;
+  const { setup, ports, runner } = parseJson("teamdctl state dump", json, stateSchema);
   return {
     runner: setup.runner_name,
     ports: Object.entries(ports).map(([name, port]) => ({ name, up: port.link_watches?.up ?? port.link.up })),
