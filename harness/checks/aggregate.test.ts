@@ -64,11 +64,14 @@ const bondPort = (ifname: string, ifindex: number, state: "ACTIVE" | "BACKUP", m
 });
 const healthyPorts = [bondPort("enp0s3", 2, "ACTIVE", "UP"), bondPort("enp0s8", 3, "BACKUP", "UP")];
 
+const PROC_BONDING = "Ethernet Channel Bonding Driver: v6.1.176\n\nBonding Mode: fault-tolerance (active-backup)\n";
+
 /** A node whose bond1 says `own` about itself and has `ports`. */
 const bondLab = (own: object, ports: object[] = healthyPorts) =>
   fakeProbeEnv((_node, command) => {
     if (command === "ip -j -d link show dev bond1") return { stdout: JSON.stringify([own]) };
     if (command === "ip -j -d link show master bond1") return { stdout: JSON.stringify(ports) };
+    if (command === "cat /proc/net/bonding/bond1") return { stdout: PROC_BONDING };
     throw new Error(`unexpected command ${command}`);
   });
 
@@ -95,8 +98,21 @@ describe("aggregate", () => {
           "bond present, mode active-backup, miimon 100, active enp0s3, ports enp0s3,enp0s8, enp0s3 up, enp0s8 up",
         detail: "bond active-backup, active enp0s3; ports: enp0s3 up, enp0s8 up",
       });
+      // A verdict that holds needs no more evidence: /proc/net/bonding is read only beside a failure.
       expect(ran).to.deep.equal(["node1: ip -j -d link show dev bond1", "node1: ip -j -d link show master bond1"]);
-      expect(aggregate.commands(fullBond, context).map((c) => `${c.node}: ${c.command}`)).to.deep.equal(ran);
+      expect(aggregate.commands(fullBond, context).map((c) => `${c.node}: ${c.command}`)).to.deep.equal([
+        ...ran,
+        "node1: cat /proc/net/bonding/bond1",
+      ]);
+    });
+
+    it("beside a failed verdict, attaches the bonding driver's own account", async () => {
+      const { env, ran, attached } = bondLab(bond({ miimon: 0 }));
+      expect(holds(await aggregate.probe(fullBond, env, context))).to.equal(false);
+      expect(ran.at(-1)).to.equal("node1: cat /proc/net/bonding/bond1");
+      expect(attached).to.deep.equal([
+        { name: "node1: cat /proc/net/bonding/bond1", content: PROC_BONDING, contentType: "text/plain" },
+      ]);
     });
 
     it("fails on another mode (balance-rr has no active port)", async () => {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Outcome } from "../expect/outcome.ts";
+import { holds, type Outcome } from "../expect/outcome.ts";
 import { IfName, NodeName } from "../model/names.ts";
 import { parseIpLinks } from "../parse/ip-json.ts";
 import { parseTeamdState } from "../parse/teamd.ts";
@@ -47,11 +47,12 @@ const bondCommands = (dev: string) => ({
   ports: `ip -j -d link show master ${dev}`,
 });
 const teamCommand = (dev: string) => `teamdctl ${dev} state dump`;
+const procBonding = (dev: string) => `cat /proc/net/bonding/${dev}`;
 
 function commandsFor(spec: AggregateCheckSpec): string[] {
   if (spec.kind === "team") return [teamCommand(spec.dev)];
   const { own, ports } = bondCommands(spec.dev);
-  return [own, ports];
+  return [own, ports, procBonding(spec.dev)];
 }
 
 /** Only the facets the scenario asks for are compared, each rendered the same way on both sides. */
@@ -125,6 +126,7 @@ export const aggregate: CheckKindModule<AggregateCheckSpec> = defineCheckKind({
   readOnly: [
     new RegExp(`^ip -j -d link show (dev|master) ${IFNAME_PATTERN}$`),
     new RegExp(`^teamdctl ${IFNAME_PATTERN} state dump$`),
+    new RegExp(`^cat /proc/net/bonding/${IFNAME_PATTERN}$`),
   ],
   // A bond notices a link within miimon; teamd's link watch within a moment.
   defaultDeadlineMs: () => 3000,
@@ -132,6 +134,12 @@ export const aggregate: CheckKindModule<AggregateCheckSpec> = defineCheckKind({
   graded: true,
   async probe(spec, env, { checkId }) {
     const state = spec.kind === "bond" ? await readBond(spec, env, checkId) : await readTeam(spec, env, checkId);
-    return judgeAggregate(spec, state, spec.node);
+    const outcome = judgeAggregate(spec, state, spec.node);
+    // The bonding driver's own account (link failure counts, the MII status it last saw) beside a verdict that failed.
+    if (spec.kind === "bond" && state && !holds(outcome)) {
+      const proc = await env.exec(spec.node, procBonding(spec.dev));
+      if (proc.exitCode === 0) await env.attach(`${spec.node}: ${procBonding(spec.dev)}`, proc.stdout, "text/plain");
+    }
+    return outcome;
   },
 });
