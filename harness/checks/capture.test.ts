@@ -54,26 +54,55 @@ describe("capture", () => {
   });
 
   describe("commands and probe", () => {
-    it("plans the same four commands the probe runs", async () => {
+    /** A node where tcpdump's packet socket shows up after `readyAfter` looks at /proc/net/packet. */
+    const listening = (readyAfter: number, others: (command: string) => object = () => ({ exitCode: 124 })) => {
+      let looks = 0;
+      const header = "sk       RefCnt Type Proto  Iface R Rmem   User   Inode";
+      const socket = "ffff9c4a 3      3    0003   2     1 0      0      41257";
+      return fakeProbeEnv((_node, command) => {
+        if (command !== "cat /proc/net/packet") return others(command);
+        // The first look is the baseline, before tcpdump starts.
+        const ready = looks++ > readyAfter;
+        return { exitCode: 0, stdout: ready ? `${header}\n${socket}\n` : `${header}\n` };
+      });
+    };
+
+    it("plans the commands the probe runs", async () => {
       const planned = capture.commands(spec(100), { checkId: "tag", deadlineMs: 0 });
-      const { env, ran } = fakeProbeEnv({ exitCode: 124 });
+      const { env, ran } = listening(0);
       await capture.probe(spec(100), env, { checkId: "tag", deadlineMs: 0 });
-      expect(planned.map((c) => `${c.node}: ${c.command}`)).to.deep.equal(ran);
+      expect([...new Set(ran)]).to.deep.equal(planned.map((c) => `${c.node}: ${c.command}`));
     });
 
-    it("waits for tcpdump to start, gives it more time than its own timeout, and labels the clean-up", async () => {
-      const { env, options, slept } = fakeProbeEnv({ exitCode: 124 });
+    it("sends its traffic only once tcpdump's socket is open, gives it more time than its own timeout, and labels the clean-up", async () => {
+      const { env, options, slept, ran } = listening(3);
       await capture.probe(spec(100), env, { checkId: "tag", deadlineMs: 0 });
-      expect(slept).to.have.length(1);
-      expect(slept[0]).to.be.greaterThan(0);
+      // Baseline, the capture, three looks without the socket (a pause after each), the look that sees it, the ping.
+      expect(ran.slice(0, 7).map((r) => r.split(": ")[1]?.split(" ")[0])).to.deep.equal([
+        "cat",
+        "timeout",
+        "cat",
+        "cat",
+        "cat",
+        "cat",
+        "ip",
+      ]);
+      expect(slept).to.deep.equal([100, 100, 100]);
       // The capture runs `timeout 3`: the transport must not cut it first.
-      expect(options[0]?.timeoutMs).to.be.greaterThan(3000);
-      expect(options[3]?.label).to.equal("read and remove /run/macvlab-tag.pcap");
+      expect(options[1]?.timeoutMs).to.be.greaterThan(3000);
+      expect(options.at(-1)?.label).to.equal("read and remove /run/macvlab-tag.pcap");
+    });
+
+    it("gives up waiting for the socket after 2 s and looks anyway (the verdict then shows what was missed)", async () => {
+      const { env, slept } = listening(1000);
+      const outcome = await capture.probe(spec(100), env, { checkId: "tag", deadlineMs: 0 });
+      expect(slept.reduce((a, b) => a + b, 0)).to.equal(2000);
+      expect(outcome.actual).to.equal("no ICMP to 172.16.20.11 captured");
     });
 
     it("attaches the pcap decoded from base64, and tcpdump's text, and judges that text", async () => {
       const text = fixture("tcpdump-e-vlan.txt");
-      const { env, attached } = fakeProbeEnv((_node, command) => {
+      const { env, attached } = listening(0, (command) => {
         if (command.startsWith("timeout ")) return { exitCode: 124 };
         if (command.startsWith("base64 ")) return { stdout: "1MOyoQ==" };
         return command.startsWith("tcpdump -e -nn -r ") ? { stdout: text } : {};
@@ -91,11 +120,11 @@ describe("capture", () => {
     });
 
     it("accepts tcpdump ending by itself after 50 frames (exit 0), and calls any other exit the check's own failure", async () => {
-      const full = fakeProbeEnv({ exitCode: 0 });
+      const full = listening(0, () => ({ exitCode: 0 }));
       expect((await capture.probe(spec(100), full.env, { checkId: "tag", deadlineMs: 0 })).actual).to.equal(
         "no ICMP to 172.16.20.11 captured",
       );
-      const broken = fakeProbeEnv((_node, command) =>
+      const broken = listening(0, (command) =>
         command.startsWith("timeout ")
           ? { exitCode: 1, stderr: "tcpdump: enp0s3: No such device exists\n" }
           : { exitCode: 0 },
@@ -103,7 +132,8 @@ describe("capture", () => {
       const error = await rejection(capture.probe(spec(100), broken.env, { checkId: "tag", deadlineMs: 0 }));
       expect(error).to.be.instanceOf(CheckCommandError);
       expect(error.message).to.equal("capture on n1/enp0s3 failed (exit 1): tcpdump: enp0s3: No such device exists");
-      expect(broken.ran).to.have.length(2);
+      // The baseline, the capture, the look that saw no socket yet... then the traffic; nothing after the failure.
+      expect(broken.ran.filter((r) => !r.endsWith("/proc/net/packet"))).to.have.length(2);
     });
   });
 });

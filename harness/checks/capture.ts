@@ -17,8 +17,14 @@ const CaptureSpec = z.strictObject({
 export type CaptureCheckSpec = z.output<typeof CaptureSpec>;
 
 const CAPTURE_SECONDS = 3;
-/** tcpdump needs a moment to open the socket before the first probe goes out. */
-const CAPTURE_WARMUP_MS = 700;
+/**
+ * tcpdump needs a moment to open its socket before the first probe goes out (on a loaded UML kernel,
+ * more than a second): the probe waits until the node has one more packet socket than before, at most this long.
+ */
+const CAPTURE_READY_MS = 2000;
+const READY_POLL_MS = 100;
+/** The node's packet sockets (one line each after a header): tcpdump listening adds one. */
+const PACKET_SOCKETS = "cat /proc/net/packet";
 const PCAP = String.raw`/run/macvlab-[a-z0-9-]+\.pcap`;
 
 function captureCommands(checkId: string, spec: CaptureCheckSpec) {
@@ -63,6 +69,7 @@ export const capture: CheckKindModule<CaptureCheckSpec> = defineCheckKind({
   commands: (spec, { checkId }) => {
     const c = captureCommands(checkId, spec);
     return [
+      { node: spec.node, command: PACKET_SOCKETS },
       { node: spec.node, command: c.capture },
       { node: spec.traffic.from, command: c.traffic },
       { node: spec.node, command: c.read },
@@ -73,6 +80,7 @@ export const capture: CheckKindModule<CaptureCheckSpec> = defineCheckKind({
     new RegExp(String.raw`^timeout \d+ tcpdump -e -nn -U -i ${IFNAME_PATTERN} -c \d+ -w ${PCAP}$`),
     new RegExp(String.raw`^${NETNS_PREFIX}env LC_ALL=C ping -n -c \d+ -i [\d.]+ -W \d+ [\d.]+$`),
     new RegExp(`^tcpdump -e -nn -r ${PCAP}$`),
+    /^cat \/proc\/net\/packet$/,
     // The capture's own file in the node's private /run, and nothing else.
     new RegExp(String.raw`^base64 -w0 (${PCAP}) && rm -f \1$`),
   ],
@@ -81,8 +89,13 @@ export const capture: CheckKindModule<CaptureCheckSpec> = defineCheckKind({
   graded: true,
   async probe(spec, env, { checkId }) {
     const commands = captureCommands(checkId, spec);
+    const sockets = async () => (await env.exec(spec.node, PACKET_SOCKETS)).stdout.trim().split("\n").length;
+    const before = await sockets();
     const capturing = env.exec(spec.node, commands.capture, { timeoutMs: (CAPTURE_SECONDS + 10) * 1000 });
-    await env.sleep(CAPTURE_WARMUP_MS);
+    // Its failure is read below, after the traffic; until then it must not go unhandled.
+    capturing.catch(() => undefined);
+    for (let waited = 0; waited < CAPTURE_READY_MS && (await sockets()) <= before; waited += READY_POLL_MS)
+      await env.sleep(READY_POLL_MS);
     await env.exec(spec.traffic.from, commands.traffic);
     const captured = await capturing;
     // timeout(1) ends tcpdump with 124 when fewer than 50 frames came: that is the normal case.

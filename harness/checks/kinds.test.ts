@@ -127,10 +127,16 @@ describe("check kinds", () => {
     });
 
     it("captures while the traffic runs, attaches the pcap and its text, and removes the file", async () => {
-      const { env, ran, attached } = fakeEnv({ exitCode: 124, stdout: "" });
+      let looks = 0;
+      const { env, ran, attached } = fakeEnv((_node: string, command: string) =>
+        // tcpdump's packet socket shows up at the second look, after the baseline.
+        command === "cat /proc/net/packet" ? { stdout: "header\n".repeat(looks++ === 0 ? 1 : 2) } : { exitCode: 124 },
+      );
       await capture.probe(spec(100), env, { checkId: "tag", deadlineMs: 0 });
       expect(ran).to.deep.equal([
+        "n1: cat /proc/net/packet",
         "n1: timeout 3 tcpdump -e -nn -U -i enp0s3 -c 50 -w /run/macvlab-tag.pcap",
+        "n1: cat /proc/net/packet",
         "n2: ip netns exec box1 env LC_ALL=C ping -n -c 3 -i 0.2 -W 1 172.16.20.11",
         "n1: tcpdump -e -nn -r /run/macvlab-tag.pcap",
         "n1: base64 -w0 /run/macvlab-tag.pcap && rm -f /run/macvlab-tag.pcap",
