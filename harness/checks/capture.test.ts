@@ -3,7 +3,7 @@ import { CheckCommandError } from "../model/errors.ts";
 import { fixture } from "../parse/fixture-files.ts";
 import { type CapturedFrame, parseTcpdumpE } from "../parse/tcpdump.ts";
 import { fakeProbeEnv, rejection } from "../testing/fake-probe-env.ts";
-import { capture, judgeCapture } from "./capture.ts";
+import { capture, capturingSockets, judgeCapture } from "./capture.ts";
 
 const spec = (vlan: number | null, to = "172.16.20.11") =>
   capture.schema.parse({ node: "n1", dev: "enp0s3", traffic: { from: "n2", netns: "box1", to }, vlan });
@@ -59,13 +59,32 @@ describe("capture", () => {
       let looks = 0;
       const header = "sk       RefCnt Type Proto  Iface R Rmem   User   Inode";
       const socket = "ffff9c4a 3      3    0003   2     1 0      0      41257";
+      // libpcap's socket before it is bound for every protocol: it captures nothing yet.
+      const unbound = "ffff9c4a 3      3    0000   0     0 0      0      41257";
       return fakeProbeEnv((_node, command) => {
         if (command !== "cat /proc/net/packet") return others(command);
         // The first look is the baseline, before tcpdump starts.
         const ready = looks++ > readyAfter;
-        return { exitCode: 0, stdout: ready ? `${header}\n${socket}\n` : `${header}\n` };
+        return {
+          exitCode: 0,
+          stdout: ready ? `${header}\n${socket}\n` : `${header}\n${looks > 1 ? `${unbound}\n` : ""}`,
+        };
       });
     };
+
+    it("counts only sockets bound for every protocol and running: libpcap's first, unbound socket is not ready", () => {
+      const header = "sk               RefCnt Type Proto  Iface R Rmem   User   Inode";
+      expect(capturingSockets(`${header}\n`)).to.equal(0);
+      expect(
+        capturingSockets(`${header}\n00000000f6c1a4cb 3      3    0000   0     0 0      0      581589\n`),
+      ).to.equal(0);
+      expect(
+        capturingSockets(`${header}\n00000000f6c1a4cb 3      3    0003   2     1 0      0      581589\n`),
+      ).to.equal(1);
+      expect(
+        capturingSockets(`${header}\n00000000f6c1a4cb 3      3    0003   2     0 0      0      581589\n`),
+      ).to.equal(0);
+    });
 
     it("plans the commands the probe runs", async () => {
       const planned = capture.commands(spec(100), { checkId: "tag", deadlineMs: 0 });
@@ -88,8 +107,8 @@ describe("capture", () => {
         "ip",
       ]);
       expect(slept).to.deep.equal([100, 100, 100]);
-      // The capture runs `timeout 3`: the transport must not cut it first.
-      expect(options[1]?.timeoutMs).to.be.greaterThan(3000);
+      // The capture runs `timeout 4`: the transport must not cut it first.
+      expect(options[1]?.timeoutMs).to.be.greaterThan(4000);
       expect(options.at(-1)?.label).to.equal("read and remove /run/macvlab-tag.pcap");
     });
 

@@ -16,7 +16,7 @@ const CaptureSpec = z.strictObject({
 });
 export type CaptureCheckSpec = z.output<typeof CaptureSpec>;
 
-const CAPTURE_SECONDS = 3;
+const CAPTURE_SECONDS = 4;
 /**
  * tcpdump needs a moment to open its socket before the first probe goes out (on a loaded UML kernel,
  * more than a second): the probe waits until the node has one more packet socket than before, at most this long.
@@ -25,6 +25,18 @@ const CAPTURE_READY_MS = 2000;
 const READY_POLL_MS = 100;
 /** The node's packet sockets (one line each after a header): tcpdump listening adds one. */
 const PACKET_SOCKETS = "cat /proc/net/packet";
+
+/**
+ * Packet sockets that receive every protocol and are running: libpcap first opens its socket for no
+ * protocol (Proto 0000) and binds it for all (ETH_P_ALL, 0003) only once it is ready to capture.
+ */
+export function capturingSockets(procNetPacket: string): number {
+  return procNetPacket
+    .split("\n")
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields[3] === "0003" && fields[5] === "1").length;
+}
 const PCAP = String.raw`/run/macvlab-[a-z0-9-]+\.pcap`;
 
 function captureCommands(checkId: string, spec: CaptureCheckSpec) {
@@ -32,7 +44,8 @@ function captureCommands(checkId: string, spec: CaptureCheckSpec) {
   const file = `/run/macvlab-${checkId}.pcap`;
   return {
     file,
-    capture: `timeout ${CAPTURE_SECONDS} tcpdump -e -nn -U -i ${spec.dev} -c 50 -w ${file}`,
+    // --immediate-mode: no TPACKET_V3 blocks, whose frames would be lost if `timeout` ends tcpdump before a block retires.
+    capture: `timeout ${CAPTURE_SECONDS} tcpdump -e -nn -U --immediate-mode -i ${spec.dev} -c 50 -w ${file}`,
     traffic: inNetns(spec.traffic.netns, `env LC_ALL=C ping -n -c 3 -i 0.2 -W 1 ${spec.traffic.to}`),
     read: `tcpdump -e -nn -r ${file}`,
     fetchAndRemove: `base64 -w0 ${file} && rm -f ${file}`,
@@ -77,7 +90,7 @@ export const capture: CheckKindModule<CaptureCheckSpec> = defineCheckKind({
     ];
   },
   readOnly: [
-    new RegExp(String.raw`^timeout \d+ tcpdump -e -nn -U -i ${IFNAME_PATTERN} -c \d+ -w ${PCAP}$`),
+    new RegExp(String.raw`^timeout \d+ tcpdump -e -nn -U --immediate-mode -i ${IFNAME_PATTERN} -c \d+ -w ${PCAP}$`),
     new RegExp(String.raw`^${NETNS_PREFIX}env LC_ALL=C ping -n -c \d+ -i [\d.]+ -W \d+ [\d.]+$`),
     new RegExp(`^tcpdump -e -nn -r ${PCAP}$`),
     /^cat \/proc\/net\/packet$/,
@@ -89,7 +102,7 @@ export const capture: CheckKindModule<CaptureCheckSpec> = defineCheckKind({
   graded: true,
   async probe(spec, env, { checkId }) {
     const commands = captureCommands(checkId, spec);
-    const sockets = async () => (await env.exec(spec.node, PACKET_SOCKETS)).stdout.trim().split("\n").length;
+    const sockets = async () => capturingSockets((await env.exec(spec.node, PACKET_SOCKETS)).stdout);
     const before = await sockets();
     const capturing = env.exec(spec.node, commands.capture, { timeoutMs: (CAPTURE_SECONDS + 10) * 1000 });
     // Its failure is read below, after the traffic; until then it must not go unhandled.

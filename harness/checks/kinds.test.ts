@@ -130,12 +130,14 @@ describe("check kinds", () => {
       let looks = 0;
       const { env, ran, attached } = fakeEnv((_node: string, command: string) =>
         // tcpdump's packet socket shows up at the second look, after the baseline.
-        command === "cat /proc/net/packet" ? { stdout: "header\n".repeat(looks++ === 0 ? 1 : 2) } : { exitCode: 124 },
+        command === "cat /proc/net/packet"
+          ? { stdout: `header\n${looks++ === 0 ? "" : "ffff9c4a 3 3 0003 2 1 0 0 41257\n"}` }
+          : { exitCode: 124 },
       );
       await capture.probe(spec(100), env, { checkId: "tag", deadlineMs: 0 });
       expect(ran).to.deep.equal([
         "n1: cat /proc/net/packet",
-        "n1: timeout 3 tcpdump -e -nn -U -i enp0s3 -c 50 -w /run/macvlab-tag.pcap",
+        "n1: timeout 4 tcpdump -e -nn -U --immediate-mode -i enp0s3 -c 50 -w /run/macvlab-tag.pcap",
         "n1: cat /proc/net/packet",
         "n2: ip netns exec box1 env LC_ALL=C ping -n -c 3 -i 0.2 -W 1 172.16.20.11",
         "n1: tcpdump -e -nn -r /run/macvlab-tag.pcap",

@@ -135,7 +135,7 @@ describe("what each kind declares to the loader, the runner and grading", () => 
       "ip -j link show dev eth0 && ip link del eth0",
       "cat /proc/sys/net/ipv4/ip_forward > /tmp/x",
       "rm -rf /",
-      "timeout 3 tcpdump -e -nn -U -i enp0s3 -c 50 -w /etc/passwd",
+      "timeout 4 tcpdump -e -nn -U --immediate-mode -i enp0s3 -c 50 -w /etc/passwd",
       "tcpdump -e -nn -r /etc/shadow",
       "base64 -w0 /run/macvlab-a.pcap && rm -f /run/macvlab-b.pcap",
       "env LC_ALL=C ping -n -c 3 -f 172.16.20.11",

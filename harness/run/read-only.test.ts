@@ -27,7 +27,7 @@ describe("read-only checks", () => {
       "cat /proc/sys/net/ipv4/ip_forward > /dev/null; sysctl -w net.ipv4.ip_forward=0",
       "env LC_ALL=C ping -n -c 1 -W 1 10.0.0.1 && iptables -F",
       "base64 -w0 /run/macvlab-a.pcap && rm -f /etc/passwd",
-      "timeout 3 tcpdump -e -nn -U -i eth0 -c 50 -w /etc/shadow",
+      "timeout 4 tcpdump -e -nn -U --immediate-mode -i eth0 -c 50 -w /etc/shadow",
     ])
       expect(isInspector(command), command).to.equal(false);
   });
