@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { holds } from "../expect/outcome.ts";
 import { CheckCommandError, ConnectionLostError } from "../model/errors.ts";
-import { fakeProbeEnv, rejection } from "../testing/fake-probe-env.ts";
+import { fakeProbeEnv, rejection, shellResult } from "../testing/fake-probe-env.ts";
 import type { ShellResult } from "../transport/shell.ts";
 import type { ProbeEnv } from "./check-kind.ts";
 import { traffic, trafficCommand } from "./traffic.ts";
@@ -144,7 +144,7 @@ describe("traffic", () => {
         return new Promise<ShellResult>((resolve) =>
           setTimeout(() => {
             events.push("ping ended");
-            resolve({ ...shell(node, command), stdout: pingD(80, range(1, 80)) });
+            resolve(shellResult(node, command, { stdout: pingD(80, range(1, 80)) }));
           }, 20),
         );
       },
@@ -184,18 +184,3 @@ describe("traffic", () => {
     expect(traffic.schema.safeParse({ from: "n", to: "192.168.60.1; reboot" }).success).to.equal(false);
   });
 });
-
-function shell(node: string, command: string): ShellResult {
-  return {
-    node,
-    command,
-    stdout: "",
-    stderr: "",
-    durationMs: 1,
-    timedOut: false,
-    truncated: false,
-    killedForOutput: false,
-    failed: false,
-    exitCode: 0,
-  };
-}

@@ -32,21 +32,7 @@ export function fakeProbeEnv(
     exec: async (node, command, execOptions) => {
       ran.push(`${node}: ${command}`);
       options.push(execOptions);
-      const given = typeof answer === "function" ? answer(node, command) : answer;
-      const exitCode = "exitCode" in given ? given.exitCode : 0;
-      return {
-        node,
-        command,
-        stdout: "",
-        stderr: "",
-        durationMs: 1,
-        timedOut: false,
-        truncated: false,
-        killedForOutput: false,
-        failed: exitCode !== 0,
-        exitCode,
-        ...given,
-      };
+      return shellResult(node, command, typeof answer === "function" ? answer(node, command) : answer);
     },
     attach: async (name, content, contentType) => void attached.push({ name, content, contentType }),
     stepResult: (id) => steps[id],
@@ -54,6 +40,24 @@ export function fakeProbeEnv(
     act: async () => void acted.push(ran.length),
   };
   return { env, ran, options, attached, slept, acted };
+}
+
+/** A command's result as a node would give it: exit 0 with empty output unless `given` says otherwise. */
+export function shellResult(node: string, command: string, given: Answer = {}): ShellResult {
+  const exitCode = "exitCode" in given ? given.exitCode : 0;
+  return {
+    node,
+    command,
+    stdout: "",
+    stderr: "",
+    durationMs: 1,
+    timedOut: false,
+    truncated: false,
+    killedForOutput: false,
+    failed: exitCode !== 0,
+    exitCode,
+    ...given,
+  };
 }
 
 /** The error a promise rejects with; fails when it resolves. */
