@@ -26,25 +26,40 @@ export interface EngineOptions extends Omit<SuiteOptions, "recorder"> {
   readonly reporting: Reporting;
 }
 
-/**
- * Runs scenario suites through mocha with the given reporting. A signal (see interrupt.ts, which the
- * caller installs) stops mocha after the test in progress while the handler takes the labs down.
- */
-export async function runSuites(plans: readonly ScenarioPlan[], options: EngineOptions): Promise<EngineSummary> {
-  prepareOutputDir(options.resultsDir, "--results");
+/** The facts about a run that go beside its results: mode, providers, kernels, capabilities, node. */
+export function runEnvironment(plans: readonly ScenarioPlan[], mode: string): Record<string, string> {
   const used = [
     ...new Map(
       plans.flatMap((p) => (p.provider && p.capabilities ? ([[p.provider.name, p.capabilities]] as const) : [])),
     ).values(),
   ];
-  const environment = {
-    mode: options.mode ?? "run",
+  return {
+    mode,
     providers: used.map((c) => c.provider).join(", ") || "none",
     kernels: used.map((c) => `${c.provider}: ${c.kernel}`).join("; ") || "none",
     capabilities: used.map((c) => `${c.provider}: ${[...c.has].join(" ")}`).join("; ") || "none",
     node: process.version,
     scenarios: plans.map((p) => p.scenario.id).join(", "),
   };
+}
+
+/**
+ * Runs scenario suites through mocha with the given reporting, into a results directory it prepares
+ * first and describes last. A signal (see interrupt.ts, which the caller installs) stops mocha after
+ * the test in progress while the handler takes the labs down.
+ */
+export async function runSuites(plans: readonly ScenarioPlan[], options: EngineOptions): Promise<EngineSummary> {
+  prepareOutputDir(options.resultsDir, "--results");
+  const summary = await runMocha(plans, options);
+  options.reporting.finish(options.resultsDir, runEnvironment(plans, options.mode ?? "run"));
+  return summary;
+}
+
+/**
+ * The mocha run alone, into a results directory someone else prepared (a job of a parallel run adds
+ * its results beside the other jobs').
+ */
+export async function runMocha(plans: readonly ScenarioPlan[], options: EngineOptions): Promise<EngineSummary> {
   const { recorder } = options.reporting;
   const mocha = new Mocha({
     ...options.reporting.mochaReporter(options.resultsDir),
@@ -54,7 +69,7 @@ export async function runSuites(plans: readonly ScenarioPlan[], options: EngineO
     if (options.mode === "rubric") addRubricSuite(mocha.suite, plan, recorder);
     else addScenarioSuite(mocha.suite, plan, { ...options, recorder });
   }
-  const summary = await new Promise<EngineSummary>((resolve) => {
+  return new Promise<EngineSummary>((resolve) => {
     let runner: Mocha.Runner | undefined;
     const stop = () => runner?.abort();
     interruption.addEventListener("abort", stop, { once: true });
@@ -67,6 +82,4 @@ export async function runSuites(plans: readonly ScenarioPlan[], options: EngineO
       });
     });
   });
-  options.reporting.finish(options.resultsDir, environment);
-  return summary;
 }
