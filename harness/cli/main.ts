@@ -9,6 +9,8 @@ import { generateHtml } from "../report/html.ts";
 import { taskSheet } from "../report/task-sheet.ts";
 import { doctor } from "../run/doctor.ts";
 import { gradeScenarios } from "../run/grade-scenarios.ts";
+import { defaultJobs, parseJobs } from "../run/job-plan.ts";
+import { serveJob } from "../run/job-worker.ts";
 import { labDown, labUp, listAll } from "../run/labs.ts";
 import { setProgressSink } from "../run/progress.ts";
 import { runScenarios } from "../run/run-scenarios.ts";
@@ -24,6 +26,14 @@ const providerOption = () =>
   )
     .argParser(providerArg)
     .default("auto");
+
+const jobsOption = () =>
+  new Option(
+    "-j, --jobs <n>",
+    "scenarios at once, each on lab instances of its own; auto: one per CPU as memory allows; 1: one after another",
+  )
+    .argParser(parseJobs)
+    .default(defaultJobs(), "auto");
 
 const waitOption = () =>
   new Option("--wait", "when another macvlab process holds the lab, wait for it instead of failing with exit 2");
@@ -58,6 +68,7 @@ export function buildProgram(): Command {
     )
     .option("--results <dir>", "Allure results directory", DEFAULT_RESULTS_DIR)
     .addOption(waitOption())
+    .addOption(jobsOption())
     .action(
       async (
         files: string[],
@@ -68,6 +79,7 @@ export function buildProgram(): Command {
           forbidSkips: boolean;
           results: string;
           wait?: boolean;
+          jobs: number;
         },
       ) => {
         if (process.stderr.isTTY || process.env.MACVLAB_PROGRESS === "1")
@@ -81,6 +93,7 @@ export function buildProgram(): Command {
           resultsDir: opts.results,
           reporting: allureReporting,
           wait: opts.wait,
+          jobs: opts.jobs,
         });
         const skipped = summary.plans.filter((p) => p.skipReason);
         for (const plan of skipped) process.stdout.write(`skipped ${plan.scenario.id}: ${plan.skipReason}\n`);
@@ -148,8 +161,12 @@ export function buildProgram(): Command {
     .option("--forbid-skips", "fail when a scenario would be skipped", process.env.MACVLAB_FORBID_SKIPS === "1")
     .option("--results <dir>", "Allure results directory", RUBRIC_RESULTS_DIR)
     .addOption(waitOption())
+    .addOption(jobsOption())
     .action(
-      async (files: string[], opts: { provider: string; forbidSkips: boolean; results: string; wait?: boolean }) => {
+      async (
+        files: string[],
+        opts: { provider: string; forbidSkips: boolean; results: string; wait?: boolean; jobs: number },
+      ) => {
         const summary = await runScenarios({
           files,
           provider: opts.provider,
@@ -158,6 +175,7 @@ export function buildProgram(): Command {
           mode: "rubric",
           reporting: allureReporting,
           wait: opts.wait,
+          jobs: opts.jobs,
         });
         process.stdout.write(
           `macvlab: ${summary.passes} passed, ${summary.failures} failed, ${summary.skipped} skipped\n`,
@@ -165,6 +183,17 @@ export function buildProgram(): Command {
         process.exitCode = summary.failures > 0 ? 1 : 0;
       },
     );
+
+  // Started by `run --jobs`, which hands it its scenarios over an IPC channel; not for people.
+  program
+    .command("job", { hidden: true })
+    .description("one job of a parallel run")
+    .action(async () => {
+      if (process.env.MACVLAB_PROGRESS === "1")
+        setProgressSink((line) => process.stderr.write(`\x1b[2m${line}\x1b[0m\n`));
+      const summary = await serveJob(allureReporting);
+      process.exitCode = summary.failures > 0 ? 1 : 0;
+    });
 
   program
     .command("task")

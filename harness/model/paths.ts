@@ -16,6 +16,8 @@ export const REPORT_DIR = join(REPORTS_DIR, "allure-report");
 export const GRADE_JSON = join(REPORTS_DIR, "grade.json");
 export const GRADE_JUNIT = join(REPORTS_DIR, "grade-junit.xml");
 export const DEFAULT_STATE_ROOT = join(PROJECT_ROOT, ".macvlab");
+/** The command line's entry point: a parallel run starts its jobs through it. */
+export const CLI_ENTRY = join(PROJECT_ROOT, "bin", "macvlab.js");
 
 /** Where every provider's lab state lives: `$MACVLAB_STATE_DIR`, else `<project>/.macvlab`. */
 export function stateRoot(): string {
@@ -69,9 +71,39 @@ export function stateDir(provider: string, lab?: string): string {
   return dir;
 }
 
-/** Labs with state under a provider's root: entries that are lab names and real directories, nothing else. */
-export function labStateNames(provider: string): string[] {
-  const root = stateDir(provider);
+/**
+ * The state root of job `index` of a parallel run: `<root>/jobs/<index>`, created (0700). Each job
+ * builds its labs there, so two jobs may run the same lab at once, as two state dirs on one host do.
+ * Neither directory may be a symlink: the job's teardown deletes below it.
+ */
+export function jobStateRoot(index: number): string {
+  if (!Number.isInteger(index) || index < 1 || index > 999) throw new InputError(`job ${index}: not a job number`);
+  const jobs = join(stateRoot(), "jobs");
+  const root = join(jobs, String(index));
+  for (const dir of [jobs, root]) {
+    refuseSymlink(dir);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+  return root;
+}
+
+/** The job state roots a parallel run left here (`<root>/jobs/<n>`): real directories with job numbers as names. */
+export function jobStateRoots(): string[] {
+  const jobs = join(stateRoot(), "jobs");
+  if (!isRealDirectory(jobs)) return [];
+  return readdirSync(jobs)
+    .filter((name) => /^[1-9][0-9]{0,2}$/.test(name) && isRealDirectory(join(jobs, name)))
+    .sort((a, b) => Number(a) - Number(b))
+    .map((name) => join(jobs, name));
+}
+
+/** Labs with state under a provider's root (of this state root, or of `stateRootDir`): entries that are lab names and real directories, nothing else. */
+export function labStateNames(provider: string, stateRootDir?: string): string[] {
+  let root = stateDir(provider);
+  if (stateRootDir !== undefined) {
+    root = join(stateRootDir, provider);
+    refuseSymlink(root);
+  }
   let entries: string[];
   try {
     entries = readdirSync(root);

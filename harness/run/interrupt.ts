@@ -13,6 +13,11 @@ export const interruption: AbortSignal = controller.signal;
 let depth = 0;
 let received: HandledSignal | undefined;
 
+/** The signal that interrupted this command, if one did (a parallel run passes the same one to its jobs). */
+export function receivedSignal(): HandledSignal | undefined {
+  return received;
+}
+
 /**
  * Runs a command that creates something (a lab, a connection, a lock) with SIGINT, SIGTERM and
  * SIGHUP handled: on the first, everything registered in active-labs is taken down, every lock is

@@ -8,3 +8,8 @@ export function setProgressSink(next: ((line: string) => void) | undefined): voi
 export function progress(line: string): void {
   sink?.(line);
 }
+
+/** Someone is watching progress (a parallel run asks its jobs to report theirs too). */
+export function progressShown(): boolean {
+  return sink !== undefined;
+}

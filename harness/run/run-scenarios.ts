@@ -5,6 +5,8 @@ import { loadScenarios } from "../scenario/load-all.ts";
 import { settledBeforeExit } from "./active-labs.ts";
 import { type EngineSummary, type Reporting, runSuites } from "./engine.ts";
 import { interruptible } from "./interrupt.ts";
+import { dispatchOrder, estimatedCost, jobCount } from "./job-plan.ts";
+import { runJobs } from "./job-pool.ts";
 import { lockLabs, releaseLocks } from "./lab-lock.ts";
 import { checkOutputDir } from "./output-dir.ts";
 import { type Candidate, planScenario, type ScenarioPlan } from "./plan.ts";
@@ -23,6 +25,8 @@ export interface RunOptions {
   readonly mode?: "run" | "rubric";
   /** A lab another process holds: wait for it instead of failing with exit 2. */
   readonly wait?: boolean;
+  /** Scenarios at once, each job on lab instances of its own (`--jobs`); 1 (the default) runs them in turn here. */
+  readonly jobs?: number;
 }
 
 export interface RunSummary extends EngineSummary {
@@ -72,7 +76,14 @@ async function planAndRun(options: RunOptions): Promise<RunSummary> {
     throw new InputError(
       `skips are forbidden here, but:\n${skipped.map((p) => `  ${p.scenario.id}: ${p.skipReason}`).join("\n")}`,
     );
-  if (options.mode === "rubric") for (const { scenario } of loaded) assertChecksReadOnly(scenario);
+  const mode = options.mode ?? "run";
+  if (mode === "rubric") for (const { scenario } of loaded) assertChecksReadOnly(scenario);
+  const cost = (plan: ScenarioPlan) => estimatedCost(plan, mode);
+  const jobs = jobCount(plans, options.jobs ?? 1, cost);
+  if (jobs > 1) {
+    const summary = await runJobs(plans, dispatchOrder(plans, cost), jobs, { ...options, mode, resultsDir });
+    return { ...summary, plans };
+  }
   const used = plans.flatMap((p) =>
     p.provider && !p.skipReason ? [{ provider: p.provider.name, lab: p.lab.name }] : [],
   );
@@ -81,7 +92,7 @@ async function planAndRun(options: RunOptions): Promise<RunSummary> {
     const summary = await runSuites(plans, {
       resultsDir,
       grep: options.grep,
-      mode: options.mode ?? "run",
+      mode,
       reporting: options.reporting,
     });
     return { ...summary, plans };

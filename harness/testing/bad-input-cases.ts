@@ -434,6 +434,21 @@ export const CASES: Case[] = [
     says: () => /--results .*: refusing it: it is your home directory/,
   },
   {
+    name: "run --jobs 0",
+    args: (w) => [...run(w), "--jobs", "0"],
+    says: () => /--jobs "0": give a whole number from 1 to 999, or auto/,
+  },
+  {
+    name: "rubric --jobs with a shell word",
+    args: (w) => ["rubric", w.scenario, "--jobs", "2;reboot"],
+    says: () => /--jobs "2;reboot": give a whole number/,
+  },
+  {
+    name: "a parallel run's job started by hand (no run to take scenarios from)",
+    args: () => ["job"],
+    says: () => /`macvlab job` is started by `macvlab run --jobs N`, not by hand/,
+  },
+  {
     name: "report -o /",
     args: (w) => ["report", "--results", w.results, "-o", "/"],
     says: () => /--output \/: refusing it: it is the filesystem root/,
