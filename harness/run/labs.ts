@@ -1,10 +1,21 @@
+import { execFile } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
+import { promisify } from "node:util";
 import { InputError } from "../model/errors.ts";
 import type { Lab } from "../model/lab.ts";
 import { loadLab } from "../model/load-lab.ts";
 import { checkName, Id, LabName } from "../model/names.ts";
-import { LABS_DIR, SCENARIOS_DIR, stateDir, writableStateRoot } from "../model/paths.ts";
+import {
+  CLI_ENTRY,
+  jobStateRoots,
+  LABS_DIR,
+  labStateNames,
+  SCENARIOS_DIR,
+  stateDir,
+  stateRoot,
+  writableStateRoot,
+} from "../model/paths.ts";
 import type { Provider } from "../providers/provider.ts";
 import { PROVIDER_NAMES, providerNamed, providersFor } from "../providers/registry.ts";
 import { loadScenarios } from "../scenario/load-all.ts";
@@ -15,6 +26,10 @@ import { interruptible } from "./interrupt.ts";
 import { type HeldLock, holderOf, LabBusyError, lockLab, lockLabs, releaseLocks } from "./lab-lock.ts";
 import { silentRecorder } from "./recorder.ts";
 import { runSteps } from "./steps.ts";
+
+const run = promisify(execFile);
+/** Taking down what one job left: a few labs, VMs at worst. */
+const JOB_DOWN_TIMEOUT_MS = 600_000;
 
 /** A lab given as a file path or as the id of `labs/<id>.yaml`. */
 export function resolveLab(nameOrFile: string): Lab {
@@ -161,7 +176,32 @@ async function takeDown(names: readonly string[], choice: LockChoice): Promise<s
   } finally {
     await releaseLocks(locked.map((l) => l.lock));
   }
+  if (!names.length) lines.push(...(await downJobLabs(choice)));
   return lines.length ? lines : ["nothing to take down"];
+}
+
+/**
+ * The labs a parallel run's jobs left in their own state roots (every process of the run killed at
+ * once): each root is taken down by a `down` of its own, as the job's `left behind` line says.
+ */
+async function downJobLabs(choice: LockChoice): Promise<string[]> {
+  const lines: string[] = [];
+  for (const root of jobStateRoots()) {
+    if (!PROVIDER_NAMES.some((name) => labStateNames(name, root).length > 0)) continue;
+    const args = [CLI_ENTRY, "down", ...(choice.wait ? ["--wait"] : [])];
+    const env = { ...process.env, MACVLAB_STATE_DIR: root };
+    const result = await run(process.execPath, args, {
+      env,
+      timeout: JOB_DOWN_TIMEOUT_MS,
+      maxBuffer: 1024 * 1024,
+    }).then(
+      (done) => done.stdout,
+      (error: { stdout?: string; stderr?: string; message: string }) =>
+        `${error.stdout ?? ""}failed: ${(error.stderr || error.message).trim()}`,
+    );
+    for (const line of result.split("\n").filter(Boolean)) lines.push(`${relative(stateRoot(), root)}: ${line}`);
+  }
+  return lines;
 }
 
 export async function listAll(): Promise<string[]> {
@@ -178,5 +218,8 @@ export async function listAll(): Promise<string[]> {
   lines.push("running:");
   for (const name of PROVIDER_NAMES)
     for (const lab of await providerNamed(name).list()) lines.push(`  ${name}: ${lab}`);
+  for (const root of jobStateRoots())
+    for (const name of PROVIDER_NAMES)
+      for (const lab of labStateNames(name, root)) lines.push(`  ${name}: ${lab} (${relative(stateRoot(), root)})`);
   return lines;
 }
