@@ -9,7 +9,7 @@ import { generateHtml } from "../report/html.ts";
 import { taskSheet } from "../report/task-sheet.ts";
 import { doctor } from "../run/doctor.ts";
 import { gradeScenarios } from "../run/grade-scenarios.ts";
-import { defaultJobs, parseJobs } from "../run/job-plan.ts";
+import { parseJobs } from "../run/job-plan.ts";
 import { serveJob } from "../run/job-worker.ts";
 import { labDown, labUp, listAll } from "../run/labs.ts";
 import { setProgressSink } from "../run/progress.ts";
@@ -30,10 +30,9 @@ const providerOption = () =>
 const jobsOption = () =>
   new Option(
     "-j, --jobs <n>",
-    "scenarios at once, each on lab instances of its own; auto: one per CPU as memory allows; 1: one after another",
+    "scenarios at once, each on lab instances of its own; auto (the default): two per CPU as memory allows, but one on vagrant; 1: one after another",
   )
-    .argParser(parseJobs)
-    .default(defaultJobs(), "auto");
+    .argParser(parseJobs);
 
 const waitOption = () =>
   new Option("--wait", "when another macvlab process holds the lab, wait for it instead of failing with exit 2");
@@ -69,6 +68,10 @@ export function buildProgram(): Command {
     .option("--results <dir>", "Allure results directory", DEFAULT_RESULTS_DIR)
     .addOption(waitOption())
     .addOption(jobsOption())
+    .option(
+      "--fresh-lab",
+      "a fresh lab for every scenario, instead of reusing one the scenario before left as it came up (proven by its cleanup check)",
+    )
     .action(
       async (
         files: string[],
@@ -79,7 +82,8 @@ export function buildProgram(): Command {
           forbidSkips: boolean;
           results: string;
           wait?: boolean;
-          jobs: number;
+          jobs?: number;
+          freshLab?: boolean;
         },
       ) => {
         if (process.stderr.isTTY || process.env.MACVLAB_PROGRESS === "1")
@@ -94,6 +98,7 @@ export function buildProgram(): Command {
           reporting: allureReporting,
           wait: opts.wait,
           jobs: opts.jobs,
+          freshLab: opts.freshLab,
         });
         const skipped = summary.plans.filter((p) => p.skipReason);
         for (const plan of skipped) process.stdout.write(`skipped ${plan.scenario.id}: ${plan.skipReason}\n`);
@@ -165,7 +170,7 @@ export function buildProgram(): Command {
     .action(
       async (
         files: string[],
-        opts: { provider: string; forbidSkips: boolean; results: string; wait?: boolean; jobs: number },
+        opts: { provider: string; forbidSkips: boolean; results: string; wait?: boolean; jobs?: number },
       ) => {
         const summary = await runScenarios({
           files,

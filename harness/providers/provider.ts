@@ -40,6 +40,8 @@ export interface StartedLab extends AsyncDisposable {
   setSwitchPort(node: string, nic: string, settings: SwitchPortSettings): Promise<void>;
   /** The switch's own view (forwarding database, port flags), where the provider owns the switch. */
   switchEvidence?(): Promise<string>;
+  /** The switch's ports as `bridge -j -d link show` prints them, where the provider owns the switch (a lab's state to compare). */
+  switchPorts?(): Promise<string>;
   /**
    * Closes the harness's connections to the nodes and leaves the lab running, for later processes
    * (`macvlab lab up` for a trainer, then `attach` or `Provider.down`). A uml lab still ends with

@@ -18,6 +18,7 @@ export interface JobsOptions {
   readonly grep?: string;
   readonly breakControl?: string;
   readonly wait?: boolean;
+  readonly freshLab?: boolean;
 }
 
 /** A scenario's output larger than this is printed as it comes rather than held back for its block. */
@@ -111,15 +112,18 @@ function runJob(
         grep: options.grep,
         breakControl: options.breakControl,
         wait: options.wait,
+        reuse: !options.freshLab,
         capabilities,
       });
-    current = interruption.aborted ? undefined : waiting.shift();
+    const previous = current;
+    current = interruption.aborted ? undefined : takeNext(waiting, previous);
     if (current)
       tell({
         kind: "scenario",
         file: current.scenario.file,
         provider: current.provider?.name,
         skipReason: current.skipReason,
+        more: waiting.filter((p) => sameLab(p, current)).length,
       });
     else {
       stopped = true;
@@ -146,6 +150,23 @@ function runJob(
   if (child.stderr) printMarked(child.stderr, `[job ${label}] `);
   return settledBeforeExit("jobs", `job ${label}`, exited).finally(() =>
     interruption.removeEventListener("abort", forward),
+  );
+}
+
+/** A job takes the next scenario on the lab it just used (it may have kept that lab), else the next in line. */
+export function takeNext(waiting: ScenarioPlan[], previous: ScenarioPlan | undefined): ScenarioPlan | undefined {
+  const onSameLab = previous ? waiting.findIndex((p) => sameLab(p, previous)) : -1;
+  return waiting.splice(Math.max(onSameLab, 0), 1)[0];
+}
+
+function sameLab(a: ScenarioPlan, b: ScenarioPlan | undefined): boolean {
+  return Boolean(
+    b &&
+      a.provider &&
+      !a.skipReason &&
+      a.provider.name === b.provider?.name &&
+      !b.skipReason &&
+      a.lab.name === b.lab.name,
   );
 }
 

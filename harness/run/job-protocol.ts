@@ -13,6 +13,8 @@ export interface JobSetup {
   readonly grep?: string;
   readonly breakControl?: string;
   readonly wait?: boolean;
+  /** Reuse a lab its scenario's cleanup proved as it came up (not `--fresh-lab`). */
+  readonly reuse: boolean;
   readonly capabilities: readonly CapabilityReport[];
 }
 
@@ -22,6 +24,8 @@ export interface JobScenario {
   readonly file: string;
   readonly provider?: string;
   readonly skipReason?: string;
+  /** Scenarios on the same lab still waiting, which the run will offer this job first: keep the lab for them. */
+  readonly more: number;
 }
 
 /** No more scenarios: the job ends. */

@@ -5,7 +5,8 @@ import { loadScenarios } from "../scenario/load-all.ts";
 import { type EngineSummary, type Reporting, runMocha } from "./engine.ts";
 import { interruptible } from "./interrupt.ts";
 import { type JobReady, type JobScenario, type JobSetup, SCENARIO_END, type ToJob } from "./job-protocol.ts";
-import { lockLabs, releaseLocks } from "./lab-lock.ts";
+import { type HeldLock, lockLab, releaseLocks } from "./lab-lock.ts";
+import { LabPool } from "./lab-pool.ts";
 import type { ScenarioPlan } from "./plan.ts";
 
 /**
@@ -31,6 +32,7 @@ async function serve(reporting: Reporting): Promise<EngineSummary> {
   };
   process.once("disconnect", orphaned);
   const total = { passes: 0, failures: 0, skipped: 0 };
+  const held: Held = { locks: new Map() };
   try {
     let setup: JobSetup | undefined;
     const messages = on(process, "message");
@@ -39,10 +41,11 @@ async function serve(reporting: Reporting): Promise<EngineSummary> {
       if (message.kind === "stop") break;
       if (message.kind === "setup") {
         setup = message;
+        held.pool = new LabPool(message.reuse);
         continue;
       }
       if (!setup) throw new InputError("job: a scenario came before the run's setup");
-      const summary = await runOne(setup, message, reporting);
+      const summary = await runOne(setup, message, reporting, held);
       process.stdout.write(`${SCENARIO_END}\n`);
       total.passes += summary.passes;
       total.failures += summary.failures;
@@ -51,13 +54,24 @@ async function serve(reporting: Reporting): Promise<EngineSummary> {
     }
     return total;
   } finally {
+    try {
+      await held.pool?.drain();
+    } finally {
+      await releaseLocks([...held.locks.values()]);
+    }
     process.off("disconnect", orphaned);
     // An open channel would keep this process alive after its work.
     if (process.connected) process.disconnect();
   }
 }
 
-async function runOne(setup: JobSetup, wanted: JobScenario, reporting: Reporting): Promise<EngineSummary> {
+/** The job's labs (kept between scenarios when proven clean) and their locks, held until the job ends. */
+interface Held {
+  pool?: LabPool;
+  readonly locks: Map<string, HeldLock>;
+}
+
+async function runOne(setup: JobSetup, wanted: JobScenario, reporting: Reporting, held: Held): Promise<EngineSummary> {
   const [loaded] = loadScenarios([wanted.file]);
   if (!loaded) throw new InputError(`job: no scenario in ${wanted.file}`);
   const capabilities = setup.capabilities.find((r) => r.provider === wanted.provider);
@@ -68,13 +82,22 @@ async function runOne(setup: JobSetup, wanted: JobScenario, reporting: Reporting
     skipReason: wanted.skipReason,
     breakControl: setup.breakControl,
   };
-  const locks =
-    plan.provider && !plan.skipReason
-      ? await lockLabs([{ provider: plan.provider.name, lab: plan.lab.name }], "exclusive", setup.wait)
-      : [];
-  try {
-    return await runMocha([plan], { resultsDir: setup.resultsDir, grep: setup.grep, mode: setup.mode, reporting });
-  } finally {
-    await releaseLocks(locks);
+  if (plan.provider && !plan.skipReason) {
+    const key = `${plan.provider.name}/${plan.lab.name}`;
+    if (!held.locks.has(key))
+      held.locks.set(
+        key,
+        await lockLab({ provider: plan.provider.name, lab: plan.lab.name, mode: "exclusive", wait: setup.wait }),
+      );
+    held.pool?.want(plan.provider.name, plan.lab.name, 1 + wanted.more);
+    // The run hands a job the next scenario on its lab while there is one: a lab kept for another is idle for good.
+    await held.pool?.keepOnly(plan.provider.name, plan.lab.name);
   }
+  return runMocha([plan], {
+    resultsDir: setup.resultsDir,
+    grep: setup.grep,
+    mode: setup.mode,
+    reporting,
+    pool: held.pool,
+  });
 }

@@ -5,9 +5,10 @@ import { loadScenarios } from "../scenario/load-all.ts";
 import { settledBeforeExit } from "./active-labs.ts";
 import { type EngineSummary, type Reporting, runSuites } from "./engine.ts";
 import { interruptible } from "./interrupt.ts";
-import { dispatchOrder, estimatedCost, jobCount } from "./job-plan.ts";
+import { defaultJobs, dispatchOrder, estimatedCost, jobCount } from "./job-plan.ts";
 import { runJobs } from "./job-pool.ts";
 import { lockLabs, releaseLocks } from "./lab-lock.ts";
+import { LabPool } from "./lab-pool.ts";
 import { checkOutputDir } from "./output-dir.ts";
 import { type Candidate, planScenario, type ScenarioPlan } from "./plan.ts";
 import { assertChecksReadOnly } from "./read-only.ts";
@@ -25,8 +26,13 @@ export interface RunOptions {
   readonly mode?: "run" | "rubric";
   /** A lab another process holds: wait for it instead of failing with exit 2. */
   readonly wait?: boolean;
-  /** Scenarios at once, each job on lab instances of its own (`--jobs`); 1 (the default) runs them in turn here. */
+  /**
+   * Scenarios at once, each job on lab instances of its own (`--jobs`); 1 runs them in turn in this
+   * process. Unset: `defaultJobs()`, or 1 when a scenario runs on vagrant (a VM per node each).
+   */
   readonly jobs?: number;
+  /** A fresh lab for every scenario (`--fresh-lab`), instead of reusing one its cleanup proved as it came up. */
+  readonly freshLab?: boolean;
 }
 
 export interface RunSummary extends EngineSummary {
@@ -79,7 +85,8 @@ async function planAndRun(options: RunOptions): Promise<RunSummary> {
   const mode = options.mode ?? "run";
   if (mode === "rubric") for (const { scenario } of loaded) assertChecksReadOnly(scenario);
   const cost = (plan: ScenarioPlan) => estimatedCost(plan, mode);
-  const jobs = jobCount(plans, options.jobs ?? 1, cost);
+  const onVms = plans.some((p) => p.provider?.name === "vagrant" && !p.skipReason);
+  const jobs = jobCount(plans, options.jobs ?? (onVms ? 1 : defaultJobs()), cost);
   if (jobs > 1) {
     const summary = await runJobs(plans, dispatchOrder(plans, cost), jobs, { ...options, mode, resultsDir });
     return { ...summary, plans };
@@ -88,15 +95,23 @@ async function planAndRun(options: RunOptions): Promise<RunSummary> {
     p.provider && !p.skipReason ? [{ provider: p.provider.name, lab: p.lab.name }] : [],
   );
   const locks = await lockLabs(used, "exclusive", options.wait);
+  const pool = new LabPool(!options.freshLab);
+  for (const { provider, lab } of used)
+    pool.want(provider, lab, used.filter((u) => u.provider === provider && u.lab === lab).length);
   try {
     const summary = await runSuites(plans, {
       resultsDir,
       grep: options.grep,
       mode,
       reporting: options.reporting,
+      pool,
     });
     return { ...summary, plans };
   } finally {
-    await releaseLocks(locks);
+    try {
+      await pool.drain();
+    } finally {
+      await releaseLocks(locks);
+    }
   }
 }

@@ -1,3 +1,4 @@
+import { AssertionError } from "chai";
 import Mocha from "mocha";
 import { assertOutcome, assertOutcomeFails, holds, type Outcome } from "../expect/outcome.ts";
 import { InfrastructureError, InputError } from "../model/errors.ts";
@@ -5,17 +6,19 @@ import type { Lab } from "../model/lab.ts";
 import type { Provider, StartedLab } from "../providers/provider.ts";
 import type { CheckSpec, NegativeControlSpec } from "../scenario/schema.ts";
 import type { ShellResult } from "../transport/shell.ts";
-import { attachTracked, downTracked, upTracked } from "./active-labs.ts";
+import { attachTracked, downTracked } from "./active-labs.ts";
 import { attachEvidence } from "./evidence.ts";
 import { failpoint, failpointArmed } from "./failpoint.ts";
 import { type CheckGrade, gradeCheck } from "./grade-check.ts";
 import { deadlineOf, judgeCheck, type PerformSteps, probeEnv } from "./judge.ts";
+import { type CleanupProof, LabPool } from "./lab-pool.ts";
 import type { ScenarioPlan } from "./plan.ts";
 import { progress } from "./progress.ts";
 import type { Recorder } from "./recorder.ts";
 import { runSteps } from "./steps.ts";
 
 const HOOK_TIMEOUT_MS = 180_000;
+export const CLEANUP_TEST_TITLE = "cleanup: every node is left as the lab came up";
 
 export interface SuiteOptions {
   readonly recorder: Recorder;
@@ -23,6 +26,8 @@ export interface SuiteOptions {
   readonly mode?: "run" | "grade" | "rubric";
   /** Grade mode: every check's grade, in order. */
   readonly onGrade?: (grade: CheckGrade) => void;
+  /** Where labs come from and go back to (reuse with proof); without one, a fresh lab per scenario. */
+  readonly pool?: LabPool;
 }
 
 /**
@@ -92,6 +97,7 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
     return result;
   };
 
+  const pool = options.pool ?? new LabPool(false);
   const { provider } = plan;
   if (plan.skipReason || !provider) {
     for (const check of scenario.checks)
@@ -108,11 +114,21 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
       ? `attach to lab ${plan.lab.name} on ${provider.name}`
       : `bring up lab ${plan.lab.name} on ${provider.name} and run setup`,
     async () => {
-      progress(`${scenario.id}: lab ${plan.lab.name} ${grading ? "attach" : "up"} (${provider.name})`);
+      if (grading || !pool.holds(provider.name, plan.lab.name))
+        progress(`${scenario.id}: lab ${plan.lab.name} ${grading ? "attach" : "up"} (${provider.name})`);
       try {
-        lab = grading
-          ? await attach(provider, plan.lab)
-          : await upTracked(provider, plan.lab, { onFirstResource: () => failpoint("build") });
+        if (grading) lab = await attach(provider, plan.lab);
+        else {
+          const got = await pool.acquire(provider, plan.lab, { onFirstResource: () => failpoint("build") });
+          lab = got.lab;
+          if (got.reused) {
+            progress(`${scenario.id}: lab ${plan.lab.name} reused: the scenario before left every node as it came up`);
+            await recorder.step(
+              `lab ${plan.lab.name} reused: proven as it came up after the scenario before`,
+              async () => {},
+            );
+          }
+        }
       } catch (error) {
         // The provider's own words (a UML console log, sshd's stderr) as a file of their own in the report.
         await recorder.attach(`lab ${plan.lab.name} failed to come up`, (error as Error).message, "text/plain");
@@ -161,6 +177,45 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
   if (!grading && !plan.breakControl)
     for (const control of scenario.negative_controls) addNegativeControl(suite, control);
 
+  // The cleanup, proven: the lab must be as it came up, or the next scenario on it would inherit the rest.
+  let cleanedUp = false;
+  let proof: CleanupProof | undefined;
+  const cleanUp = async (current: StartedLab) => {
+    cleanedUp = true;
+    await runSteps(current, scenario.cleanup, stepOutcomes, { recorder, tolerateFailures: true });
+    if (!plan.breakControl) proof = await pool.prove(current);
+  };
+  // Its own suite, created last: mocha runs a suite's tests before its child suites (the negative controls).
+  if (!grading && !plan.breakControl && pool.reuse)
+    addTest(
+      Object.assign(Mocha.Suite.create(suite, "cleanup"), { file: scenario.file }),
+      CLEANUP_TEST_TITLE,
+      async () => {
+        await recorder.describeTest({
+          epic: scenario.technology,
+          feature: `${scenario.id}: ${scenario.title}`,
+          story: "cleanup",
+          severity: "normal",
+          tags: scenario.tags,
+          labels: { source: scenario.source.map((s) => `seed ${s.seed} ${s.section}`).join("; "), points: "0" },
+          testCaseId: `${scenario.id}/cleanup`,
+          parameters: [{ name: "provider", value: provider.name }],
+          description: `${scenario.goal}\n\n**Check:** the scenario's cleanup leaves every node (links, addresses, routes, namespaces, sysctls, iptables) and the switch's ports as the lab came up, so the next scenario can run on the same lab.`,
+        });
+        await cleanUp(started());
+        const leftovers = proof?.leftovers ?? [];
+        await recorder.attach(
+          "verdict",
+          `expected: every node as the lab came up\nactual:   ${leftovers.length ? `${leftovers.length} leftover(s)` : "as it came up"}\n${leftovers.join("\n")}`,
+          "text/plain",
+        );
+        if (leftovers.length)
+          throw new AssertionError(
+            `${scenario.id}: the cleanup left ${leftovers.length} thing(s) behind (the next scenario gets a fresh lab):\n  ${leftovers.join("\n  ")}`,
+          );
+      },
+    );
+
   suite.afterAll(
     grading ? `detach from lab ${plan.lab.name}` : `cleanup and bring down lab ${plan.lab.name}`,
     async () => {
@@ -168,11 +223,14 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
       const current = lab;
       lab = undefined;
       try {
-        if (!grading) await runSteps(current, scenario.cleanup, stepOutcomes, { recorder, tolerateFailures: true });
+        if (!grading && !cleanedUp) await cleanUp(current);
       } finally {
         if (!grading) await failpoint("teardown");
-        await downTracked(current);
-        progress(`${scenario.id}: lab ${plan.lab.name} ${grading ? "detached" : "down"}`);
+        if (grading) await downTracked(current);
+        const kept = !grading && (await pool.release(current, proof));
+        progress(
+          `${scenario.id}: lab ${plan.lab.name} ${grading ? "detached" : kept ? "kept for the next scenario on it" : "down"}`,
+        );
       }
     },
   );

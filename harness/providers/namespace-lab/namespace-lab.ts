@@ -148,6 +148,10 @@ export class NamespaceLab implements StartedLab {
     return `# bridge -d link show (switch)\n${links}\n# bridge fdb show (switch)\n${fdb}`;
   }
 
+  switchPorts(): Promise<string> {
+    return mustRun(this.options.host, [...this.layout.enterFabric(), "bridge", "-j", "-d", "link", "show"]);
+  }
+
   async release(): Promise<void> {
     await Promise.allSettled(this.nodes.map((n) => n.shell.close()));
     await Promise.allSettled(this.daemons.map((d) => d.stop()));

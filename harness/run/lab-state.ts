@@ -1,0 +1,46 @@
+import { InfrastructureError } from "../model/errors.ts";
+import {
+  NODE_STATE_SCRIPT,
+  type NodeState,
+  nodeStateDiff,
+  parseNodeState,
+  parseSwitchPorts,
+  switchPortsDiff,
+} from "../parse/node-state.ts";
+import type { StartedLab } from "../providers/provider.ts";
+
+/** Every node's state, and the switch's ports where the provider owns the switch. */
+export interface LabState {
+  readonly nodes: Readonly<Record<string, NodeState>>;
+  readonly switchPorts?: Readonly<Record<string, string>>;
+}
+
+const STATE_TIMEOUT_MS = 30_000;
+
+/** One command per node, all nodes at once. */
+export async function labState(lab: StartedLab): Promise<LabState> {
+  const nodes: Record<string, NodeState> = {};
+  await Promise.all(
+    lab.nodes.map(async (node) => {
+      const result = await node.shell.exec(NODE_STATE_SCRIPT, { timeoutMs: STATE_TIMEOUT_MS });
+      if (result.failed || result.truncated)
+        throw new InfrastructureError(
+          `node ${node.name}: reading its state failed (${result.truncated ? "output over the cap" : `exit ${result.exitCode ?? result.signal ?? "timeout"}`}): ${result.stderr.trim()}`,
+        );
+      nodes[node.name] = parseNodeState(result.stdout);
+    }),
+  );
+  const switchPorts = lab.switchPorts ? parseSwitchPorts(await lab.switchPorts()) : undefined;
+  return { nodes, switchPorts };
+}
+
+/** What differs from `before`, each line naming the node (or the switch); empty when nothing does. */
+export function labStateDiff(before: LabState, after: LabState): string[] {
+  const lines: string[] = [];
+  for (const [name, was] of Object.entries(before.nodes)) {
+    const is = after.nodes[name];
+    if (is) for (const line of nodeStateDiff(was, is)) lines.push(`${name}: ${line}`);
+  }
+  if (before.switchPorts && after.switchPorts) lines.push(...switchPortsDiff(before.switchPorts, after.switchPorts));
+  return lines;
+}
