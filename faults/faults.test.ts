@@ -122,7 +122,7 @@ for (const provider of ["netns", "uml"] as const) {
         expect(down.code, describeExit(down)).to.equal(0);
         const rerun = macvlabSync(["run", BASIC, "--provider", provider, "--results", ws.results], ws.env);
         expect(rerun.code, describeExit(rerun)).to.equal(0);
-        expect(rerun.output).to.match(/4 passed, 0 failed/);
+        expect(rerun.output).to.match(/5 passed, 0 failed/);
         await expectClean(ws.work, ws.state, hostBefore);
       });
     }
@@ -234,7 +234,7 @@ for (const provider of ["netns", "uml"] as const) {
       first.resume();
       const exit = await first.exited;
       expect(exit.code, describeExit(exit)).to.equal(0);
-      expect(exit.output).to.match(/4 passed, 0 failed/);
+      expect(exit.output).to.match(/5 passed, 0 failed/);
       await expectClean(ws.work, ws.state, hostBefore);
     });
 

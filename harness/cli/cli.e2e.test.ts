@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { PROJECT_ROOT } from "../model/paths.ts";
-import { hostSnapshot, strayProcesses } from "../testing/host-snapshot.ts";
+import { scratchWorkPerTest } from "../testing/scratch-work.ts";
 
 const BIN = join(PROJECT_ROOT, "bin", "macvlab.js");
 const SCENARIO = join(PROJECT_ROOT, "scenarios", "macvlan-same-network.yaml");
@@ -43,19 +43,12 @@ function runUntil(
 }
 
 describe("macvlab CLI end to end (root, netns provider)", () => {
+  const scratch = scratchWorkPerTest("macvlab-e2e-");
   let work: string;
   let env: Record<string, string>;
-  let before: string;
-
   beforeEach(() => {
-    work = mkdtempSync(join(tmpdir(), "macvlab-e2e-"));
+    work = scratch.dir;
     env = { MACVLAB_STATE_DIR: join(work, "state") };
-    before = hostSnapshot();
-  });
-  afterEach(() => {
-    expect(hostSnapshot(), "host root namespace changed").to.equal(before);
-    expect(strayProcesses(), "processes left behind").to.deep.equal([]);
-    rmSync(work, { recursive: true, force: true });
   });
 
   it("refuses a scenario that injects shell, with file:line and exit 2, creating nothing", () => {

@@ -31,8 +31,7 @@ const jobsOption = () =>
   new Option(
     "-j, --jobs <n>",
     "scenarios at once, each on lab instances of its own; auto (the default): two per CPU as memory allows, but one on vagrant; 1: one after another",
-  )
-    .argParser(parseJobs);
+  ).argParser(parseJobs);
 
 const waitOption = () =>
   new Option("--wait", "when another macvlab process holds the lab, wait for it instead of failing with exit 2");

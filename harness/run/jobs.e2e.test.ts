@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
 import { CLI_ENTRY, PROJECT_ROOT } from "../model/paths.ts";
-import { hostSnapshot, strayProcesses } from "../testing/host-snapshot.ts";
+import { scratchWorkPerTest } from "../testing/scratch-work.ts";
 
 /** Two scenarios on one lab (two-hosts): in parallel they must run on two instances of it. */
 const SAME_LAB = ["macvlan-same-network", "host-macvlan-limitation"].map((id) =>
@@ -79,19 +78,12 @@ const ourProcesses = (work: string) =>
     });
 
 describe("run --jobs: scenarios at once, each on a lab instance of its own (root, netns)", () => {
+  const scratch = scratchWorkPerTest("macvlab-jobs-");
   let work: string;
   let env: Record<string, string>;
-  let before: string;
-
   beforeEach(() => {
-    work = mkdtempSync(join(tmpdir(), "macvlab-jobs-"));
+    work = scratch.dir;
     env = { MACVLAB_STATE_DIR: join(work, "state") };
-    before = hostSnapshot();
-  });
-  afterEach(() => {
-    expect(hostSnapshot(), "host root namespace changed").to.equal(before);
-    expect(strayProcesses(), "processes left behind").to.deep.equal([]);
-    rmSync(work, { recursive: true, force: true });
   });
 
   it("gives every check the verdict and testCaseId a serial run gives, with two scenarios on one lab at once", async () => {

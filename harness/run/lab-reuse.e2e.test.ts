@@ -1,10 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
 import { CLI_ENTRY, LABS_DIR } from "../model/paths.ts";
-import { hostSnapshot, strayProcesses } from "../testing/host-snapshot.ts";
+import { scratchWorkPerTest } from "../testing/scratch-work.ts";
 
 /** A scenario on two-hosts that makes macvlan child `mac9` on node2; `cleanup` is its cleanup section. */
 const scenario = (id: string, cleanup: string) => `id: ${id}
@@ -51,37 +50,37 @@ function results(dir: string): ResultFile[] {
 }
 
 describe("labs reused with proof: a scenario's cleanup must leave the lab as it came up (root, netns)", () => {
-  let work: string;
-  let before: string;
+  const scratch = scratchWorkPerTest("macvlab-reuse-");
   const run = (files: string[], ...flags: string[]) =>
     spawnSync(
       process.execPath,
-      [CLI_ENTRY, "run", ...files, "--provider", "netns", "--jobs", "1", "--results", join(work, "results"), ...flags],
+      [
+        CLI_ENTRY,
+        "run",
+        ...files,
+        "--provider",
+        "netns",
+        "--jobs",
+        "1",
+        "--results",
+        join(scratch.dir, "results"),
+        ...flags,
+      ],
       {
         encoding: "utf8",
-        env: { ...process.env, MACVLAB_STATE_DIR: join(work, "state"), MACVLAB_PROGRESS: "1" },
+        env: { ...process.env, MACVLAB_STATE_DIR: join(scratch.dir, "state"), MACVLAB_PROGRESS: "1" },
         timeout: 170_000,
       },
     );
   // A scenario finds its lab in ../labs beside its own folder.
   const write = (name: string, text: string) => {
-    mkdirSync(join(work, "scenarios"), { recursive: true });
-    mkdirSync(join(work, "labs"), { recursive: true });
-    copyFileSync(join(LABS_DIR, "two-hosts.yaml"), join(work, "labs", "two-hosts.yaml"));
-    const file = join(work, "scenarios", `${name}.yaml`);
+    mkdirSync(join(scratch.dir, "scenarios"), { recursive: true });
+    mkdirSync(join(scratch.dir, "labs"), { recursive: true });
+    copyFileSync(join(LABS_DIR, "two-hosts.yaml"), join(scratch.dir, "labs", "two-hosts.yaml"));
+    const file = join(scratch.dir, "scenarios", `${name}.yaml`);
     writeFileSync(file, text);
     return file;
   };
-
-  beforeEach(() => {
-    work = mkdtempSync(join(tmpdir(), "macvlab-reuse-"));
-    before = hostSnapshot();
-  });
-  afterEach(() => {
-    expect(hostSnapshot(), "host root namespace changed").to.equal(before);
-    expect(strayProcesses(), "processes left behind").to.deep.equal([]);
-    rmSync(work, { recursive: true, force: true });
-  });
 
   it("runs the next scenario on the same lab when the cleanup proved it as it came up", () => {
     const first = write("first", scenario("first", TIDY));
@@ -91,7 +90,7 @@ describe("labs reused with proof: a scenario's cleanup must leave the lab as it 
     expect(result.status, output).to.equal(0);
     expect(output.match(/lab two-hosts up \(netns\)/g)).to.have.length(1);
     expect(output).to.include("second: lab two-hosts reused: the scenario before left every node as it came up");
-    const cleanups = results(join(work, "results")).filter((r) => r.testCaseId?.endsWith("/cleanup"));
+    const cleanups = results(join(scratch.dir, "results")).filter((r) => r.testCaseId?.endsWith("/cleanup"));
     expect(cleanups.map((r) => `${r.testCaseId} ${r.status}`).sort()).to.deep.equal([
       "first/cleanup passed",
       "second/cleanup passed",
@@ -110,7 +109,7 @@ describe("labs reused with proof: a scenario's cleanup must leave the lab as it 
     // Rebuilt, not reused: the second scenario's own `ip link add … mac9` worked, and every check of it passed.
     expect(output.match(/lab two-hosts up \(netns\)/g)).to.have.length(2);
     expect(output).not.to.include("reused");
-    const verdicts = results(join(work, "results")).map((r) => `${r.testCaseId} ${r.status}`);
+    const verdicts = results(join(scratch.dir, "results")).map((r) => `${r.testCaseId} ${r.status}`);
     expect(verdicts.sort()).to.deep.equal([
       "first/cleanup failed",
       "first/mac9-gone/mac9-is-macvlan passed",
@@ -121,7 +120,7 @@ describe("labs reused with proof: a scenario's cleanup must leave the lab as it 
       "second/mac9-gone/mac9-is-macvlan/restored passed",
       "second/mac9-is-macvlan passed",
     ]);
-    const failed = results(join(work, "results")).find((r) => r.testCaseId === "first/cleanup");
+    const failed = results(join(scratch.dir, "results")).find((r) => r.testCaseId === "first/cleanup");
     expect(failed?.statusDetails?.message).to.include("node2: link mac9 was added");
   });
 
@@ -132,6 +131,6 @@ describe("labs reused with proof: a scenario's cleanup must leave the lab as it 
     const output = result.stdout + result.stderr;
     expect(result.status, output).to.equal(0);
     expect(output.match(/lab two-hosts up \(netns\)/g)).to.have.length(2);
-    expect(results(join(work, "results")).some((r) => r.testCaseId?.endsWith("/cleanup"))).to.equal(false);
+    expect(results(join(scratch.dir, "results")).some((r) => r.testCaseId?.endsWith("/cleanup"))).to.equal(false);
   });
 });

@@ -18,7 +18,7 @@ import type { Recorder } from "./recorder.ts";
 import { runSteps } from "./steps.ts";
 
 const HOOK_TIMEOUT_MS = 180_000;
-export const CLEANUP_TEST_TITLE = "cleanup: every node is left as the lab came up";
+const CLEANUP_TEST_TITLE = "cleanup: every node is left as the lab came up";
 
 export interface SuiteOptions {
   readonly recorder: Recorder;
