@@ -1,10 +1,14 @@
 /**
- * Measured side by side in one run on this machine: UML boot-to-ready; the scenarios both providers
- * can run, each run on both (times and uml / netns); and every scenario on `auto` one after another
- * beside the same with `--jobs N` (times and serial / parallel).
- * Usage: npm run bench [-- --boots 3] [-- --jobs 2,4] (`--jobs none` leaves the suite out)
+ * Measured side by side in one run on this machine:
+ * - UML boot to ready;
+ * - lab up for 2/8/32/64 nodes on netns and on uml, beside the bare shell-script floor on the same
+ *   kernel (ratio), and a command through the harness's SSH beside `ip netns exec … true` (ratio);
+ * - the scenarios both providers can run, each on both (uml / netns);
+ * - every scenario on `auto`: a fresh lab each (`--fresh-lab`), labs reused, and `--jobs N` (ratios).
+ * Usage: npm run bench [-- --boots 3] [-- --sizes 2,8,32,64] [-- --uml-sizes 2,8,32,64]
+ *        [-- --jobs 2,4 | none] [-- --pairs none]
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -14,15 +18,26 @@ import { allureReporting } from "../harness/report/allure-reporting.ts";
 import { parseJobs } from "../harness/run/job-plan.ts";
 import { runScenarios } from "../harness/run/run-scenarios.ts";
 import { loadScenarios } from "../harness/scenario/load-all.ts";
+import { type Floor, floors, type LabUp, labUp, median, syntheticLab } from "./lab-sizes.ts";
 
 const flag = (name: string, fallback: string) => {
   const at = process.argv.indexOf(name);
   return at > 0 ? (process.argv[at + 1] ?? fallback) : fallback;
 };
+const list = (name: string, fallback: string) =>
+  flag(name, fallback) === "none" ? [] : flag(name, fallback).split(",").map(Number);
 const boots = Number(flag("--boots", "3"));
+const netnsSizes = list("--sizes", "2,8,32,64");
+const umlSizes = list("--uml-sizes", "2,8,32,64");
 const suiteJobs = flag("--jobs", "2,4") === "none" ? [] : flag("--jobs", "2,4").split(",").map(parseJobs);
+const pairs = flag("--pairs", "all") !== "none";
 const work = mkdtempSync(join(tmpdir(), "macvlab-bench-"));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+// Every lab of the benchmark lives in its own state dir, removed at the end.
+process.env.MACVLAB_STATE_DIR = join(work, "state");
+const labsDir = join(work, "labs");
+mkdirSync(labsDir);
+const s = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : "—");
+const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `${(a / b).toFixed(1)}x` : "—");
 
 const bootMs: number[] = [];
 for (let i = 0; i < boots; i++) {
@@ -32,52 +47,84 @@ for (let i = 0; i < boots; i++) {
   await machine.stop();
 }
 
-// The scenarios whose requirements the host kernel meets (measured) run on both providers.
-const netnsCan = (await providerNamed("netns").capabilities()).has;
-const shared = loadScenarios([]).filter(({ scenario }) => scenario.requires.every((c) => netnsCan.has(c)));
-const rows: Array<[string, number, number]> = [];
-for (const { scenario } of shared) {
-  const timeOn = async (provider: string) => {
-    const started = performance.now();
-    const resultsDir = join(work, `${provider}-${scenario.id}`);
-    const summary = await runScenarios({ files: [scenario.file], provider, resultsDir, reporting: allureReporting });
-    if (summary.failures)
-      throw new Error(`${scenario.id} failed on ${provider}: the benchmark only times passing runs`);
-    return performance.now() - started;
-  };
-  rows.push([scenario.id, await timeOn("netns"), await timeOn("uml")]);
+// Lab up by size, beside the floor.
+const sizeRows: Array<{ provider: string; nodes: number; up: LabUp; floor?: Floor }> = [];
+for (const [provider, sizes] of [
+  ["netns", netnsSizes],
+  ["uml", umlSizes],
+] as const) {
+  if (!sizes.length) continue;
+  const floor = await floors(work, sizes, provider);
+  for (const [i, nodes] of sizes.entries())
+    sizeRows.push({ provider, nodes, up: await labUp(provider, syntheticLab(labsDir, nodes)), floor: floor[i] });
 }
 
-// The whole suite on auto: one scenario after another, then with each --jobs value.
-const suiteRows: Array<[number, number]> = [];
-for (const jobs of suiteJobs.length ? [1, ...suiteJobs] : []) {
+// The scenarios whose requirements the host kernel meets (measured) run on both providers.
+const pairRows: Array<[string, number, number]> = [];
+if (pairs) {
+  const netnsCan = (await providerNamed("netns").capabilities()).has;
+  const shared = loadScenarios([]).filter(({ scenario }) => scenario.requires.every((c) => netnsCan.has(c)));
+  for (const { scenario } of shared) {
+    const timeOn = async (provider: string) => {
+      const started = performance.now();
+      const resultsDir = join(work, `${provider}-${scenario.id}`);
+      const summary = await runScenarios({ files: [scenario.file], provider, resultsDir, reporting: allureReporting });
+      if (summary.failures)
+        throw new Error(`${scenario.id} failed on ${provider}: the benchmark only times passing runs`);
+      return performance.now() - started;
+    };
+    pairRows.push([scenario.id, await timeOn("netns"), await timeOn("uml")]);
+  }
+}
+
+// The whole suite on auto: fresh labs one after another (as before reuse), reused labs, then each --jobs.
+const suiteRows: Array<[string, number]> = [];
+const variants: Array<[string, { jobs: number; freshLab?: boolean }]> = suiteJobs.length
+  ? [
+      ["--jobs 1 --fresh-lab", { jobs: 1, freshLab: true }],
+      ["--jobs 1 (labs reused)", { jobs: 1 }],
+      ...suiteJobs.map((jobs): [string, { jobs: number }] => [`--jobs ${jobs}`, { jobs }]),
+    ]
+  : [];
+for (const [label, options] of variants) {
   const started = performance.now();
   const summary = await runScenarios({
     files: [],
     provider: "auto",
-    resultsDir: join(work, `suite-${jobs}`),
+    resultsDir: join(work, `suite-${suiteRows.length}`),
     reporting: allureReporting,
-    jobs,
+    ...options,
   });
-  if (summary.failures) throw new Error(`the suite failed with --jobs ${jobs}: the benchmark only times passing runs`);
-  suiteRows.push([jobs, performance.now() - started]);
+  if (summary.failures) throw new Error(`the suite failed with ${label}: the benchmark only times passing runs`);
+  suiteRows.push([label, performance.now() - started]);
 }
 rmSync(work, { recursive: true, force: true });
 
-const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 console.log(`\nUML boot to ready (median of ${boots}): ${s(median(bootMs))}  [${bootMs.map(s).join(", ")}]`);
-console.log(`\n${"scenario".padEnd(28)}${"netns".padStart(10)}${"uml".padStart(10)}${"uml/netns".padStart(12)}`);
-for (const [id, netns, uml] of rows)
+if (sizeRows.length) {
   console.log(
-    `${id.padEnd(28)}${s(netns).padStart(10)}${s(uml).padStart(10)}${(uml / netns).toFixed(2).padStart(11)}x`,
+    `\n${"lab up".padEnd(16)}${"harness".padStart(10)}${"floor".padStart(10)}${"ratio".padStart(8)}${"command".padStart(12)}${"ip netns exec".padStart(15)}${"ratio".padStart(8)}`,
   );
-const total = rows.reduce((acc, [, n, u]) => [acc[0]! + n, acc[1]! + u], [0, 0]);
-console.log(
-  `${"all shared scenarios".padEnd(28)}${s(total[0]!).padStart(10)}${s(total[1]!).padStart(10)}${(total[1]! / total[0]!).toFixed(2).padStart(11)}x`,
-);
-const serial = suiteRows[0]?.[1];
-if (serial) {
-  console.log(`\n${"every scenario (auto)".padEnd(28)}${"wall".padStart(10)}${"serial/this".padStart(14)}`);
-  for (const [jobs, ms] of suiteRows)
-    console.log(`${`--jobs ${jobs}`.padEnd(28)}${s(ms).padStart(10)}${(serial / ms).toFixed(2).padStart(13)}x`);
+  for (const { provider, nodes, up, floor } of sizeRows) {
+    const floorMs = floor?.upMs ?? Number.NaN;
+    const floorExecMs = (floor?.execUs ?? Number.NaN) / 1000;
+    console.log(
+      `${`${provider} ${nodes} nodes`.padEnd(16)}${s(up.upMs).padStart(10)}${s(floorMs).padStart(10)}${ratio(up.upMs, floorMs).padStart(8)}${`${up.execMs.toFixed(1)} ms`.padStart(12)}${`${floorExecMs.toFixed(1)} ms`.padStart(15)}${ratio(up.execMs, floorExecMs).padStart(8)}${up.error ? `  failed: ${up.error}` : ""}`,
+    );
+  }
+}
+if (pairRows.length) {
+  console.log(`\n${"scenario".padEnd(28)}${"netns".padStart(10)}${"uml".padStart(10)}${"uml/netns".padStart(12)}`);
+  for (const [id, netns, uml] of pairRows)
+    console.log(`${id.padEnd(28)}${s(netns).padStart(10)}${s(uml).padStart(10)}${ratio(uml, netns).padStart(12)}`);
+  const total = pairRows.reduce((acc, [, n, u]) => [(acc[0] ?? 0) + n, (acc[1] ?? 0) + u], [0, 0]);
+  console.log(
+    `${"all shared scenarios".padEnd(28)}${s(total[0] ?? 0).padStart(10)}${s(total[1] ?? 0).padStart(10)}${ratio(total[1] ?? 0, total[0] ?? 1).padStart(12)}`,
+  );
+}
+const first = suiteRows[0]?.[1];
+if (first) {
+  console.log(`\n${"every scenario (auto)".padEnd(28)}${"wall".padStart(10)}${"first/this".padStart(12)}`);
+  for (const [label, ms] of suiteRows)
+    console.log(`${label.padEnd(28)}${s(ms).padStart(10)}${ratio(first, ms).padStart(12)}`);
 }

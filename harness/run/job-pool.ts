@@ -199,6 +199,11 @@ function printMarked(stream: Readable, mark: string): void {
   stream.on("data", (chunk: string) => {
     const lines = (partial + chunk).split("\n");
     partial = lines.pop() ?? "";
+    // A line that never ends is passed on in pieces rather than held.
+    while (partial.length > HELD_OUTPUT_BYTES) {
+      lines.push(partial.slice(0, HELD_OUTPUT_BYTES));
+      partial = partial.slice(HELD_OUTPUT_BYTES);
+    }
     for (const line of lines) process.stderr.write(`${mark}${line}\n`);
   });
   stream.on("end", () => void (partial && process.stderr.write(`${mark}${partial}\n`)));
