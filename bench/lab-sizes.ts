@@ -87,6 +87,7 @@ export interface LabUp {
   readonly upMs: number;
   /** Median of `true` through the harness's SSH to a node, in milliseconds. */
   readonly execMs: number;
+  readonly downMs?: number;
   readonly error?: string;
 }
 
@@ -94,22 +95,32 @@ export interface LabUp {
 export async function labUp(providerName: string, lab: Lab): Promise<LabUp> {
   const provider = providerNamed(providerName);
   const started = performance.now();
-  let up: Awaited<ReturnType<typeof provider.up>> | undefined;
+  let measured: LabUp = { upMs: Number.NaN, execMs: Number.NaN };
   try {
-    up = await provider.up(lab);
-    const upMs = performance.now() - started;
-    const node = up.nodes[0];
-    const times: number[] = [];
-    for (let i = 0; node && i < 30; i++) {
-      const t = performance.now();
-      await node.shell.exec("true", { reject: true });
-      times.push(performance.now() - t);
+    const up = await provider.up(lab);
+    measured = { upMs: performance.now() - started, execMs: Number.NaN };
+    try {
+      const node = up.nodes[0];
+      const times: number[] = [];
+      for (let i = 0; node && i < 30; i++) {
+        const t = performance.now();
+        await node.shell.exec("true", { reject: true });
+        times.push(performance.now() - t);
+      }
+      measured = { ...measured, execMs: median(times) };
+      const down = performance.now();
+      await up.down();
+      measured = { ...measured, downMs: performance.now() - down };
+    } finally {
+      await up.down().catch(() => {});
     }
-    return { upMs, execMs: median(times) };
   } catch (error) {
-    return { upMs: Number.NaN, execMs: Number.NaN, error: (error as Error).message.split("\n")[0] };
-  } finally {
-    await up?.down();
-    await provider.down(lab.name);
+    measured = { ...measured, error: (error as Error).message.split("\n")[0] };
   }
+  // Whatever the lab left (a failed up or down): the provider's own teardown from the state dir.
+  await provider.down(lab.name).catch(() => {});
+  process.stderr.write(
+    `${providerName} ${lab.name}: up ${measured.upMs.toFixed(0)} ms, command ${measured.execMs.toFixed(1)} ms${measured.error ? `, ${measured.error}` : ""}\n`,
+  );
+  return measured;
 }

@@ -103,13 +103,13 @@ rmSync(work, { recursive: true, force: true });
 console.log(`\nUML boot to ready (median of ${boots}): ${s(median(bootMs))}  [${bootMs.map(s).join(", ")}]`);
 if (sizeRows.length) {
   console.log(
-    `\n${"lab up".padEnd(16)}${"harness".padStart(10)}${"floor".padStart(10)}${"ratio".padStart(8)}${"command".padStart(12)}${"ip netns exec".padStart(15)}${"ratio".padStart(8)}`,
+    `\n${"lab up".padEnd(16)}${"harness".padStart(10)}${"floor".padStart(10)}${"ratio".padStart(8)}${"command".padStart(12)}${"ip netns exec".padStart(15)}${"ratio".padStart(8)}${"down".padStart(10)}`,
   );
   for (const { provider, nodes, up, floor } of sizeRows) {
     const floorMs = floor?.upMs ?? Number.NaN;
     const floorExecMs = (floor?.execUs ?? Number.NaN) / 1000;
     console.log(
-      `${`${provider} ${nodes} nodes`.padEnd(16)}${s(up.upMs).padStart(10)}${s(floorMs).padStart(10)}${ratio(up.upMs, floorMs).padStart(8)}${`${up.execMs.toFixed(1)} ms`.padStart(12)}${`${floorExecMs.toFixed(1)} ms`.padStart(15)}${ratio(up.execMs, floorExecMs).padStart(8)}${up.error ? `  failed: ${up.error}` : ""}`,
+      `${`${provider} ${nodes} nodes`.padEnd(16)}${s(up.upMs).padStart(10)}${s(floorMs).padStart(10)}${ratio(up.upMs, floorMs).padStart(8)}${`${up.execMs.toFixed(1)} ms`.padStart(12)}${`${floorExecMs.toFixed(1)} ms`.padStart(15)}${ratio(up.execMs, floorExecMs).padStart(8)}${s(up.downMs ?? Number.NaN).padStart(10)}${up.error ? `  failed: ${up.error}` : ""}`,
     );
   }
 }
