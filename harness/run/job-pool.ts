@@ -137,7 +137,7 @@ function runJob(
       const failure =
         stopped && code !== null && code <= 1
           ? undefined
-          : `${ended}${current ? ` while running ${current.scenario.id}` : " before its first scenario"}`;
+          : `${ended}${current ? ` while running ${current.scenario.id}` : stopped ? " after its last scenario" : " before its first scenario"}`;
       resolve({ label, summary, code, failure });
     });
   });
