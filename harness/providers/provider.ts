@@ -66,6 +66,12 @@ export interface UpOptions {
 
 export interface Provider {
   readonly name: string;
+  /**
+   * What a command on a node costs, relative to a namespace on this host (1): parallel runs hand out
+   * the costliest scenarios first. A VM provider also says its labs go one at a time unless asked.
+   */
+  readonly commandCost: number;
+  readonly oneLabAtATime?: boolean;
   /** What this machine lacks for the provider (empty: ready). */
   missingRequirements(): Promise<readonly Missing[]>;
   capabilities(): Promise<CapabilityReport>;

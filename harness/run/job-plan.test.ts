@@ -82,7 +82,7 @@ describe("estimatedCost", () => {
     }),
     file: "scenarios/s.yaml",
   };
-  const provider = (name: string) => ({ name }) as Provider;
+  const provider = (name: string) => ({ name, commandCost: { netns: 1, uml: 4, vagrant: 8 }[name] ?? 1 }) as Provider;
 
   it("is nothing for a skipped scenario, more on uml than on netns, more for a rubric than for a run", () => {
     expect(estimatedCost({ scenario, lab, skipReason: "no 8021q" }, "run")).to.equal(0);

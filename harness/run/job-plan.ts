@@ -27,9 +27,6 @@ export function parseJobs(value: string): number {
   return Number(value);
 }
 
-/** Relative cost of a command on each provider (uml pays ptrace round trips; a VM pays SSH over a NIC). */
-const COMMAND_COST: Readonly<Record<string, number>> = { netns: 1, uml: 4, vagrant: 8 };
-
 /**
  * A scenario's expected cost, in arbitrary units, from its shape alone: node count (lab build),
  * checks, and the negative controls the mode runs. Only the order of costs matters: the costliest
@@ -43,7 +40,7 @@ export function estimatedCost(plan: ScenarioPlan, mode: "run" | "rubric"): numbe
   const flips = scenario.negative_controls.reduce((sum, control) => sum + control.flips.length, 0);
   // A rubric grades every check on a bare lab, after setup, and after each mistake.
   const judged = mode === "rubric" ? (2 + scenario.negative_controls.length) * checks : checks + 2 * flips;
-  return (COMMAND_COST[plan.provider.name] ?? 8) * (judged + 5 * nodes);
+  return plan.provider.commandCost * (judged + 5 * nodes);
 }
 
 /**

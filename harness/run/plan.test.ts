@@ -26,7 +26,15 @@ function scenario(requires: Capability[]): Scenario {
 /** A provider that must never be asked to do anything: planning only reads its name. */
 function provider(name: string): Provider {
   const unused = () => Promise.reject(new Error(`${name}: planning must not call this`));
-  return { name, missingRequirements: unused, capabilities: unused, up: unused, down: unused, list: unused };
+  return {
+    name,
+    commandCost: 1,
+    missingRequirements: unused,
+    capabilities: unused,
+    up: unused,
+    down: unused,
+    list: unused,
+  };
 }
 
 /** A candidate with `has`; every other capability is absent with the reason "<name> lacks <cap>". */

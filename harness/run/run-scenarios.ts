@@ -85,7 +85,7 @@ async function planAndRun(options: RunOptions): Promise<RunSummary> {
   const mode = options.mode ?? "run";
   if (mode === "rubric") for (const { scenario } of loaded) assertChecksReadOnly(scenario);
   const cost = (plan: ScenarioPlan) => estimatedCost(plan, mode);
-  const onVms = plans.some((p) => p.provider?.name === "vagrant" && !p.skipReason);
+  const onVms = plans.some((p) => p.provider?.oneLabAtATime && !p.skipReason);
   const jobs = jobCount(plans, options.jobs ?? (onVms ? 1 : defaultJobs()), cost);
   if (jobs > 1) {
     const summary = await runJobs(plans, dispatchOrder(plans, cost), jobs, { ...options, mode, resultsDir });

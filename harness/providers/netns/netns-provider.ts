@@ -12,6 +12,7 @@ import { LocalHost } from "./local-host.ts";
 /** Nodes are sets of namespaces on the host kernel; segments are bridges in a private fabric namespace. */
 export class NetnsProvider implements Provider {
   readonly name = "netns";
+  readonly commandCost = 1;
   private readonly host = new LocalHost();
   private report?: Promise<CapabilityReport>;
 

@@ -37,6 +37,8 @@ export function umlSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): UmlSet
  */
 export class UmlProvider implements Provider {
   readonly name = "uml";
+  /** Every process inside UML is ptrace round trips (the bench: ~95 ms a command, 15x the floor to build). */
+  readonly commandCost = 4;
   private report?: Promise<CapabilityReport>;
 
   constructor(private readonly settings: UmlSettings = umlSettingsFromEnv()) {}

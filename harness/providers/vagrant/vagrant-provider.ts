@@ -69,6 +69,9 @@ interface LabState {
  */
 export class VagrantProvider implements Provider {
   readonly name = "vagrant";
+  readonly commandCost = 8;
+  /** A VM per node: `--jobs auto` runs one lab at a time. */
+  readonly oneLabAtATime = true;
   private report?: Promise<CapabilityReport>;
   private settingsCache?: VagrantSettings;
 
