@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -21,6 +21,7 @@ describe("UML state files", () => {
       kernel: { version: "6.1.0-uml", modulesDir: "/usr/lib/uml/modules/6.1.0-uml" },
       maxSessions: 20,
     });
+    await mkdir("/run/sshd", { recursive: true, mode: 0o755 }); // sshd -T checks it exists, as on a fresh machine it does not
     // What sshd itself makes of the file: it keeps the first value of a keyword.
     const effective = execFileSync("/usr/sbin/sshd", ["-T", "-f", join(dir, "etc", "sshd_config")], {
       encoding: "utf8",
