@@ -1,4 +1,5 @@
 import { kindOf } from "../checks/registry.ts";
+import { atMost, NODES_AT_ONCE } from "../model/at-most.ts";
 import type { StartedLab } from "../providers/provider.ts";
 import type { CheckSpec } from "../scenario/schema.ts";
 import type { Recorder } from "./recorder.ts";
@@ -29,19 +30,13 @@ export async function attachEvidence(lab: StartedLab, check: CheckSpec, recorder
     .places()
     .filter((p) => p.netns);
   const places = [...lab.nodes.map((n) => ({ node: n.name, netns: undefined as string | undefined })), ...namespaces];
-  await Promise.all(
-    places.map(async ({ node, netns }) => {
-      const result = await lab
-        .node(node)
-        .shell.exec(script(netns), { timeoutMs: 10_000 })
-        .catch((e: Error) => ({ stdout: `evidence unavailable: ${e.message}`, stderr: "" }));
-      await recorder.attach(
-        `evidence ${netns ? `${node}/${netns}` : node}`,
-        result.stdout + result.stderr,
-        "text/plain",
-      );
-    }),
-  );
+  await atMost(NODES_AT_ONCE, places, async ({ node, netns }) => {
+    const result = await lab
+      .node(node)
+      .shell.exec(script(netns), { timeoutMs: 10_000 })
+      .catch((e: Error) => ({ stdout: `evidence unavailable: ${e.message}`, stderr: "" }));
+    await recorder.attach(`evidence ${netns ? `${node}/${netns}` : node}`, result.stdout + result.stderr, "text/plain");
+  });
   if (lab.switchEvidence) {
     const view = await lab.switchEvidence().catch((e: Error) => e.message);
     await recorder.attach("evidence switch", view, "text/plain");

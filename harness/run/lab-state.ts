@@ -1,3 +1,4 @@
+import { atMost, NODES_AT_ONCE } from "../model/at-most.ts";
 import { InfrastructureError } from "../model/errors.ts";
 import {
   NODE_STATE_SCRIPT,
@@ -17,19 +18,17 @@ export interface LabState {
 
 const STATE_TIMEOUT_MS = 30_000;
 
-/** One command per node, all nodes at once. */
+/** One command per node, a few nodes at a time (see NODES_AT_ONCE). */
 export async function labState(lab: StartedLab): Promise<LabState> {
   const nodes: Record<string, NodeState> = {};
-  await Promise.all(
-    lab.nodes.map(async (node) => {
-      const result = await node.shell.exec(NODE_STATE_SCRIPT, { timeoutMs: STATE_TIMEOUT_MS });
-      if (result.failed || result.truncated)
-        throw new InfrastructureError(
-          `node ${node.name}: reading its state failed (${result.truncated ? "output over the cap" : `exit ${result.exitCode ?? result.signal ?? "timeout"}`}): ${result.stderr.trim()}`,
-        );
-      nodes[node.name] = parseNodeState(result.stdout);
-    }),
-  );
+  await atMost(NODES_AT_ONCE, lab.nodes, async (node) => {
+    const result = await node.shell.exec(NODE_STATE_SCRIPT, { timeoutMs: STATE_TIMEOUT_MS });
+    if (result.failed || result.truncated)
+      throw new InfrastructureError(
+        `node ${node.name}: reading its state failed (${result.truncated ? "output over the cap" : `exit ${result.exitCode ?? result.signal ?? "timeout"}`}): ${result.stderr.trim()}`,
+      );
+    nodes[node.name] = parseNodeState(result.stdout);
+  });
   const switchPorts = lab.switchPorts ? parseSwitchPorts(await lab.switchPorts()) : undefined;
   return { nodes, switchPorts };
 }

@@ -36,5 +36,5 @@ export function hostSnapshot(): string {
 /** Processes a lab could leave: sshd sessions of the harness and nsenter/unshare helpers. */
 export function strayProcesses(): string[] {
   const out = execFileSync("ps", ["-eo", "pid,args"], { encoding: "utf8" });
-  return out.split("\n").filter((l) => /sshd: root@notty|sshd -i|macvlab-node-init/.test(l));
+  return out.split("\n").filter((l) => /sshd: root@notty|sshd -i|macvlab-node-pid1/.test(l));
 }

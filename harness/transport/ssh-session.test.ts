@@ -103,6 +103,16 @@ describe("SshSession against a real sshd -i", function () {
     expect(result.durationMs).to.be.within(200, 5000);
   });
 
+  it("refuses a command longer than the connection carries, naming the limit, and still runs shorter ones", async () => {
+    const { session } = await connect({ maxCommandBytes: 100 });
+    const long = `echo ${"x".repeat(200)}`;
+    const refused = await session.exec(long).catch((e: Error) => e);
+    expect((refused as Error).message).to.equal(
+      "node n1: a command of 205 bytes is longer than this connection carries (100): write a script file and run that instead",
+    );
+    expect((await session.exec("echo short")).stdout).to.equal("short\n");
+  });
+
   it("reports a non-zero exit without throwing", async () => {
     const { session } = await connect();
     const result = await session.exec("echo partial; exit 3");

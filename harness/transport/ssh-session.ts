@@ -42,6 +42,11 @@ export interface SshSessionOptions {
   readonly outputCapBytes?: number;
   /** Extra text for connection errors, e.g. sshd's stderr. Read when the error is made. */
   readonly diagnostics?: () => string;
+  /**
+   * The longest command this connection can carry: a longer one is refused, naming the limit, instead
+   * of being sent (a UML console stalls for good on one). @default no limit
+   */
+  readonly maxCommandBytes?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -115,6 +120,7 @@ export class SshSession implements Shell {
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ShellResult> {
+    this.refuseTooLong(command);
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const result = await this.run(command, timeoutMs, true, Math.max(timeoutMs, this.channelWaitMs));
     if (options.reject && result.failed) throw new CommandError(result, { timeoutMs });
@@ -127,6 +133,7 @@ export class SshSession implements Shell {
    * holds one slot until `stop()` or until it closes.
    */
   async openStream(command: string): Promise<RemoteStream> {
+    this.refuseTooLong(command);
     const release = await this.acquireChannel(`a stream (${command})`, this.channelWaitMs);
     return new Promise<RemoteStream>((resolve, reject) => {
       const stderr = BoundedOutput.tailOnly(STREAM_STDERR_BYTES);
@@ -220,6 +227,15 @@ export class SshSession implements Shell {
   }
 
   /** Disconnects; pending commands reject. Idempotent: later calls return the same promise. */
+  private refuseTooLong(command: string): void {
+    const max = this.options.maxCommandBytes;
+    const bytes = Buffer.byteLength(command);
+    if (max !== undefined && bytes > max)
+      throw new InfrastructureError(
+        `node ${this.node}: a command of ${bytes} bytes is longer than this connection carries (${max}): write a script file and run that instead`,
+      );
+  }
+
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
       this.markGone(new ConnectionLostError(`node ${this.node}: SSH session closed`));

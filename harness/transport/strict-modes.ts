@@ -24,7 +24,10 @@ export async function strictModesHold(path: string): Promise<boolean> {
   }
 }
 
-/** sshd_config lines (for sshdConfig's `extra`) that switch StrictModes off where the files cannot pass it. */
-export async function strictModesOverride(authorizedKeysPath: string): Promise<readonly string[]> {
-  return (await strictModesHold(authorizedKeysPath)) ? [] : ["StrictModes no"];
+/**
+ * sshd_config lines (for sshdConfig's `extra`) that switch StrictModes off where the files cannot pass
+ * it. `path` is the authorized_keys file, or the directory it will be created in (0600, by root).
+ */
+export async function strictModesOverride(path: string): Promise<readonly string[]> {
+  return (await strictModesHold(path)) ? [] : ["StrictModes no"];
 }

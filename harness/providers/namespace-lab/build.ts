@@ -1,7 +1,9 @@
 import { InfrastructureError } from "../../model/errors.ts";
 import type { Lab } from "../../model/lab.ts";
+import { quoteWord } from "../../transport/shell-quote.ts";
 import { type LabHost, mustRun } from "./lab-host.ts";
-import type { NetnsLayout, NodeNamespace } from "./layout.ts";
+import type { NetnsLayout } from "./layout.ts";
+import { inBatches, SCRIPT_BUDGET } from "./script-batches.ts";
 
 /** What the fabric calls each switch port, so evidence and hairpin settings can find it. */
 export interface PortMap {
@@ -9,18 +11,6 @@ export interface PortMap {
   /** `node/nic` → the fabric-side veth name. */
   readonly ports: Record<string, string>;
 }
-
-const NODE_INIT = [
-  "set -e",
-  'hostname "$1"',
-  // A private /run: the node's own /run/netns (two nodes may both `ip netns add net1`) and sshd's privsep dir.
-  "mount -t tmpfs -o mode=0755 macvlab-run /run",
-  "mkdir -p /run/netns /run/sshd",
-  'mount --bind "$2" /etc/passwd',
-  // sysfs shows the network namespace of whoever mounted it: remount so /sys/class/net is the node's.
-  "mount -t sysfs macvlab-sys /sys",
-  "ip link set dev lo up",
-].join("\n");
 
 /** A passwd whose root shell is /bin/sh: commands must not run through the host user's dotfiles. */
 export function neutralPasswd(passwd: string): string {
@@ -52,125 +42,153 @@ export function parsePortMap(text: string, source: string): PortMap {
   return { bridges: names("bridges"), ports: names("ports") };
 }
 
-export async function createFabric(host: LabHost, layout: NetnsLayout, lab: Lab): Promise<PortMap> {
-  await host.writeFile(layout.fabricNet, "");
-  await mustRun(host, ["unshare", `--net=${layout.fabricNet}`, "ip", "link", "set", "dev", "lo", "up"]);
-  const fabric = layout.enterFabric();
+/**
+ * Bridge and switch-port names, decided from the lab alone: a segment's name where it fits `ip link`
+ * (15 characters), `seg<i>` where it does not; `n<node>p<nic>` for the fabric end of each NIC.
+ */
+export function portMapOf(lab: Lab): PortMap {
   const bridges: Record<string, string> = {};
-  for (const [i, segment] of Object.keys(lab.segments).entries()) {
-    const bridge = segment.length <= 15 ? segment : `seg${i}`;
-    bridges[segment] = bridge;
-    // No STP and no forward delay: a lab switch forwards as soon as a port comes up.
-    await mustRun(host, [
-      ...fabric,
-      "ip",
-      "link",
-      "add",
-      "name",
-      bridge,
-      "type",
-      "bridge",
-      "stp_state",
-      "0",
-      "forward_delay",
-      "0",
-    ]);
-    await mustRun(host, [...fabric, "ip", "link", "set", "dev", bridge, "up"]);
+  for (const [i, segment] of Object.keys(lab.segments).entries())
+    bridges[segment] = segment.length <= 15 ? segment : `seg${i}`;
+  const ports: Record<string, string> = {};
+  for (const [n, [node, spec]] of Object.entries(lab.nodes).entries())
+    for (const [k, nic] of spec.nics.entries()) ports[`${node}/${nic.name}`] = `n${n}p${k}`;
+  return { bridges, ports };
+}
+
+/** The nodes' own mounts, for one `mount -a -T`: a private /run, the neutral passwd, their own sysfs and proc. */
+export function nodeFstab(layout: NetnsLayout): string {
+  return [
+    // A private /run: the node's own /run/netns (two nodes may both `ip netns add net1`) and sshd's privsep dir.
+    "macvlab-run /run tmpfs mode=0755 0 0",
+    `${fstabWord(layout.passwd)} /etc/passwd none bind 0 0`,
+    // sysfs shows the network namespace of whoever mounted it: remount so /sys/class/net is the node's.
+    "macvlab-sys /sys sysfs defaults 0 0",
+    // The node's own /proc: `ps` in a node lists the node.
+    "macvlab-proc /proc proc defaults 0 0",
+    "",
+  ].join("\n");
+}
+
+/** fstab escapes whitespace and backslashes octally (\040), as mount reads them back. */
+function fstabWord(path: string): string {
+  return path.replace(/[\\\s]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, "0")}`);
+}
+
+/** The switch: a network namespace holding one bridge per segment, all up. */
+export async function createFabric(host: LabHost, layout: NetnsLayout, map: PortMap): Promise<void> {
+  // No STP and no forward delay: a lab switch forwards as soon as a port comes up.
+  const batch = [
+    "link set dev lo up",
+    ...Object.values(map.bridges).flatMap((bridge) => [
+      `link add name ${bridge} type bridge stp_state 0 forward_delay 0`,
+      `link set dev ${bridge} up`,
+    ]),
+  ];
+  const script = [
+    'umask 077 && mkdir -p -- "$(dirname -- "$1")" && (set -C && : > "$1") || exit 1',
+    `exec unshare --net="$1" ip -b - <<'EOF'`,
+    ...batch,
+    "EOF",
+  ].join("\n");
+  await mustRun(host, ["sh", "-c", script, "macvlab-fabric", layout.fabricNet], { what: "making the switch" });
+}
+
+/**
+ * PID 1 of a node, started in all of the node's new namespaces at once: it names the node, mounts the
+ * node's own /run, passwd, sysfs and /proc, makes the node's side of its NICs (veth pairs whose other
+ * end goes to the switch, open as fd 3), says "ready", and from then on only reaps: `wait` reaps any
+ * child, orphans it adopted included. It never exits by itself: its death ends every process of the
+ * node, which is how teardown ends them. Few processes on purpose: each costs dearly in a UML kernel.
+ */
+const NODE_PID1 = `
+echo "$1" > /proc/sys/kernel/hostname || exit 1
+mount -a -T "$2" || exit 1
+mkdir /run/netns /run/sshd || exit 1
+exec 3<"$3" || exit 1
+ip -b - <<EOF || exit 1
+$4
+EOF
+exec 3<&-
+echo ready
+exec </dev/null >/dev/null 2>&1
+while :; do sleep 2147483647 & wait; done`;
+
+/**
+ * One node: its namespace pins (created exclusively: noclobber), then its PID 1 detached (setsid -f:
+ * it must outlive this script), waiting for its first line. unshare bind-mounts the pins from the
+ * host's mount namespace; PID 1's output goes to `head` only, so this returns as soon as it is ready
+ * (or has failed, with its error as the line).
+ */
+const NODE_UP = String.raw`
+node_up() {
+  nd="$state/nodes/$1"
+  for kind in net uts mnt pid; do : > "$nd/$kind" || return 1; done
+  line=$(setsid -f unshare --net="$nd/net" --uts="$nd/uts" --mount="$nd/mnt" --pid="$nd/pid" --fork --propagation private \
+    sh -c "$pid1" macvlab-node-pid1 "$1" "$state/fstab" "$state/fabric/net" "$2" </dev/null 2>&1 | head -n 1)
+  [ "$line" = ready ] || { echo "node $1: its init did not start: $line" >&2; return 1; }
+}`;
+
+/** The node's side of the lab: loopback up, and each NIC a veth named and MAC-addressed as the lab says, up. */
+function nodeBatch(lab: Lab, node: string, n: number, map: PortMap): string {
+  const lines = ["link set dev lo up"];
+  for (const [k, nic] of (lab.nodes[node]?.nics ?? []).entries()) {
+    const mac = nic.mac ?? `02:6d:76:6c:${hex(n)}:${hex(k)}`;
+    const port = map.ports[`${node}/${nic.name}`];
+    lines.push(`link add name ${nic.name} address ${mac} up type veth peer name ${port} netns /proc/self/fd/3`);
   }
-  return { bridges, ports: {} };
+  return lines.join("\n");
 }
 
 /**
- * PID 1 of a node's PID namespace, in the node's other namespaces. It mounts the node's own /proc
- * (so `ps` in a node lists the node), says "ready", and from then on only reaps: `wait` reaps any
- * child, orphans it adopted included. It never exits by itself: its death ends every process of
- * the node, which is how teardown ends them.
+ * Every node, started side by side by one script per batch of nodes, then every switch port in one
+ * `ip -b` in the fabric. The nodes' fstab must be written first (see nodeFstab).
  */
-const NODE_PID1 = [
-  "mount -t proc macvlab-proc /proc || exit 1",
-  "echo ready",
-  "exec </dev/null >/dev/null 2>&1",
-  "while :; do sleep 2147483647 & wait; done",
-].join("\n");
-
-/**
- * Starts PID 1 detached (setsid -f: it must outlive this command) and waits for its first line.
- * `unshare --pid=PIN` pins the namespace from the host's mount namespace; nsenter then takes the
- * child into the node. Init's output goes to `head` only, never to this command's own stdout, so
- * the command returns as soon as init is ready (or has failed, with its error as the line).
- */
-const START_PID1 = `
-line=$(setsid -f unshare --pid="$1" --fork nsenter --net="$2" --uts="$3" --mount="$4" -- sh -c "$5" macvlab-node-pid1 </dev/null 2>&1 | head -n 1)
-[ "$line" = ready ] || { echo "the node's init did not start: $line" >&2; exit 1; }
-`;
-
-export async function createNode(host: LabHost, layout: NetnsLayout, node: string): Promise<void> {
-  const pin = (kind: NodeNamespace) => layout.nodeNs(node, kind);
-  for (const kind of ["net", "uts", "mnt", "pid"] as const) await host.writeFile(pin(kind), "");
-  await mustRun(host, [
-    "unshare",
-    `--net=${pin("net")}`,
-    `--uts=${pin("uts")}`,
-    `--mount=${pin("mnt")}`,
-    "--propagation",
-    "private",
-    "sh",
-    "-c",
-    NODE_INIT,
-    "macvlab-node-init",
-    node,
-    layout.passwd,
-  ]);
-  await mustRun(host, [
-    "sh",
-    "-c",
-    START_PID1,
-    "macvlab-node-start",
-    pin("pid"),
-    pin("net"),
-    pin("uts"),
-    pin("mnt"),
-    NODE_PID1,
-  ]);
+export async function startNodes(host: LabHost, layout: NetnsLayout, lab: Lab, map: PortMap): Promise<void> {
+  const prelude = ["set -u", `state=${quoteWord(layout.dir)}`, `pid1=${quoteWord(NODE_PID1)}`, NODE_UP, "set -C"];
+  const nodes = Object.keys(lab.nodes).map((node, n) => ({
+    name: node,
+    dir: quoteWord(layout.nodeDir(node)),
+    call: `node_up ${quoteWord(node)} ${quoteWord(nodeBatch(lab, node, n, map))} &\npids="$pids $!"`,
+  }));
+  const budget = SCRIPT_BUDGET - prelude.join("\n").length;
+  for (const batch of inBatches(nodes, (node) => node.call.length + node.dir.length, budget)) {
+    const script = [
+      ...prelude,
+      `mkdir -p -- ${batch.map((node) => node.dir).join(" ")} || exit 1`,
+      'pids=""',
+      ...batch.map((node) => node.call),
+      'failed=0\nfor p in $pids; do wait "$p" || failed=1; done\nexit $failed',
+    ].join("\n");
+    const names = batch.length > 1 ? `${batch[0]?.name} … ${batch.at(-1)?.name}` : batch[0]?.name;
+    await mustRun(host, ["sh", "-c", script], {
+      what: `starting nodes ${names}`,
+      timeoutMs: 30_000 + 2_000 * batch.length,
+    });
+  }
+  await plugPorts(host, layout, lab, map);
 }
 
-/** A veth pair per NIC: the lab's name (and MAC) inside the node, the other end a port of the segment's bridge. */
-export async function plugNics(host: LabHost, layout: NetnsLayout, lab: Lab, map: PortMap): Promise<void> {
-  const fabric = layout.enterFabric();
-  for (const [n, [node, spec]] of Object.entries(lab.nodes).entries()) {
-    const enter = layout.enter(node);
-    for (const [k, nic] of spec.nics.entries()) {
-      const port = `n${n}p${k}`;
+/** The fabric's end of every NIC: named after its node and NIC (alias), into its segment's bridge, up. */
+async function plugPorts(host: LabHost, layout: NetnsLayout, lab: Lab, map: PortMap): Promise<void> {
+  const lines: string[] = [];
+  for (const [node, spec] of Object.entries(lab.nodes))
+    for (const nic of spec.nics) {
+      const port = map.ports[`${node}/${nic.name}`];
       const bridge = map.bridges[nic.segment];
       // The lab loader refuses a NIC on a segment the lab does not declare.
-      if (!bridge) throw new InfrastructureError(`lab ${lab.name}: no bridge for segment ${nic.segment}`);
-      const mac = nic.mac ?? `02:6d:76:6c:${hex(n)}:${hex(k)}`;
-      await mustRun(host, [
-        ...enter,
-        "ip",
-        "link",
-        "add",
-        "name",
-        nic.name,
-        "address",
-        mac,
-        "type",
-        "veth",
-        "peer",
-        "name",
-        port,
-        "netns",
-        layout.fabricNet,
-      ]);
-      await mustRun(host, [...fabric, "ip", "link", "set", "dev", port, "alias", `${node}/${nic.name}`]);
-      await mustRun(host, [...fabric, "ip", "link", "set", "dev", port, "master", bridge, "up"]);
-      await mustRun(host, [...enter, "ip", "link", "set", "dev", nic.name, "up"]);
+      if (!port || !bridge) throw new InfrastructureError(`lab ${lab.name}: no switch port for ${node}/${nic.name}`);
+      lines.push(`link set dev ${port} alias ${node}/${nic.name}`, `link set dev ${port} master ${bridge} up`);
       // The lab's "promiscuous" is the hypervisor's side (VirtualBox allow-all): the switch port. Inside
       // the node, `promisc on` is the articles' own step, left to the scenario (or the student).
-      if (nic.promiscuous) await mustRun(host, [...fabric, "ip", "link", "set", "dev", port, "promisc", "on"]);
-      map.ports[`${node}/${nic.name}`] = port;
+      if (nic.promiscuous) lines.push(`link set dev ${port} promisc on`);
     }
-  }
+  if (lines.length === 0) return;
+  const script = `exec nsenter --net="$1" ip -b - <<'EOF'\n${lines.join("\n")}\nEOF`;
+  await mustRun(host, ["sh", "-c", script, "macvlab-ports", layout.fabricNet], {
+    what: "plugging the switch ports",
+    timeoutMs: 30_000 + 100 * lines.length,
+  });
 }
 
 function hex(n: number): string {

@@ -8,6 +8,14 @@ export interface WriteFileOptions {
   readonly replace?: boolean;
 }
 
+/** One text file of a batch (see LabHost.writeFiles). */
+export interface FileToWrite {
+  readonly path: string;
+  readonly content: string;
+  /** @default 0o644 */
+  readonly mode?: number;
+}
+
 /** An `sshd -i` for one node: its SSH byte stream and what it said on stderr. */
 export interface SshdChannel {
   readonly sock: Duplex;
@@ -29,14 +37,23 @@ export interface LabHost {
    * inode: a bind mount of it sees the new content).
    */
   writeFile(path: string, content: string | Buffer, options?: WriteFileOptions): Promise<void>;
+  /** Creates every file as `writeFile` does, in as few round trips as the host allows (a lab's keys and configs). */
+  writeFiles(files: readonly FileToWrite[]): Promise<void>;
   openSshd(argv: readonly string[]): Promise<SshdChannel>;
 }
 
-export async function mustRun(host: LabHost, argv: readonly string[]): Promise<string> {
-  const result = await host.run(argv);
-  if (result.exitCode !== 0)
-    throw new InfrastructureError(
-      `${host.description}: command failed (exit ${result.exitCode}): ${argv.join(" ")}\n${result.stderr.trim()}`,
-    );
+/** Runs argv on `host`: its stdout, or an error naming the host and `what` (a long script is not repeated in it). */
+export async function mustRun(
+  host: LabHost,
+  argv: readonly string[],
+  options: { timeoutMs?: number; what?: string } = {},
+): Promise<string> {
+  const result = await host.run(argv, { timeoutMs: options.timeoutMs });
+  if (result.exitCode !== 0) {
+    const what = options.what
+      ? `${options.what} failed (exit ${result.exitCode})`
+      : `command failed (exit ${result.exitCode}): ${argv.join(" ")}`;
+    throw new InfrastructureError(`${host.description}: ${what}\n${result.stderr.trim()}`);
+  }
   return result.stdout;
 }

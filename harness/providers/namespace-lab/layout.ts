@@ -21,6 +21,10 @@ export class NetnsLayout {
   get passwd(): string {
     return join(this.dir, "passwd");
   }
+  /** The nodes' own mounts (see nodeFstab). */
+  get fstab(): string {
+    return join(this.dir, "fstab");
+  }
   /** The switch ports the fabric has, for a later `attach` (grading a trainer's lab). */
   get portsJson(): string {
     return join(this.dir, "ports.json");

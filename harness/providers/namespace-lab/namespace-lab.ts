@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { atMost } from "../../model/at-most.ts";
 import { InfrastructureError, InputError } from "../../model/errors.ts";
 import type { Lab } from "../../model/lab.ts";
 import { SshSession } from "../../transport/ssh-session.ts";
 import { type LabNode, nodeNamed, type StartedLab, type SwitchPortSettings } from "../provider.ts";
-import { createFabric, createNode, neutralPasswd, type PortMap, parsePortMap, plugNics } from "./build.ts";
+import { createFabric, neutralPasswd, nodeFstab, type PortMap, parsePortMap, portMapOf, startNodes } from "./build.ts";
 import { type LabHost, mustRun, type SshdChannel } from "./lab-host.ts";
 import { NetnsLayout } from "./layout.ts";
 import { type NodeLogins, writeNodeLogins } from "./logins.ts";
@@ -24,6 +25,18 @@ export interface NamespaceLabOptions {
   readonly attached?: boolean;
   /** See UpOptions: called once the fabric namespace exists. */
   readonly onFirstResource?: () => Promise<void>;
+  /**
+   * SSH sessions opened or closed at once. The uml provider says 1: its console stalls for good when
+   * more than about 4 KiB reach it in one burst (see MAX_CONSOLE_COMMAND_BYTES). @default 8
+   */
+  readonly sessionsAtOnce?: number;
+  /**
+   * The host ends with the lab (a UML kernel stopped in `afterDown`): `down` stops it at once instead
+   * of closing each session and clearing the namespaces inside a kernel about to go.
+   */
+  readonly hostEndsWithLab?: boolean;
+  /** The longest command a node's connection carries (see SshSessionOptions.maxCommandBytes). */
+  readonly maxCommandBytes?: number;
 }
 
 /**
@@ -63,14 +76,19 @@ export class NamespaceLab implements StartedLab {
     const nodes: LabNode[] = [];
     try {
       await prepareStateDir(host, layout, { provider: options.provider, lab: lab.name });
-      const logins = await writeNodeLogins(host, layout.buildLogins, Object.keys(lab.nodes));
-      await host.writeFile(layout.passwd, neutralPasswd(await readFile("/etc/passwd", "utf8")));
-      const ports = await createFabric(host, layout, lab);
+      const ports = portMapOf(lab);
+      const logins = await writeNodeLogins(host, layout.buildLogins, Object.keys(lab.nodes), [
+        { path: layout.passwd, content: neutralPasswd(await readFile("/etc/passwd", "utf8")) },
+        { path: layout.fstab, content: nodeFstab(layout) },
+        { path: layout.portsJson, content: JSON.stringify(ports) },
+      ]);
+      await createFabric(host, layout, ports);
       await options.onFirstResource?.();
-      for (const node of Object.keys(lab.nodes)) await createNode(host, layout, node);
-      await plugNics(host, layout, lab, ports);
-      await host.writeFile(layout.portsJson, JSON.stringify(ports));
-      await connectNodes(host, layout, lab, logins, daemons, nodes);
+      await startNodes(host, layout, lab, ports);
+      await connectNodes(host, layout, lab, logins, daemons, nodes, {
+        atOnce: options.sessionsAtOnce,
+        maxCommandBytes: options.maxCommandBytes,
+      });
       return new NamespaceLab(options, layout, ports, nodes, daemons);
     } catch (error) {
       await Promise.allSettled(nodes.map((n) => n.shell.close()));
@@ -105,7 +123,10 @@ export class NamespaceLab implements StartedLab {
     const nodes: LabNode[] = [];
     try {
       const logins = await writeNodeLogins(host, attachDir, Object.keys(lab.nodes));
-      await connectNodes(host, layout, lab, logins, daemons, nodes);
+      await connectNodes(host, layout, lab, logins, daemons, nodes, {
+        atOnce: options.sessionsAtOnce,
+        maxCommandBytes: options.maxCommandBytes,
+      });
     } catch (error) {
       await Promise.allSettled(nodes.map((n) => n.shell.close()));
       await Promise.allSettled(daemons.map((d) => d.stop()));
@@ -153,12 +174,22 @@ export class NamespaceLab implements StartedLab {
   }
 
   async release(): Promise<void> {
-    await Promise.allSettled(this.nodes.map((n) => n.shell.close()));
-    await Promise.allSettled(this.daemons.map((d) => d.stop()));
+    const atOnce = this.options.sessionsAtOnce ?? SESSIONS_AT_ONCE;
+    // Closing what may already be gone: a failure here is not one.
+    await atMost(atOnce, this.nodes, (n) => n.shell.close().catch(() => {}));
+    await atMost(atOnce, this.daemons, (d) => d.stop().catch(() => {}));
   }
 
   down(): Promise<void> {
     this.stopping ??= (async () => {
+      if (this.options.hostEndsWithLab && !this.options.attached && this.options.afterDown) {
+        try {
+          await this.options.afterDown();
+        } finally {
+          await this.release();
+        }
+        return;
+      }
       await this.release();
       if (this.attachLogins) await this.options.host.run(["rm", "-rf", "--", this.attachLogins]);
       if (this.options.attached) return;
@@ -176,7 +207,12 @@ export class NamespaceLab implements StartedLab {
   }
 }
 
-/** One `sshd -i` per node inside its namespaces, and an SSH session over it. */
+const SESSIONS_AT_ONCE = 8;
+
+/**
+ * One `sshd -i` per node inside its namespaces, and an SSH session over it, a few nodes at a time.
+ * `nodes` comes out in the lab's order; whatever was opened is in `daemons` / `nodes` even on failure.
+ */
 async function connectNodes(
   host: LabHost,
   layout: NetnsLayout,
@@ -184,23 +220,34 @@ async function connectNodes(
   logins: NodeLogins,
   daemons: SshdChannel[],
   nodes: LabNode[],
+  { atOnce = SESSIONS_AT_ONCE, maxCommandBytes }: { atOnce?: number; maxCommandBytes?: number } = {},
 ): Promise<void> {
-  for (const name of Object.keys(lab.nodes)) {
-    const login = logins.node(name);
-    const daemon = await host
-      .openSshd([...layout.enter(name), "/usr/sbin/sshd", "-i", "-e", "-f", login.sshdConfig])
-      .catch((error: Error) => {
-        throw new InfrastructureError(`node ${name}: its sshd could not start: ${error.message}`, { cause: error });
+  const connected = new Map<string, LabNode>();
+  try {
+    await atMost(atOnce, Object.keys(lab.nodes), async (name) => {
+      const login = logins.node(name);
+      const daemon = await host
+        .openSshd([...layout.enter(name), "/usr/sbin/sshd", "-i", "-e", "-f", login.sshdConfig])
+        .catch((error: Error) => {
+          throw new InfrastructureError(`node ${name}: its sshd could not start: ${error.message}`, { cause: error });
+        });
+      daemons.push(daemon);
+      const shell = await SshSession.connect({
+        node: name,
+        sock: daemon.sock,
+        hostKey: login.hostPublicKey,
+        privateKey: logins.clientPrivateKey,
+        diagnostics: () => daemon.stderr(),
+        maxCommandBytes,
       });
-    daemons.push(daemon);
-    const shell = await SshSession.connect({
-      node: name,
-      sock: daemon.sock,
-      hostKey: login.hostPublicKey,
-      privateKey: logins.clientPrivateKey,
-      diagnostics: () => daemon.stderr(),
+      connected.set(name, { name, shell });
     });
-    nodes.push({ name, shell });
+  } finally {
+    // In the lab's order, and whatever connected before a failure, so that the caller closes it.
+    for (const name of Object.keys(lab.nodes)) {
+      const node = connected.get(name);
+      if (node) nodes.push(node);
+    }
   }
 }
 

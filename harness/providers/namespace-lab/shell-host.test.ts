@@ -103,6 +103,32 @@ describe("ShellHost", () => {
     expect((await stat(theirs)).ino).to.equal(before);
   });
 
+  it("writes many files in one round trip, words as written, each born 0600 then given its mode", async () => {
+    const shell = new LocalShell();
+    const host = new ShellHost(shell, "test machine");
+    const tricky = 'it\'s $(reboot) `id` \\ "q"\nline 2\n';
+    const files = [
+      { path: join(dir, "a", "key"), content: tricky, mode: 0o600 },
+      { path: join(dir, "a", "config"), content: "x" },
+      { path: join(dir, "b c", "passwd"), content: "root:x:0:0::/root:/bin/sh\n", mode: 0o640 },
+    ];
+    await host.writeFiles(files);
+    expect(shell.calls).to.have.length(1);
+    expect(await readFile(files[0]?.path ?? "", "utf8")).to.equal(tricky);
+    const modes = await Promise.all(files.map(async (f) => (await stat(f.path)).mode & 0o777));
+    expect(modes).to.deep.equal([0o600, 0o644, 0o640]);
+  });
+
+  it("cuts a large batch into scripts that fit one argument, and writes every file", async () => {
+    const shell = new LocalShell();
+    const host = new ShellHost(shell, "test machine");
+    const files = Array.from({ length: 40 }, (_, i) => ({ path: join(dir, `f${i}`), content: `${i}`.repeat(4000) }));
+    await host.writeFiles(files);
+    expect(shell.calls.length).to.be.greaterThan(1);
+    for (const call of shell.calls) expect(call.command.length).to.be.below(128 * 1024);
+    for (const [i, f] of files.entries()) expect(await readFile(f.path, "utf8")).to.equal(`${i}`.repeat(4000));
+  });
+
   it("says which machine and file when a write fails", async () => {
     const host = new ShellHost(new LocalShell(), "test machine");
     await host.writeFile(join(dir, "file"), "x");

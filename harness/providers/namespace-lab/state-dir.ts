@@ -15,15 +15,15 @@ export async function prepareStateDir(
   facts: { provider: string; lab: string },
 ): Promise<void> {
   const { dir } = layout;
+  // One script: in a UML kernel every round trip and every process is dear.
   await mustRun(host, [
     "sh",
     "-c",
-    'umask 077 && mkdir -p -- "$1" && mkdir -- "$2"',
-    "macvlab-mkdir",
+    'umask 077 && mkdir -p -- "$1" && mkdir -- "$2" && (set -C && printf %s "$4" > "$3") && mount --bind "$2" "$2" && mount --make-private "$2"',
+    "macvlab-state-dir",
     dirname(dir),
     dir,
+    layout.marker,
+    markerText(dir, facts),
   ]);
-  await host.writeFile(layout.marker, markerText(dir, facts), { mode: 0o600 });
-  await mustRun(host, ["mount", "--bind", dir, dir]);
-  await mustRun(host, ["mount", "--make-private", dir]);
 }

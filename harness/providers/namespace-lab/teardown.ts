@@ -25,17 +25,20 @@ if [ -L "$dir" ] || [ ! -d "$dir" ] || [ -L "$dir/${STATE_MARKER}" ] || [ ! -f "
   echo "refusing to touch $dir: it has no ${STATE_MARKER} marker, so macvlab did not make it (remove it yourself if it is a lab's leftover)" >&2
   exit ${NOT_OURS}
 fi
-kill_by_ns() {
+# The pids of every process in one of the lab's namespaces of kind $1, in one pass over /proc: a
+# process costs dozens of ptrace round trips in UML, so this is a few processes however big the lab.
+pids_in() {
   self=$(stat -L -c %i /proc/self/ns/$1)
+  inos=$(find "$dir"/nodes/*/$1 -maxdepth 0 -type f -fstype nsfs -printf '%i\n' 2>/dev/null)
+  [ -n "$inos" ] || return 0
+  find -L /proc/[0-9]*/ns/$1 -maxdepth 0 -printf '%i %p\n' 2>/dev/null |
+    awk -v inos="$inos" -v self="$self" 'BEGIN { n = split(inos, list, "\n"); for (i = 1; i <= n; i++) if (list[i] != self) lab[list[i]] = 1 }
+      $1 in lab { split($2, path, "/"); print path[3] }'
+}
+kill_by_ns() {
   for round in 1 2 3 4 5; do
-    pids=""
-    for f in "$dir"/nodes/*/$1; do
-      [ "$(stat -f -c %T "$f" 2>/dev/null)" = nsfs ] || continue
-      ino=$(stat -L -c %i "$f")
-      [ "$ino" = "$self" ] && continue
-      pids="$pids $(find -L /proc/[0-9]*/ns/$1 -maxdepth 0 -inum "$ino" 2>/dev/null | cut -d/ -f3 | tr '\n' ' ')"
-    done
-    [ -z "$(echo $pids)" ] && return 0
+    pids=$(pids_in $1)
+    [ -z "$pids" ] && return 0
     kill -9 $pids 2>/dev/null
     sleep 0.1
   done
@@ -43,10 +46,13 @@ kill_by_ns() {
 kill_by_ns pid
 kill_by_ns uts
 mounted_below() { awk -v d="$dir" '$2 == d || index($2, d "/") == 1 { print $2 }' /proc/self/mounts | sort -r; }
+# One umount for all of them (deepest first), then lazily what is still busy.
+IFS='
+'
 for round in 1 2 3 4 5; do
   mounts=$(mounted_below)
   [ -z "$mounts" ] && break
-  for m in $mounts; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
+  umount $mounts 2>/dev/null || umount -l $(mounted_below) 2>/dev/null
 done
 left=$(mounted_below)
 [ -n "$left" ] && { echo "still mounted: $left" >&2; exit 1; }

@@ -4,6 +4,7 @@ import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { InfrastructureError } from "../../model/errors.ts";
 import { SshSession } from "../../transport/ssh-session.ts";
+import { MAX_CONSOLE_COMMAND_BYTES } from "./console-limit.ts";
 import { consoleHint, summarizeConsole } from "./console-summary.ts";
 import { DEFAULT_UML_MODULES, MODULES_FAILED_FILE } from "./init-script.ts";
 import { umlKernelArgs } from "./kernel-args.ts";
@@ -153,6 +154,7 @@ async function waitReady(
     privateKey: files.keys.clientPrivateKey,
     readyTimeoutMs: timeoutMs,
     maxChannels: channels,
+    maxCommandBytes: MAX_CONSOLE_COMMAND_BYTES,
     diagnostics: () => `UML console (last lines):\n${proc.log.lastLines(15)}`,
   });
   const result = await out.session.exec(`echo ready; uname -r; cat ${MODULES_FAILED_FILE} 2>/dev/null; true`, {

@@ -1,11 +1,47 @@
+import { randomBytes } from "node:crypto";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import { quoteArgv } from "../../transport/shell-quote.ts";
-import type { LabHost } from "../namespace-lab/lab-host.ts";
+import type { HostResult } from "../host-exec.ts";
+import { writeHostFile } from "../host-files.ts";
+import type { FileToWrite, LabHost, WriteFileOptions } from "../namespace-lab/lab-host.ts";
 import { ShellHost } from "../namespace-lab/shell-host.ts";
+import { MAX_CONSOLE_COMMAND_BYTES } from "./console-limit.ts";
 import type { UmlMachine } from "./uml-machine.ts";
 
-/** A booted UML kernel as the place where a namespace lab is built: argv and files over SSH to root inside. */
+/**
+ * A booted UML kernel as the place where a namespace lab is built: argv over SSH to root inside.
+ * The kernel's root filesystem is this machine's (hostfs), so files are written from here, and a
+ * longer command goes as a script file beside the kernel's state: no round trip, and nothing long
+ * crosses the console.
+ */
+class UmlHost extends ShellHost {
+  constructor(private readonly machine: UmlMachine) {
+    // Each node's sshd is a nested channel of the one SSH session into the kernel.
+    super(machine.shell, `UML kernel ${machine.name}`, (argv) => machine.shell.openStream(quoteArgv(argv)));
+  }
+
+  override async run(argv: readonly string[], options: { timeoutMs?: number } = {}): Promise<HostResult> {
+    const command = quoteArgv(argv);
+    if (Buffer.byteLength(command) <= MAX_CONSOLE_COMMAND_BYTES) return super.run(argv, options);
+    const script = join(this.machine.stateDir, `command-${randomBytes(6).toString("hex")}.sh`);
+    await writeHostFile(script, `exec ${command}\n`, { mode: 0o600 });
+    try {
+      return await super.run(["sh", script], options);
+    } finally {
+      await rm(script, { force: true });
+    }
+  }
+
+  override writeFile(path: string, content: string | Buffer, options: WriteFileOptions = {}): Promise<void> {
+    return writeHostFile(path, content, options);
+  }
+
+  override async writeFiles(files: readonly FileToWrite[]): Promise<void> {
+    for (const file of files) await writeHostFile(file.path, file.content, { mode: file.mode });
+  }
+}
+
 export function umlHost(machine: UmlMachine): LabHost {
-  // Each node's sshd is a nested channel of the one SSH session into the kernel.
-  const sshd = (argv: readonly string[]) => machine.shell.openStream(quoteArgv(argv));
-  return new ShellHost(machine.shell, `UML kernel ${machine.name}`, sshd);
+  return new UmlHost(machine);
 }

@@ -10,6 +10,7 @@ import { requiredTools } from "../namespace-lab/requirements.ts";
 import type { CapabilityReport, Missing, Provider, StartedLab, UpOptions } from "../provider.ts";
 import { assertOurs, createMarkedDir, isMarked, removeMarkedDir } from "../state-marker.ts";
 import { bootUml, killStrayUml, UML_KERNEL } from "./boot.ts";
+import { MAX_CONSOLE_COMMAND_BYTES } from "./console-limit.ts";
 import { umlHost } from "./uml-host.ts";
 
 /** Channels of the console session left for commands (building, teardown, evidence) beside the nodes' sshd. */
@@ -102,6 +103,10 @@ export class UmlProvider implements Provider {
         kernel: machine.kernelVersion,
         // Inside UML the host's files are the root filesystem (hostfs): the lab's namespace pins live here.
         dir: join(dir, "lab"),
+        // One handshake at a time: a burst of them would stall the console (see MAX_CONSOLE_COMMAND_BYTES).
+        sessionsAtOnce: 1,
+        hostEndsWithLab: true,
+        maxCommandBytes: MAX_CONSOLE_COMMAND_BYTES,
         afterDown: async () => {
           await machine.stop();
           await removeMarkedDir(dir);
