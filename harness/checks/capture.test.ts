@@ -87,10 +87,46 @@ describe("capture", () => {
     });
 
     it("plans the commands the probe runs", async () => {
-      const planned = capture.commands(spec(100), { checkId: "tag", deadlineMs: 0 });
+      const planned = capture
+        .commands(spec(100), { checkId: "tag", deadlineMs: 0 })
+        .map((c) => `${c.node}: ${c.command}`);
       const { env, ran } = listening(0);
       await capture.probe(spec(100), env, { checkId: "tag", deadlineMs: 0 });
-      expect([...new Set(ran)]).to.deep.equal(planned.map((c) => `${c.node}: ${c.command}`));
+      expect(planned).to.include.members([...new Set(ran)]);
+      expect(planned).to.include(
+        "n1: pid=$(cat /run/macvlab-tag.pid) && grep -qF /run/macvlab-tag.pcap /proc/$pid/cmdline && kill -INT $pid",
+      );
+    });
+
+    it("stops tcpdump once the ping's three requests are in the file, signalling only the pid its capture recorded", async () => {
+      const text = fixture("tcpdump-e-vlan.txt");
+      let stop: () => void = () => {};
+      const stopped = new Promise<void>((resolve) => {
+        stop = resolve;
+      });
+      let reads = 0;
+      const fake = listening(0, (command) => {
+        if (command.startsWith("tcpdump -e -nn -r ")) return { stdout: ++reads < 3 ? "" : text };
+        if (command.startsWith("pid=$(cat ")) stop();
+        return {};
+      });
+      const env = {
+        ...fake.env,
+        exec: (node: string, command: string, options?: { timeoutMs?: number; label?: string }) =>
+          command.startsWith("echo $$ > ")
+            ? stopped.then(() => fake.env.exec(node, command, options))
+            : fake.env.exec(node, command, options),
+      };
+      const outcome = await capture.probe(spec(200), env, { checkId: "tag", deadlineMs: 0 });
+      expect(outcome.actual).to.equal("ICMP to 172.16.20.11 tagged vlan 200");
+      const after = fake.ran.slice(fake.ran.findIndex((r) => r.includes("ping")) + 1).map((r) => r.split(": ")[1]);
+      expect(after.slice(0, 4)).to.deep.equal([
+        "tcpdump -e -nn -r /run/macvlab-tag.pcap",
+        "tcpdump -e -nn -r /run/macvlab-tag.pcap",
+        "tcpdump -e -nn -r /run/macvlab-tag.pcap",
+        "pid=$(cat /run/macvlab-tag.pid) && grep -qF /run/macvlab-tag.pcap /proc/$pid/cmdline && kill -INT $pid",
+      ]);
+      expect(fake.slept.slice(-2)).to.deep.equal([100, 100]);
     });
 
     it("sends its traffic only once tcpdump's socket is open, gives it more time than its own timeout, and labels the clean-up", async () => {
@@ -99,7 +135,7 @@ describe("capture", () => {
       // Baseline, the capture, three looks without the socket (a pause after each), the look that sees it, the ping.
       expect(ran.slice(0, 7).map((r) => r.split(": ")[1]?.split(" ")[0])).to.deep.equal([
         "cat",
-        "timeout",
+        "echo",
         "cat",
         "cat",
         "cat",
@@ -122,7 +158,7 @@ describe("capture", () => {
     it("attaches the pcap decoded from base64, and tcpdump's text, and judges that text", async () => {
       const text = fixture("tcpdump-e-vlan.txt");
       const { env, attached } = listening(0, (command) => {
-        if (command.startsWith("timeout ")) return { exitCode: 124 };
+        if (command.startsWith("echo $$ > ")) return { exitCode: 124 };
         if (command.startsWith("base64 ")) return { stdout: "1MOyoQ==" };
         return command.startsWith("tcpdump -e -nn -r ") ? { stdout: text } : {};
       });
@@ -144,7 +180,7 @@ describe("capture", () => {
         "no ICMP to 172.16.20.11 captured",
       );
       const broken = listening(0, (command) =>
-        command.startsWith("timeout ")
+        command.startsWith("echo $$ > ")
           ? { exitCode: 1, stderr: "tcpdump: enp0s3: No such device exists\n" }
           : { exitCode: 0 },
       );

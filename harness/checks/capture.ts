@@ -17,6 +17,10 @@ const CaptureSpec = z.strictObject({
 export type CaptureCheckSpec = z.output<typeof CaptureSpec>;
 
 const CAPTURE_SECONDS = 4;
+/** Echo requests the check's ping sends (`ping -c`): once all of them are in the pcap, tcpdump is stopped. */
+const PROBES = 3;
+/** How often the pcap is read while waiting for the ping's requests to show up in it. */
+const SETTLE_POLL_MS = 100;
 /**
  * tcpdump needs a moment to open its socket before the first probe goes out (on a loaded UML kernel,
  * more than a second): the probe waits until the node has one more packet socket than before, at most this long.
@@ -38,23 +42,32 @@ export function capturingSockets(procNetPacket: string): number {
     .filter((fields) => fields[3] === "0003" && fields[5] === "1").length;
 }
 const PCAP = String.raw`/run/macvlab-[a-z0-9-]+\.pcap`;
+const PIDFILE = String.raw`/run/macvlab-[a-z0-9-]+\.pid`;
 
 function captureCommands(checkId: string, spec: CaptureCheckSpec) {
-  // The node's private /run: nothing outside the node sees or keeps the file.
+  // The node's private /run: nothing outside the node sees or keeps the files.
   const file = `/run/macvlab-${checkId}.pcap`;
+  const pidFile = `/run/macvlab-${checkId}.pid`;
   return {
     file,
     // --immediate-mode: no TPACKET_V3 blocks, whose frames would be lost if `timeout` ends tcpdump before a block retires.
-    capture: `timeout ${CAPTURE_SECONDS} tcpdump -e -nn -U --immediate-mode -i ${spec.dev} -c 50 -w ${file}`,
-    traffic: inNetns(spec.traffic.netns, `env LC_ALL=C ping -n -c 3 -i 0.2 -W 1 ${spec.traffic.to}`),
+    // The shell records its pid, which `exec` hands to timeout(1): `stop` signals that process and no other.
+    capture: `echo $$ > ${pidFile} && exec timeout ${CAPTURE_SECONDS} tcpdump -e -nn -U --immediate-mode -i ${spec.dev} -c 50 -w ${file}`,
+    traffic: inNetns(spec.traffic.netns, `env LC_ALL=C ping -n -c ${PROBES} -i 0.2 -W 1 ${spec.traffic.to}`),
     read: `tcpdump -e -nn -r ${file}`,
-    fetchAndRemove: `base64 -w0 ${file} && rm -f ${file}`,
+    // timeout(1) passes SIGINT on to tcpdump, which ends cleanly; only if the pid is still this capture's.
+    stop: `pid=$(cat ${pidFile}) && grep -qF ${file} /proc/$pid/cmdline && kill -INT $pid`,
+    fetchAndRemove: `base64 -w0 ${file} && rm -f ${file} ${pidFile}`,
   };
 }
 
 /** Judges the frames of the check's own ping (echo requests to the target), not whatever else was on the wire. */
+function echoRequestsTo(to: string, frames: readonly CapturedFrame[]): CapturedFrame[] {
+  return frames.filter((f) => f.payload.includes(`> ${to}: ICMP echo request`));
+}
+
 export function judgeCapture(spec: CaptureCheckSpec, frames: readonly CapturedFrame[], place: string): Outcome {
-  const mine = frames.filter((f) => f.payload.includes(`> ${spec.traffic.to}: ICMP echo request`));
+  const mine = echoRequestsTo(spec.traffic.to, frames);
   const describe = (vlans: readonly number[]) => (vlans.length ? `tagged vlan ${vlans.join("/")}` : "untagged");
   const sender = where({ node: spec.traffic.from, netns: spec.traffic.netns });
   const subject = `${place}: frames of ${sender} → ${spec.traffic.to}`;
@@ -86,16 +99,21 @@ export const capture: CheckKindModule<CaptureCheckSpec> = defineCheckKind({
       { node: spec.node, command: c.capture },
       { node: spec.traffic.from, command: c.traffic },
       { node: spec.node, command: c.read },
+      { node: spec.node, command: c.stop },
       { node: spec.node, command: c.fetchAndRemove },
     ];
   },
   readOnly: [
-    new RegExp(String.raw`^timeout \d+ tcpdump -e -nn -U --immediate-mode -i ${IFNAME_PATTERN} -c \d+ -w ${PCAP}$`),
+    new RegExp(
+      String.raw`^echo \$\$ > (${PIDFILE}) && exec timeout \d+ tcpdump -e -nn -U --immediate-mode -i ${IFNAME_PATTERN} -c \d+ -w ${PCAP}$`,
+    ),
     new RegExp(String.raw`^${NETNS_PREFIX}env LC_ALL=C ping -n -c \d+ -i [\d.]+ -W \d+ [\d.]+$`),
     new RegExp(`^tcpdump -e -nn -r ${PCAP}$`),
     /^cat \/proc\/net\/packet$/,
-    // The capture's own file in the node's private /run, and nothing else.
-    new RegExp(String.raw`^base64 -w0 (${PCAP}) && rm -f \1$`),
+    // Only the process that recorded its pid for this very capture file.
+    new RegExp(String.raw`^pid=\$\(cat ${PIDFILE}\) && grep -qF ${PCAP} /proc/\$pid/cmdline && kill -INT \$pid$`),
+    // The capture's own files in the node's private /run, and nothing else.
+    new RegExp(String.raw`^base64 -w0 (${PCAP}) && rm -f \1 ${PIDFILE}$`),
   ],
   defaultDeadlineMs: () => 0,
   oneShot: () => true,
@@ -106,10 +124,28 @@ export const capture: CheckKindModule<CaptureCheckSpec> = defineCheckKind({
     const before = await sockets();
     const capturing = env.exec(spec.node, commands.capture, { timeoutMs: (CAPTURE_SECONDS + 10) * 1000 });
     // Its failure is read below, after the traffic; until then it must not go unhandled.
-    capturing.catch(() => undefined);
+    let ended = false;
+    capturing.then(
+      () => {
+        ended = true;
+      },
+      () => {
+        ended = true;
+      },
+    );
     for (let waited = 0; waited < CAPTURE_READY_MS && (await sockets()) <= before; waited += READY_POLL_MS)
       await env.sleep(READY_POLL_MS);
     await env.exec(spec.traffic.from, commands.traffic);
+    // Waiting out tcpdump's timeout costs seconds per check: stop it as soon as every request the
+    // ping sent is in the file. Fewer (a check that will fail) and the capture runs its full time.
+    for (let waited = 0; !ended && waited < CAPTURE_SECONDS * 1000; waited += SETTLE_POLL_MS) {
+      const sofar = parseTcpdumpE((await env.exec(spec.node, commands.read)).stdout);
+      if (echoRequestsTo(spec.traffic.to, sofar).length >= PROBES) {
+        await env.exec(spec.node, commands.stop);
+        break;
+      }
+      await env.sleep(SETTLE_POLL_MS);
+    }
     const captured = await capturing;
     // timeout(1) ends tcpdump with 124 when fewer than 50 frames came: that is the normal case.
     if (captured.exitCode !== 0 && captured.exitCode !== 124)

@@ -137,11 +137,11 @@ describe("check kinds", () => {
       await capture.probe(spec(100), env, { checkId: "tag", deadlineMs: 0 });
       expect(ran).to.deep.equal([
         "n1: cat /proc/net/packet",
-        "n1: timeout 4 tcpdump -e -nn -U --immediate-mode -i enp0s3 -c 50 -w /run/macvlab-tag.pcap",
+        "n1: echo $$ > /run/macvlab-tag.pid && exec timeout 4 tcpdump -e -nn -U --immediate-mode -i enp0s3 -c 50 -w /run/macvlab-tag.pcap",
         "n1: cat /proc/net/packet",
         "n2: ip netns exec box1 env LC_ALL=C ping -n -c 3 -i 0.2 -W 1 172.16.20.11",
         "n1: tcpdump -e -nn -r /run/macvlab-tag.pcap",
-        "n1: base64 -w0 /run/macvlab-tag.pcap && rm -f /run/macvlab-tag.pcap",
+        "n1: base64 -w0 /run/macvlab-tag.pcap && rm -f /run/macvlab-tag.pcap /run/macvlab-tag.pid",
       ]);
       expect(attached.map((a) => a.name)).to.deep.equal([
         "capture n1/enp0s3.pcap",
