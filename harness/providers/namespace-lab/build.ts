@@ -155,7 +155,7 @@ export async function startNodes(host: LabHost, layout: NetnsLayout, lab: Lab, m
   for (const batch of inBatches(nodes, (node) => node.call.length + node.dir.length, budget)) {
     const script = [
       ...prelude,
-      `mkdir -p -- ${batch.map((node) => node.dir).join(" ")} || exit 1`,
+      `(umask 077 && mkdir -p -- ${batch.map((node) => node.dir).join(" ")}) || exit 1`,
       'pids=""',
       ...batch.map((node) => node.call),
       'failed=0\nfor p in $pids; do wait "$p" || failed=1; done\nexit $failed',

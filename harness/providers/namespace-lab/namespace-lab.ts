@@ -26,8 +26,8 @@ export interface NamespaceLabOptions {
   /** See UpOptions: called once the fabric namespace exists. */
   readonly onFirstResource?: () => Promise<void>;
   /**
-   * SSH sessions opened or closed at once. The uml provider says 1: its console stalls for good when
-   * more than about 4 KiB reach it in one burst (see MAX_CONSOLE_COMMAND_BYTES). @default 8
+   * SSH sessions opened or closed at once. The uml provider says 4: its console stalls for good when
+   * more than about 4 KiB reach it in one burst (64 handshakes at once do). @default 8
    */
   readonly sessionsAtOnce?: number;
   /**
@@ -91,9 +91,9 @@ export class NamespaceLab implements StartedLab {
       });
       return new NamespaceLab(options, layout, ports, nodes, daemons);
     } catch (error) {
-      await Promise.allSettled(nodes.map((n) => n.shell.close()));
-      await Promise.allSettled(daemons.map((d) => d.stop()));
-      await teardown(host, dir).catch(() => {});
+      await closeAll(nodes, daemons, options.sessionsAtOnce);
+      // A host that ends with the lab is stopped by the provider's own failure path.
+      if (!options.hostEndsWithLab) await teardown(host, dir).catch(() => {});
       if (error instanceof InfrastructureError || error instanceof InputError) throw error;
       throw new InfrastructureError(
         `lab ${lab.name} failed to come up on ${host.description}: ${(error as Error).message}`,
@@ -128,8 +128,7 @@ export class NamespaceLab implements StartedLab {
         maxCommandBytes: options.maxCommandBytes,
       });
     } catch (error) {
-      await Promise.allSettled(nodes.map((n) => n.shell.close()));
-      await Promise.allSettled(daemons.map((d) => d.stop()));
+      await closeAll(nodes, daemons, options.sessionsAtOnce);
       await host.run(["rm", "-rf", "--", attachDir]);
       throw error;
     }
@@ -173,11 +172,8 @@ export class NamespaceLab implements StartedLab {
     return mustRun(this.options.host, [...this.layout.enterFabric(), "bridge", "-j", "-d", "link", "show"]);
   }
 
-  async release(): Promise<void> {
-    const atOnce = this.options.sessionsAtOnce ?? SESSIONS_AT_ONCE;
-    // Closing what may already be gone: a failure here is not one.
-    await atMost(atOnce, this.nodes, (n) => n.shell.close().catch(() => {}));
-    await atMost(atOnce, this.daemons, (d) => d.stop().catch(() => {}));
+  release(): Promise<void> {
+    return closeAll(this.nodes, this.daemons, this.options.sessionsAtOnce);
   }
 
   down(): Promise<void> {
@@ -208,6 +204,12 @@ export class NamespaceLab implements StartedLab {
 }
 
 const SESSIONS_AT_ONCE = 8;
+
+/** Closes sessions, then their sshds, a few at a time; closing what may already be gone is no failure. */
+async function closeAll(nodes: readonly LabNode[], daemons: readonly SshdChannel[], atOnce = SESSIONS_AT_ONCE) {
+  await atMost(atOnce, nodes, (n) => n.shell.close().catch(() => {}));
+  await atMost(atOnce, daemons, (d) => d.stop().catch(() => {}));
+}
 
 /**
  * One `sshd -i` per node inside its namespaces, and an SSH session over it, a few nodes at a time.

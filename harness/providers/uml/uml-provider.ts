@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { access, mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { NODES_AT_ONCE } from "../../model/at-most.ts";
 import { InfrastructureError } from "../../model/errors.ts";
 import type { Lab } from "../../model/lab.ts";
 import { labStateNames, stateDir } from "../../model/paths.ts";
@@ -103,8 +104,8 @@ export class UmlProvider implements Provider {
         kernel: machine.kernelVersion,
         // Inside UML the host's files are the root filesystem (hostfs): the lab's namespace pins live here.
         dir: join(dir, "lab"),
-        // One handshake at a time: a burst of them would stall the console (see MAX_CONSOLE_COMMAND_BYTES).
-        sessionsAtOnce: 1,
+        // A few handshakes at a time: 64 at once stall the console (see MAX_CONSOLE_COMMAND_BYTES).
+        sessionsAtOnce: NODES_AT_ONCE,
         hostEndsWithLab: true,
         maxCommandBytes: MAX_CONSOLE_COMMAND_BYTES,
         afterDown: async () => {
