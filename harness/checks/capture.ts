@@ -42,7 +42,8 @@ export function capturingSockets(procNetPacket: string): number {
     .filter((fields) => fields[3] === "0003" && fields[5] === "1").length;
 }
 const PCAP = String.raw`/run/macvlab-[a-z0-9-]+\.pcap`;
-const PIDFILE = String.raw`/run/macvlab-[a-z0-9-]+\.pid`;
+/** A capture's files are /run/<name>.pcap and /run/<name>.pid: the patterns below tie each command to one capture. */
+const CAPTURE_NAME = "macvlab-[a-z0-9-]+";
 
 function captureCommands(checkId: string, spec: CaptureCheckSpec) {
   // The node's private /run: nothing outside the node sees or keeps the files.
@@ -105,15 +106,17 @@ export const capture: CheckKindModule<CaptureCheckSpec> = defineCheckKind({
   },
   readOnly: [
     new RegExp(
-      String.raw`^echo \$\$ > (${PIDFILE}) && exec timeout \d+ tcpdump -e -nn -U --immediate-mode -i ${IFNAME_PATTERN} -c \d+ -w ${PCAP}$`,
+      String.raw`^echo \$\$ > /run/(${CAPTURE_NAME})\.pid && exec timeout \d+ tcpdump -e -nn -U --immediate-mode -i ${IFNAME_PATTERN} -c \d+ -w /run/\1\.pcap$`,
     ),
     new RegExp(String.raw`^${NETNS_PREFIX}env LC_ALL=C ping -n -c \d+ -i [\d.]+ -W \d+ [\d.]+$`),
     new RegExp(`^tcpdump -e -nn -r ${PCAP}$`),
     /^cat \/proc\/net\/packet$/,
     // Only the process that recorded its pid for this very capture file.
-    new RegExp(String.raw`^pid=\$\(cat ${PIDFILE}\) && grep -qF ${PCAP} /proc/\$pid/cmdline && kill -INT \$pid$`),
+    new RegExp(
+      String.raw`^pid=\$\(cat /run/(${CAPTURE_NAME})\.pid\) && grep -qF /run/\1\.pcap /proc/\$pid/cmdline && kill -INT \$pid$`,
+    ),
     // The capture's own files in the node's private /run, and nothing else.
-    new RegExp(String.raw`^base64 -w0 (${PCAP}) && rm -f \1 ${PIDFILE}$`),
+    new RegExp(String.raw`^base64 -w0 /run/(${CAPTURE_NAME})\.pcap && rm -f /run/\1\.pcap /run/\1\.pid$`),
   ],
   defaultDeadlineMs: () => 0,
   oneShot: () => true,
