@@ -2,11 +2,12 @@ import { dirname } from "node:path";
 import type { Shell } from "../../transport/shell.ts";
 import { quoteArgv, quoteWord } from "../../transport/shell-quote.ts";
 import type { HostResult } from "../host-exec.ts";
-import type { FileToWrite, LabHost, SshdChannel, WriteFileOptions } from "./lab-host.ts";
+import type { LabHost, SshdChannel, WriteFileOptions } from "./lab-host.ts";
 import { inBatches } from "./script-batches.ts";
 
 const TIMEOUT_MS = 30_000;
 
+/** A FileToWrite whose content may also be bytes (base64 on the way). */
 interface BinaryFileToWrite {
   readonly path: string;
   readonly content: string | Buffer;
@@ -15,7 +16,7 @@ interface BinaryFileToWrite {
 
 /**
  * A machine reached only through a Shell (a UML kernel, a Vagrant guest) as a LabHost. A shell runs
- * strings, so argv is quoted word by word, and files travel as base64 (content may be binary).
+ * strings, so argv is quoted word by word, and files travel inside scripts (see createFilesScript).
  */
 export class ShellHost implements LabHost {
   constructor(
@@ -37,7 +38,7 @@ export class ShellHost implements LabHost {
     await this.runScript(`[ -f ${file} ] && [ ! -L ${file} ] && ${writeCommand(content)} > ${file}`, [path]);
   }
 
-  async writeFiles(files: readonly (FileToWrite | BinaryFileToWrite)[]): Promise<void> {
+  async writeFiles(files: readonly BinaryFileToWrite[]): Promise<void> {
     const cost = (f: BinaryFileToWrite) => writeCommand(f.content).length + quoteWord(f.path).length * 3 + 32;
     for (const batch of inBatches(files, cost))
       await this.runScript(
