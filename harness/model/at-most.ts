@@ -1,6 +1,6 @@
 /**
- * Where every node of a lab speaks through one console (a UML kernel's tty), more than about 4 KiB
- * reaching it in one burst stalls it for good: work on a lab's nodes goes a few at a time.
+ * Work on a lab's nodes goes a few at a time: where every node speaks through one console (a kernel's
+ * tty), more than about 4 KiB reaching it in one burst stalls it for good.
  */
 export const NODES_AT_ONCE = 4;
 

@@ -1,7 +1,7 @@
 import { constants } from "node:fs";
 import { mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { WriteFileOptions } from "./namespace-lab/lab-host.ts";
+import type { FileToWrite, WriteFileOptions } from "./namespace-lab/lab-host.ts";
 
 /**
  * Writes a file on this machine as a LabHost promises: parents made 0700, the file created exclusively
@@ -24,4 +24,9 @@ export async function writeHostFile(
   } finally {
     await file.close();
   }
+}
+
+/** writeHostFile for each file, in order. */
+export async function writeHostFiles(files: readonly FileToWrite[]): Promise<void> {
+  for (const file of files) await writeHostFile(file.path, file.content, { mode: file.mode });
 }

@@ -1,6 +1,6 @@
 import { spawnSshdInetd } from "../../transport/child-duplex.ts";
 import { type HostResult, hostExec } from "../host-exec.ts";
-import { writeHostFile } from "../host-files.ts";
+import { writeHostFile, writeHostFiles } from "../host-files.ts";
 import type { FileToWrite, LabHost, SshdChannel, WriteFileOptions } from "../namespace-lab/lab-host.ts";
 
 /** This machine, as root: namespaces on the host kernel. */
@@ -15,8 +15,8 @@ export class LocalHost implements LabHost {
     return writeHostFile(path, content, options);
   }
 
-  async writeFiles(files: readonly FileToWrite[]): Promise<void> {
-    for (const file of files) await writeHostFile(file.path, file.content, { mode: file.mode });
+  writeFiles(files: readonly FileToWrite[]): Promise<void> {
+    return writeHostFiles(files);
   }
 
   async openSshd(argv: readonly string[]): Promise<SshdChannel> {

@@ -1,41 +1,17 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import type { ExecOptions, ShellResult } from "../../transport/shell.ts";
+import { LocalShell } from "../../testing/local-shell.ts";
 import { MAX_CONSOLE_COMMAND_BYTES } from "./console-limit.ts";
 import { umlHost } from "./uml-host.ts";
 import type { UmlMachine } from "./uml-machine.ts";
 
 /** The kernel's console stood in for by this machine's sh (UML's root filesystem is this machine's). */
 function fakeMachine(stateDir: string) {
-  const commands: string[] = [];
-  const shell = {
-    node: "fake",
-    exec(command: string, options: ExecOptions = {}): Promise<ShellResult> {
-      commands.push(command);
-      return new Promise((resolve) => {
-        execFile("sh", ["-c", command], { timeout: options.timeoutMs }, (error, stdout, stderr) => {
-          const exitCode = error && typeof error.code === "number" ? error.code : error ? undefined : 0;
-          resolve({
-            node: "fake",
-            command,
-            stdout,
-            stderr,
-            exitCode,
-            durationMs: 0,
-            timedOut: false,
-            truncated: false,
-            killedForOutput: false,
-            failed: exitCode !== 0,
-          });
-        });
-      });
-    },
-  };
+  const shell = new LocalShell();
   const machine = { name: "k", stateDir, shell } as unknown as UmlMachine;
-  return { machine, commands };
+  return { machine, commands: () => shell.calls.map((c) => c.command) };
 }
 
 describe("UML kernel as a lab host", () => {
@@ -52,16 +28,16 @@ describe("UML kernel as a lab host", () => {
     const word = "x".repeat(MAX_CONSOLE_COMMAND_BYTES + 2000);
     const result = await umlHost(machine).run(["sh", "-c", 'printf %s "$1" | wc -c; printf "%s" "$0"', "it's", word]);
     expect(result).to.deep.equal({ stdout: `${word.length}\nit's`, stderr: "", exitCode: 0 });
-    expect(commands).to.have.length(1);
-    expect(commands[0]?.length).to.be.below(MAX_CONSOLE_COMMAND_BYTES);
-    expect(commands[0]).to.match(new RegExp(`^sh ${dir}/command-[0-9a-f]{12}\\.sh$`));
+    expect(commands()).to.have.length(1);
+    expect(commands()[0]?.length).to.be.below(MAX_CONSOLE_COMMAND_BYTES);
+    expect(commands()[0]).to.match(new RegExp(`^sh ${dir}/command-[0-9a-f]{12}\\.sh$`));
     expect(await readdir(dir)).to.deep.equal([]);
   });
 
   it("sends a short command as it is", async () => {
     const { machine, commands } = fakeMachine(dir);
     expect((await umlHost(machine).run(["echo", "short"])).stdout).to.equal("short\n");
-    expect(commands).to.deep.equal(["echo short"]);
+    expect(commands()).to.deep.equal(["echo short"]);
   });
 
   it("writes files from this side (the kernel sees this machine's files): no command crosses the console", async () => {
@@ -72,7 +48,7 @@ describe("UML kernel as a lab host", () => {
       { path: join(dir, "passwd"), content: "root" },
     ]);
     await host.writeFile(join(dir, "marker"), "ours", { mode: 0o600 });
-    expect(commands).to.deep.equal([]);
+    expect(commands()).to.deep.equal([]);
     expect(await readFile(join(dir, "ssh", "key"), "utf8")).to.equal("secret");
     expect((await stat(join(dir, "ssh", "key"))).mode & 0o777).to.equal(0o600);
     expect((await stat(join(dir, "passwd"))).mode & 0o777).to.equal(0o644);

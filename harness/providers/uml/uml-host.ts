@@ -3,7 +3,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { quoteArgv } from "../../transport/shell-quote.ts";
 import type { HostResult } from "../host-exec.ts";
-import { writeHostFile } from "../host-files.ts";
+import { writeHostFile, writeHostFiles } from "../host-files.ts";
 import type { FileToWrite, LabHost, WriteFileOptions } from "../namespace-lab/lab-host.ts";
 import { ShellHost } from "../namespace-lab/shell-host.ts";
 import { MAX_CONSOLE_COMMAND_BYTES } from "./console-limit.ts";
@@ -37,8 +37,8 @@ class UmlHost extends ShellHost {
     return writeHostFile(path, content, options);
   }
 
-  override async writeFiles(files: readonly FileToWrite[]): Promise<void> {
-    for (const file of files) await writeHostFile(file.path, file.content, { mode: file.mode });
+  override writeFiles(files: readonly FileToWrite[]): Promise<void> {
+    return writeHostFiles(files);
   }
 }
 
