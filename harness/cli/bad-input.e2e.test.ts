@@ -14,7 +14,7 @@ import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { expect } from "chai";
 import { PROJECT_ROOT } from "../model/paths.ts";
-import { CASES, LAB, SCENARIO, type Work } from "../testing/bad-input-cases.ts";
+import { badFileOf, CASES, LAB, SCENARIO, type Work } from "../testing/bad-input-cases.ts";
 import { hostSnapshot, strayProcesses } from "../testing/host-snapshot.ts";
 
 /**
@@ -91,7 +91,7 @@ describe("bad input: exit 2, the place or the flag named, nothing changed", func
     home: listing(homedir()),
   });
   let outsideBefore: ReturnType<typeof outside>;
-  const rows: Array<{ work: Work; before: string[]; outcome?: Outcome }> = [];
+  const rows: Array<{ work: Work; before: string[]; outcome?: Outcome; validated?: Outcome }> = [];
 
   before(async () => {
     hostBefore = hostSnapshot();
@@ -124,6 +124,21 @@ describe("bad input: exit 2, the place or the flag named, nothing changed", func
     outcomes.forEach((outcome, i) => {
       (rows[i] as { outcome?: Outcome }).outcome = outcome;
     });
+    // The same files through `validate`, after `run`: the tree checks below then cover both.
+    const fileRows = CASES.flatMap((c, i) => {
+      const file = badFileOf(c);
+      return file ? [{ i, file, c }] : [];
+    });
+    const validated = await pool(
+      fileRows.map(({ i, file, c }) => () => {
+        const work = (rows[i] as (typeof rows)[number]).work;
+        return cli(["validate", file(work)], { MACVLAB_STATE_DIR: work.state, ...c.env?.(work) }, PROJECT_ROOT);
+      }),
+      4,
+    );
+    fileRows.forEach(({ i }, k) => {
+      (rows[i] as { validated?: Outcome }).validated = validated[k];
+    });
   });
 
   after(() => {
@@ -142,6 +157,25 @@ describe("bad input: exit 2, the place or the flag named, nothing changed", func
       expect(outcome.stderr, "a bad input is a message, not a stack trace").not.to.match(/\n\s+at /);
       expect(tree(work.dir), "the row's directory (fixtures, state dir, canary) changed").to.deep.equal(before);
       expect(readFileSync(join(work.dir, "victim", "precious"), "utf8")).to.equal("canary");
+    });
+  });
+
+  describe("`validate` refuses every bad file with run's own words, without a lab", () => {
+    it("covers the rows about a file (at least 30)", () =>
+      expect(rows.filter((r) => r.validated).length).to.be.at.least(30));
+    // `run` heads its refusal "refusing to run: …", `validate` "N of M file(s) have errors": the rest is one text.
+    const body = (stderr: string) => (/file\(s\) have errors\n/.test(stderr) ? stderr.split("\n").slice(1) : [stderr]);
+    CASES.forEach((c, i) => {
+      if (!badFileOf(c)) return;
+      it(c.name, () => {
+        const { outcome, validated, work } = rows[i] as (typeof rows)[number];
+        if (!outcome || !validated) throw new Error("the CLI did not run");
+        const said = `validate's stderr:\n${validated.stderr}\nrun's stderr:\n${outcome.stderr}`;
+        expect(validated.code, said).to.equal(2);
+        expect(validated.stdout, said).to.equal("");
+        expect(validated.stderr, said).to.match(c.says(work));
+        expect(body(validated.stderr), said).to.deep.equal(body(outcome.stderr));
+      });
     });
   });
 

@@ -1,7 +1,15 @@
 import { Command, CommanderError, Option } from "commander";
 import { exitCodeFor, InputError, MacvlabError } from "../model/errors.ts";
 import { Id, LabName, NodeName } from "../model/names.ts";
-import { DEFAULT_RESULTS_DIR, GRADE_JSON, GRADE_JUNIT, REPORT_DIR, RUBRIC_RESULTS_DIR } from "../model/paths.ts";
+import {
+  DEFAULT_RESULTS_DIR,
+  GRADE_JSON,
+  GRADE_JUNIT,
+  REPORT_DIR,
+  RUBRIC_RESULTS_DIR,
+  SCENARIOS_DIR,
+} from "../model/paths.ts";
+import { display } from "../model/yaml-source.ts";
 import { PROVIDER_NAMES } from "../providers/registry.ts";
 import { allureReporting } from "../report/allure-reporting.ts";
 import { publishGrade } from "../report/grade-report.ts";
@@ -16,6 +24,8 @@ import { setProgressSink } from "../run/progress.ts";
 import { runScenarios } from "../run/run-scenarios.ts";
 import { sshInto } from "../run/ssh.ts";
 import { findScenario } from "../scenario/load-all.ts";
+import { newScenario } from "../scenario/skeleton.ts";
+import { validateFiles } from "../scenario/validate-files.ts";
 import { outputCapFromEnv } from "../transport/bounded-output.ts";
 import { nameArg, nameOrFileArg, namesArg, providerArg } from "./arguments.ts";
 
@@ -254,6 +264,39 @@ export function buildProgram(): Command {
       const { lines, ready } = await doctor();
       process.stdout.write(`${lines.join("\n")}\n`);
       process.exitCode = ready ? 0 : 2;
+    });
+
+  program
+    .command("validate")
+    .description(
+      "check lab and scenario files as `run` loads them, without a lab (default: every labs/*.yaml and scenarios/*.yaml); exit 0 valid, 2 with every problem at file:line:col",
+    )
+    .argument("[files...]", "lab or scenario files, or folders of them")
+    .action((files: string[]) => {
+      const { valid, refusal } = validateFiles(files);
+      for (const file of valid) process.stdout.write(`ok ${display(file.file)}: ${file.summary}\n`);
+      if (refusal) throw refusal;
+    });
+
+  program
+    .command("new")
+    .description("write a skeleton to start from")
+    .command("scenario")
+    .description(
+      "a scenario skeleton for a lab that validates, runs and passes its rubric as written; replace its TODOs with an article's commands and claims",
+    )
+    .argument("<id>", "the scenario's id (its file is <dir>/<id>.yaml)", nameArg(Id, "new scenario: id argument"))
+    .requiredOption(
+      "-l, --lab <lab>",
+      "the lab it runs on (labs/<lab>.yaml beside the scenarios folder)",
+      nameArg(LabName, "--lab"),
+    )
+    .option("--dir <dir>", "the scenarios folder to write into", SCENARIOS_DIR)
+    .action((id: string, opts: { lab: string; dir: string }) => {
+      const file = newScenario(id, opts.lab, opts.dir);
+      process.stdout.write(
+        `written: ${display(file)} (\`macvlab validate\` it as you edit; \`macvlab run\` it on a lab)\n`,
+      );
     });
 
   program

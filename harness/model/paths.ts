@@ -8,6 +8,8 @@ import { checkName, Id, LabName } from "./names.ts";
 export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const LABS_DIR = join(PROJECT_ROOT, "labs");
 export const SCENARIOS_DIR = join(PROJECT_ROOT, "scenarios");
+/** JSON Schemas of lab and scenario files, generated from the models, for editors and other tools. */
+export const SCHEMAS_DIR = join(PROJECT_ROOT, "schemas");
 /** Generated output only (gitignored): the harness may adopt what it finds directly inside. */
 export const REPORTS_DIR = join(PROJECT_ROOT, "reports");
 export const DEFAULT_RESULTS_DIR = join(REPORTS_DIR, "allure-results");

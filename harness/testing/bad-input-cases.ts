@@ -63,6 +63,8 @@ export interface Case {
   readonly cwd?: (w: Work) => string;
   /** The message: where (file:line:col, field) or which flag or argument. */
   readonly says: (w: Work) => RegExp;
+  /** For a row about a file that `run` is not given as `w.scenario`: that file (`validate` refuses it alike). */
+  readonly badFile?: (w: Work) => string;
 }
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
@@ -73,12 +75,16 @@ const pair = (lineCol: string, field: string, words: string) =>
 const withScenario = (text: string) => ({ "scenarios/demo.yaml": text });
 const edit = (from: string | RegExp, to: string) => withScenario(SCENARIO.replace(from, to));
 const editLab = (from: string | RegExp, to: string) => ({ "labs/pair.yaml": LAB.replace(from, to) });
-const run = (w: Work) => ["run", w.scenario, "--results", w.results];
+export const run = (w: Work) => ["run", w.scenario, "--results", w.results];
 const ALIAS_BOMB = [
   "a: &a [x, x, x, x, x, x, x, x, x, x]",
   ...["b", "c", "d", "e"].map((k, i) => `${k}: &${k} [${Array(10).fill(`*${"abcd"[i]}`).join(", ")}]`),
 ].join("\n");
 const ONE_MIB_COMMENT = `# ${"x".repeat(1024 * 1024)}\n`;
+
+/** The file a row's refusal is about, when it is about a file (a row `run` is given only its scenario). */
+export const badFileOf = (c: Case): ((w: Work) => string) | undefined =>
+  c.badFile ?? (c.args === run ? (w) => w.scenario : undefined);
 
 export const CASES: Case[] = [
   // YAML itself
@@ -270,17 +276,20 @@ export const CASES: Case[] = [
     name: "a FIFO named like a scenario",
     setup: (w) => execFileSync("mkfifo", [join(w.dir, "scenarios", "fifo.yaml")]),
     args: (w) => ["run", join(w.dir, "scenarios", "fifo.yaml"), "--results", w.results],
+    badFile: (w) => join(w.dir, "scenarios", "fifo.yaml"),
     says: () => /fifo\.yaml: not a regular file/,
   },
   {
     name: "a file that is not YAML",
     files: { "notes.txt": "hello" },
     args: (w) => ["run", join(w.dir, "notes.txt"), "--results", w.results],
+    badFile: (w) => join(w.dir, "notes.txt"),
     says: () => /notes\.txt: not a scenario file \(\*\.yaml\)/,
   },
   {
     name: "a scenario file that does not exist",
     args: (w) => ["run", join(w.dir, "nope.yaml"), "--results", w.results],
+    badFile: (w) => join(w.dir, "nope.yaml"),
     says: () => /no such scenario file or folder: .*nope\.yaml/,
   },
   // names on the command line and in the environment
