@@ -106,4 +106,22 @@ describe("authoring: `new scenario` and `validate` (root, netns provider)", func
     expect(out.stderr).to.match(/bad-key\.yaml:\d+:\d+: checks\.1\.pionts: unknown key "pionts"/);
     expect(out.stdout).to.match(/^ok .*good\.yaml/m);
   });
+
+  it("`graph` draws a lab, or a scenario's VLANs and pings on its lab, as SVG; refuses a mismatch (exit 2)", () => {
+    const file = join(scratch.dir, "two-hosts.svg");
+    const lab = cli(["graph", "two-hosts", "-o", file]);
+    expect(lab.status, lab.stderr).to.equal(0);
+    const svg = readFileSync(file, "utf8").replace(/&#45;/g, "-");
+    expect(svg).to.match(/^<\?xml[\s\S]*<svg[\s\S]*<\/svg>\s*$/);
+    expect(svg).to.include("node2").and.include("node3").and.include("08:00:27:00:02:03");
+    const scenario = cli(["graph", "--scenario", "vlan-isolation", "-o", "-"]);
+    expect(scenario.status, scenario.stderr).to.equal(0);
+    expect(scenario.stdout.replace(/&#45;/g, "-")).to.include("802.1Q 100, 200").and.include("trunk (802.1Q)");
+    const mismatch = cli(["graph", "one-host", "--scenario", "l3-routed", "-o", "-"]);
+    expect(mismatch.status).to.equal(2);
+    expect(mismatch.stderr).to.match(/--scenario l3-routed runs on lab routed, not one-host/);
+    const hostile = cli(["graph", "../../etc/passwd"]);
+    expect(hostile.status).to.equal(2);
+    expect(hostile.stderr).to.match(/graph: lab argument "\.\.\/\.\.\/etc\/passwd" is not a lab name/);
+  });
 });

@@ -12,11 +12,13 @@ import {
 import { display } from "../model/yaml-source.ts";
 import { PROVIDER_NAMES } from "../providers/registry.ts";
 import { allureReporting } from "../report/allure-reporting.ts";
+import { claimsText } from "../report/claims-table.ts";
 import { publishGrade } from "../report/grade-report.ts";
 import { generateHtml } from "../report/html.ts";
 import { taskSheet } from "../report/task-sheet.ts";
 import { doctor } from "../run/doctor.ts";
 import { gradeScenarios } from "../run/grade-scenarios.ts";
+import { labGraph } from "../run/graph.ts";
 import { parseJobs } from "../run/job-plan.ts";
 import { serveJob } from "../run/job-worker.ts";
 import { labDown, labUp, listAll } from "../run/labs.ts";
@@ -109,6 +111,12 @@ export function buildProgram(): Command {
           jobs: opts.jobs,
           freshLab: opts.freshLab,
         });
+        process.stdout.write(
+          claimsText(
+            summary.claims,
+            summary.plans.map((p) => p.scenario.id),
+          ),
+        );
         const skipped = summary.plans.filter((p) => p.skipReason);
         for (const plan of skipped) process.stdout.write(`skipped ${plan.scenario.id}: ${plan.skipReason}\n`);
         process.stdout.write(
@@ -264,6 +272,26 @@ export function buildProgram(): Command {
       const { lines, ready } = await doctor();
       process.stdout.write(`${lines.join("\n")}\n`);
       process.exitCode = ready ? 0 : 2;
+    });
+
+  program
+    .command("graph")
+    .description(
+      "a picture of a lab (SVG, laid out by Graphviz): nodes, NICs with MACs, segments, trunks with the VLANs a scenario adds, and that scenario's pings",
+    )
+    .argument("[lab]", "lab id or file (default: the lab of --scenario)", nameOrFileArg(LabName, "graph: lab argument"))
+    .option(
+      "-s, --scenario <scenario>",
+      "draw this scenario's VLANs and checks on its lab",
+      nameOrFileArg(Id, "--scenario"),
+    )
+    .option(
+      "-o, --output <file>",
+      "the SVG file to write, or - for stdout (default: reports/topology/<lab>[-<scenario>].svg)",
+    )
+    .action(async (lab: string | undefined, opts: { scenario?: string; output?: string }) => {
+      const { file, svg } = await labGraph({ lab, scenario: opts.scenario, output: opts.output });
+      process.stdout.write(file ? `written: ${display(file)}\n` : svg);
     });
 
   program

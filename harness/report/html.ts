@@ -13,9 +13,14 @@ export async function generateHtml(resultsDir: string, reportDir: string): Promi
   prepareOutputDir(reportDir, "--output");
   const bin = join(PROJECT_ROOT, "node_modules", ".bin", "allure");
   const code = await new Promise<number>((resolve) => {
-    const child = spawn(bin, ["generate", resultsDir, "--output", reportDir, "--report-name", "macvlab"], {
-      stdio: ["ignore", "inherit", "inherit"],
-    });
+    const config = join(PROJECT_ROOT, "allurerc.mjs");
+    const child = spawn(
+      bin,
+      ["generate", resultsDir, "--config", config, "--output", reportDir, "--report-name", "macvlab"],
+      {
+        stdio: ["ignore", "inherit", "inherit"],
+      },
+    );
     child.on("exit", (c) => resolve(c ?? 1));
     child.on("error", () => resolve(127));
   });

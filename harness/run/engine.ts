@@ -1,4 +1,5 @@
 import Mocha from "mocha";
+import type { ClaimRow } from "./claims.ts";
 import { interruption } from "./interrupt.ts";
 import { prepareOutputDir } from "./output-dir.ts";
 import type { ScenarioPlan } from "./plan.ts";
@@ -10,6 +11,20 @@ export interface EngineSummary {
   readonly failures: number;
   readonly passes: number;
   readonly skipped: number;
+  /** Every check's claim beside what was measured, in the order the checks ran. */
+  readonly claims: readonly ClaimRow[];
+}
+
+export const NO_RESULTS: EngineSummary = { failures: 0, passes: 0, skipped: 0, claims: [] };
+
+/** Two parts of a run as one (jobs, scenarios one after another). */
+export function addSummaries(a: EngineSummary, b: EngineSummary): EngineSummary {
+  return {
+    failures: a.failures + b.failures,
+    passes: a.passes + b.passes,
+    skipped: a.skipped + b.skipped,
+    claims: [...a.claims, ...b.claims],
+  };
 }
 
 /** How a run is reported: the mocha reporter that writes results, the recorder tests use, the closing files. */
@@ -65,9 +80,10 @@ export async function runMocha(plans: readonly ScenarioPlan[], options: EngineOp
     ...options.reporting.mochaReporter(options.resultsDir),
     ...(options.grep ? { grep: options.grep } : {}),
   });
+  const claims: ClaimRow[] = [];
   for (const plan of plans) {
     if (options.mode === "rubric") addRubricSuite(mocha.suite, plan, recorder);
-    else addScenarioSuite(mocha.suite, plan, { ...options, recorder });
+    else addScenarioSuite(mocha.suite, plan, { ...options, recorder, onClaim: (row) => claims.push(row) });
   }
   return new Promise<EngineSummary>((resolve) => {
     let runner: Mocha.Runner | undefined;
@@ -79,6 +95,7 @@ export async function runMocha(plans: readonly ScenarioPlan[], options: EngineOp
         failures: runner?.stats?.failures ?? 0,
         passes: runner?.stats?.passes ?? 0,
         skipped: runner?.stats?.pending ?? 0,
+        claims,
       });
     });
   });

@@ -4,7 +4,7 @@ import { InfrastructureError, InputError } from "../model/errors.ts";
 import { CLI_ENTRY, jobStateRoot } from "../model/paths.ts";
 import type { CapabilityReport } from "../providers/provider.ts";
 import { settledBeforeExit } from "./active-labs.ts";
-import { type EngineSummary, type Reporting, runEnvironment } from "./engine.ts";
+import { addSummaries, type EngineSummary, NO_RESULTS, type Reporting, runEnvironment } from "./engine.ts";
 import { interruption, receivedSignal } from "./interrupt.ts";
 import { type JobReady, SCENARIO_END, type ToJob } from "./job-protocol.ts";
 import { prepareOutputDir } from "./output-dir.ts";
@@ -55,14 +55,7 @@ export async function runJobs(
     const lines = failed.map((o) => `job ${o.label}: ${o.failure}`).join("; ");
     throw failed.every((o) => o.code === 2) ? new InputError(lines) : new InfrastructureError(lines);
   }
-  return outcomes.reduce(
-    (sum, o) => ({
-      passes: sum.passes + o.summary.passes,
-      failures: sum.failures + o.summary.failures,
-      skipped: sum.skipped + o.summary.skipped,
-    }),
-    { passes: 0, failures: 0, skipped: 0 },
-  );
+  return outcomes.reduce((sum, o) => addSummaries(sum, o.summary), NO_RESULTS);
 }
 
 interface JobOutcome {
@@ -93,18 +86,15 @@ function runJob(
       MACVLAB_PROGRESS: progressShown() ? "1" : "0",
     },
   });
-  const summary = { passes: 0, failures: 0, skipped: 0 };
+  let summary = NO_RESULTS;
   let current: ScenarioPlan | undefined;
   let stopped = false;
   const tell = (message: ToJob) => {
     if (child.connected) child.send(message);
   };
   child.on("message", (message: JobReady) => {
-    if (message.summary) {
-      summary.passes += message.summary.passes;
-      summary.failures += message.summary.failures;
-      summary.skipped += message.summary.skipped;
-    } else
+    if (message.summary) summary = addSummaries(summary, message.summary);
+    else
       tell({
         kind: "setup",
         mode: options.mode,

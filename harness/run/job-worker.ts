@@ -2,7 +2,7 @@ import { on } from "node:events";
 import { InputError } from "../model/errors.ts";
 import { providerNamed } from "../providers/registry.ts";
 import { loadScenarios } from "../scenario/load-all.ts";
-import { type EngineSummary, type Reporting, runMocha } from "./engine.ts";
+import { addSummaries, type EngineSummary, NO_RESULTS, type Reporting, runMocha } from "./engine.ts";
 import { interruptible } from "./interrupt.ts";
 import { type JobReady, type JobScenario, type JobSetup, SCENARIO_END, type ToJob } from "./job-protocol.ts";
 import { type HeldLock, lockLab, releaseLocks } from "./lab-lock.ts";
@@ -31,7 +31,7 @@ async function serve(reporting: Reporting): Promise<EngineSummary> {
     process.kill(process.pid, "SIGTERM");
   };
   process.once("disconnect", orphaned);
-  const total = { passes: 0, failures: 0, skipped: 0 };
+  let total = NO_RESULTS;
   const held: Held = { locks: new Map() };
   try {
     let setup: JobSetup | undefined;
@@ -47,9 +47,7 @@ async function serve(reporting: Reporting): Promise<EngineSummary> {
       if (!setup) throw new InputError("job: a scenario came before the run's setup");
       const summary = await runOne(setup, message, reporting, held);
       process.stdout.write(`${SCENARIO_END}\n`);
-      total.passes += summary.passes;
-      total.failures += summary.failures;
-      total.skipped += summary.skipped;
+      total = addSummaries(total, summary);
       await tell({ kind: "ready", summary });
     }
     return total;

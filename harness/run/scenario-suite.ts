@@ -4,9 +4,12 @@ import { assertOutcome, assertOutcomeFails, holds, type Outcome } from "../expec
 import { InfrastructureError, InputError } from "../model/errors.ts";
 import type { Lab } from "../model/lab.ts";
 import type { Provider, StartedLab } from "../providers/provider.ts";
+import { renderSvg } from "../scenario/render-svg.ts";
 import type { CheckSpec, NegativeControlSpec } from "../scenario/schema.ts";
+import { topologyDot } from "../scenario/topology.ts";
 import type { ShellResult } from "../transport/shell.ts";
 import { attachTracked, downTracked } from "./active-labs.ts";
+import { type ClaimRow, claimsCsv } from "./claims.ts";
 import { attachEvidence } from "./evidence.ts";
 import { failpoint, failpointArmed } from "./failpoint.ts";
 import { type CheckGrade, gradeCheck } from "./grade-check.ts";
@@ -28,6 +31,8 @@ export interface SuiteOptions {
   readonly onGrade?: (grade: CheckGrade) => void;
   /** Where labs come from and go back to (reuse with proof); without one, a fresh lab per scenario. */
   readonly pool?: LabPool;
+  /** Each check's claim and what was measured, as it is judged (run mode, not the negative controls). */
+  readonly onClaim?: (row: ClaimRow) => void;
 }
 
 /**
@@ -77,6 +82,9 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
       labels: {
         source: scenario.source.map((s) => `seed ${s.seed} ${s.section}`).join("; "),
         points: String(check.points),
+        // The report's tree: scenario, then its checks beside its negative controls and cleanup (whose
+        // suites mocha names); a label set here replaces all of mocha's, so the scenario is named too.
+        ...(variant ? {} : { parentSuite: `${scenario.id}: ${scenario.title}`, suite: "checks" }),
       },
       testCaseId: variant?.testCaseId ?? `${scenario.id}/${check.id}`,
       parameters: [
@@ -94,7 +102,29 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
       `expected: ${result.expected}\nactual:   ${result.actual}\n${result.detail}`,
       "text/plain",
     );
+    await attachTopology(check, want === "hold" ? holds(result) : !holds(result));
     return result;
+  };
+  const attachTopology = async (check: CheckSpec, asExpected: boolean) =>
+    recorder.attach(
+      "topology",
+      await renderSvg(
+        topologyDot(plan.lab, scenario, [{ check, verdict: asExpected ? "as-expected" : "not-as-expected" }]),
+      ),
+      "image/svg+xml",
+    );
+  const claims: ClaimRow[] = [];
+  const claimed = (check: CheckSpec, outcome: Outcome) => {
+    const row = {
+      scenario: scenario.id,
+      check: check.id,
+      claim: check.title,
+      expected: outcome.expected,
+      measured: outcome.actual,
+      held: holds(outcome),
+    };
+    claims.push(row);
+    options.onClaim?.(row);
   };
 
   const pool = options.pool ?? new LabPool(false);
@@ -163,10 +193,12 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
             this.skip();
           }
           if (grade.outcome && !holds(grade.outcome)) await attachEvidence(started(), check, recorder);
+          if (grade.outcome) await attachTopology(check, holds(grade.outcome));
           if (grade.outcome) return assertOutcome(grade.outcome);
           throw new Error(`${check.id}: ${grade.reason}`);
         }
         const outcome = await judge(check, "hold");
+        claimed(check, outcome);
         if (!holds(outcome)) await attachEvidence(started(), check, recorder);
         assertOutcome(outcome);
       },
@@ -219,6 +251,7 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
   suite.afterAll(
     grading ? `detach from lab ${plan.lab.name}` : `cleanup and bring down lab ${plan.lab.name}`,
     async () => {
+      if (claims.length) await recorder.attach("article vs measured", claimsCsv(claims), "text/csv");
       if (!lab) return;
       const current = lab;
       lab = undefined;
