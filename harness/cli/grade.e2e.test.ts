@@ -105,4 +105,22 @@ describe("graded mode end to end (root, netns provider)", () => {
     expect(missing.stderr).to.match(/lab two-hosts \(for macvlan-same-network\) is not up/);
     expect(cli("grade", SCENARIO, "--pass-mark", "150").status).to.equal(2);
   });
+
+  it("`ssh` without a terminal reads commands from stdin, ends at its end and passes the shell's exit on", () => {
+    expect(cli("lab", "up", "two-hosts").status).to.equal(0);
+    const ssh = (input: string) =>
+      spawnSync(process.execPath, [BIN, "ssh", "node2", "--lab", "two-hosts"], {
+        encoding: "utf8",
+        env,
+        input,
+        timeout: 60_000,
+      });
+    const scripted = ssh("hostname\nip -br link show dev enp0s3\nexit 3\n");
+    expect(scripted.status, scripted.stderr).to.equal(3);
+    expect(scripted.stdout).to.match(/^node2\nenp0s3(@\S+)?\s+UP/);
+    // Nothing to read: the shell ends at once, as `ssh host < /dev/null` does (a pty would wait forever).
+    const empty = ssh("");
+    expect(empty.status, empty.stderr).to.equal(0);
+    expect(cli("lab", "down").status).to.equal(0);
+  });
 });

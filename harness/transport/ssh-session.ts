@@ -193,11 +193,17 @@ export class SshSession implements Shell {
     });
   }
 
-  /** An interactive login shell on a pseudo-terminal (`macvlab ssh`); resolves when it ends, with its exit code. */
+  /**
+   * A login shell (`macvlab ssh`); resolves when it ends, with its exit code. As OpenSSH's client does,
+   * a pseudo-terminal only when stdin is a terminal: otherwise the shell reads commands from stdin and
+   * ends at its end (`macvlab ssh node2 -l lab < script`), where a pty would keep it waiting forever.
+   */
   async interactive(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream }): Promise<number> {
     const release = await this.acquireChannel("an interactive shell", this.channelWaitMs);
     return new Promise<number>((resolve, reject) => {
-      const window = { term: process.env.TERM ?? "xterm", rows: io.stdout.rows ?? 24, cols: io.stdout.columns ?? 80 };
+      const window = io.stdin.isTTY
+        ? { term: process.env.TERM ?? "xterm", rows: io.stdout.rows ?? 24, cols: io.stdout.columns ?? 80 }
+        : false;
       this.client.shell(window, (error, channel) => {
         if (error) {
           release();
