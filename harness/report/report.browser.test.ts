@@ -120,5 +120,7 @@ describe("the HTML report in a browser (root, netns provider, chromium)", functi
     expect(await row.textContent()).to.include("does not hold");
     const held = page.locator("tr").filter({ hasText: "holds" });
     expect(await held.count()).to.be.greaterThan(0);
+    // Beside it, the scenario's whole picture: the broken check red among the others.
+    await page.getByText("topology: every check", { exact: true }).first().waitFor();
   });
 });

@@ -105,11 +105,16 @@ describe("run --jobs: scenarios at once, each on a lab instance of its own (root
     expect(Object.keys(want).length).to.be.greaterThan(40);
     expect(verdicts(join(work, "parallel"))).to.deep.equal(want);
     // A scenario's output is one block: its title, then its own checks, never the other job's.
-    const titles = parallel.output.split("\n").filter((l) => /^ {2}\S/.test(l) && !/passing|pending|failing/.test(l));
+    // (Up to the run's closing article-vs-measured table, which names each scenario once more.)
+    const [checksOutput = "", claimsOutput = ""] = parallel.output.split("Article vs measured");
+    const titles = checksOutput.split("\n").filter((l) => /^ {2}\S/.test(l) && !/passing|pending|failing/.test(l));
     expect(titles.map((t) => t.split(":")[0]?.trim()).sort()).to.deep.equal([
       "host-macvlan-limitation",
       "macvlan-same-network",
     ]);
+    // The claims of both jobs' scenarios reach the run that prints them.
+    expect(claimsOutput).to.match(/^ \(\d+ claims, 2 scenarios\):/);
+    expect(claimsOutput).to.include("  host-macvlan-limitation\n").and.include("  macvlan-same-network\n");
     expect(jobLabs(env.MACVLAB_STATE_DIR as string)).to.deep.equal([]);
   });
 

@@ -6,7 +6,7 @@ import type { Lab } from "../model/lab.ts";
 import type { Provider, StartedLab } from "../providers/provider.ts";
 import { renderSvg } from "../scenario/render-svg.ts";
 import type { CheckSpec, NegativeControlSpec } from "../scenario/schema.ts";
-import { topologyDot } from "../scenario/topology.ts";
+import { type DrawnVerdict, topologyDot } from "../scenario/topology.ts";
 import type { ShellResult } from "../transport/shell.ts";
 import { attachTracked, downTracked } from "./active-labs.ts";
 import { type ClaimRow, claimsCsv } from "./claims.ts";
@@ -251,7 +251,19 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
   suite.afterAll(
     grading ? `detach from lab ${plan.lab.name}` : `cleanup and bring down lab ${plan.lab.name}`,
     async () => {
-      if (claims.length) await recorder.attach("article vs measured", claimsCsv(claims), "text/csv");
+      if (claims.length) {
+        await recorder.attach("article vs measured", claimsCsv(claims), "text/csv");
+        // The scenario's whole picture: every check drawn in its verdict's colour, grey where it did not run.
+        const verdicts = new Map<string, DrawnVerdict>(
+          claims.map((c) => [c.check, c.held ? "as-expected" : "not-as-expected"]),
+        );
+        const drawn = scenario.checks.map((check) => ({ check, verdict: verdicts.get(check.id) ?? "not-judged" }));
+        await recorder.attach(
+          "topology: every check",
+          await renderSvg(topologyDot(plan.lab, scenario, drawn)),
+          "image/svg+xml",
+        );
+      }
       if (!lab) return;
       const current = lab;
       lab = undefined;
