@@ -15,6 +15,8 @@ export const REPORTS_DIR = join(PROJECT_ROOT, "reports");
 export const DEFAULT_RESULTS_DIR = join(REPORTS_DIR, "allure-results");
 export const RUBRIC_RESULTS_DIR = join(REPORTS_DIR, "rubric-results");
 export const REPORT_DIR = join(REPORTS_DIR, "allure-report");
+/** `macvlab graph`'s pictures when no --output is given. */
+export const TOPOLOGY_DIR = join(REPORTS_DIR, "topology");
 export const GRADE_JSON = join(REPORTS_DIR, "grade.json");
 export const GRADE_JUNIT = join(REPORTS_DIR, "grade-junit.xml");
 export const DEFAULT_STATE_ROOT = join(PROJECT_ROOT, ".macvlab");

@@ -1,13 +1,11 @@
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { InputError, OutputError } from "../model/errors.ts";
-import { REPORTS_DIR } from "../model/paths.ts";
+import { TOPOLOGY_DIR } from "../model/paths.ts";
 import { findScenario } from "../scenario/load-all.ts";
 import { renderSvg } from "../scenario/render-svg.ts";
 import { topologyDot } from "../scenario/topology.ts";
 import { resolveLab } from "./labs.ts";
-
-export const TOPOLOGY_DIR = join(REPORTS_DIR, "topology");
 
 export interface GraphRequest {
   /** Lab id or file; optional when a scenario is given (its lab). */

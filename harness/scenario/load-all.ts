@@ -20,12 +20,15 @@ export function loadScenarios(paths: readonly string[]): Array<{ scenario: Scena
   if (problems.length)
     throw new InputError(`refusing to run: ${problems.length} file(s) have errors\n${problems.join("\n")}`);
   const ids = new Map<string, string>();
-  for (const { scenario } of loaded) {
-    const other = ids.get(scenario.id);
-    if (other) throw new InputError(`scenario id "${scenario.id}" is used by both ${other} and ${scenario.file}`);
-    ids.set(scenario.id, scenario.file);
-  }
+  for (const { scenario } of loaded) claimId(ids, scenario);
   return loaded;
+}
+
+/** Records a scenario's id among those seen; one already taken by another file is bad input. */
+export function claimId(ids: Map<string, string>, scenario: Scenario): void {
+  const other = ids.get(scenario.id);
+  if (other) throw new InputError(`scenario id "${scenario.id}" is used by both ${other} and ${scenario.file}`);
+  ids.set(scenario.id, scenario.file);
 }
 
 /** A scenario by id or file name, among the shipped ones. */

@@ -7,10 +7,12 @@ import { loadLab } from "../model/load-lab.ts";
 import { display, type Path, YamlSource } from "../model/yaml-source.ts";
 import { isCommandStep, type Scenario, ScenarioSchema, type StepSpec } from "./schema.ts";
 
+/** Where a scenario folder's labs are: `labs/` beside it. */
+export const labsDirBeside = (scenariosDir: string) => join(dirname(resolve(scenariosDir)), "labs");
+
 /** The lab file a scenario names: `labs/<id>.yaml` beside the scenarios folder. */
 export function labFileFor(scenario: Scenario, labsDir?: string): string {
-  const dir = labsDir ?? join(dirname(dirname(scenario.file)), "labs");
-  return join(dir, `${scenario.lab}.yaml`);
+  return join(labsDir ?? labsDirBeside(dirname(scenario.file)), `${scenario.lab}.yaml`);
 }
 
 export function loadScenario(file: string, labsDir?: string): { scenario: Scenario; lab: Lab } {

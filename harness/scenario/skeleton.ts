@@ -4,6 +4,7 @@ import { InputError } from "../model/errors.ts";
 import type { Lab, NicSpec } from "../model/lab.ts";
 import { loadLab } from "../model/load-lab.ts";
 import { schemaComment } from "./json-schemas.ts";
+import { labsDirBeside } from "./load.ts";
 
 /** The skeleton's addresses: a private /24 that lives only on the lab's own segments. */
 const SUBNET = "10.99.0";
@@ -83,7 +84,7 @@ ${down(a, 1)}${b ? down(b, 2) : ""}`;
  * never over an existing file.
  */
 export function newScenario(id: string, labName: string, scenariosDir: string): string {
-  const labFile = join(dirname(resolve(scenariosDir)), "labs", `${labName}.yaml`);
+  const labFile = join(labsDirBeside(scenariosDir), `${labName}.yaml`);
   if (!existsSync(labFile))
     throw new InputError(`--lab ${labName}: no lab file ${labFile} (a scenario's lab sits in labs/ beside its folder)`);
   const lab = loadLab(labFile);

@@ -1,3 +1,4 @@
+import type { Place } from "../checks/check-kind.ts";
 import { kindOf } from "../checks/registry.ts";
 import type { Lab } from "../model/lab.ts";
 import { type CheckSpec, commandsOf, isCommandStep, type Scenario } from "./schema.ts";
@@ -8,11 +9,6 @@ export type DrawnVerdict = "as-expected" | "not-as-expected" | "not-judged";
 export interface DrawnCheck {
   readonly check: CheckSpec;
   readonly verdict: DrawnVerdict;
-}
-
-interface Place {
-  readonly node: string;
-  readonly netns?: string;
 }
 
 const COLOURS: Record<DrawnVerdict, string> = {
@@ -44,15 +40,18 @@ export function topologyDot(lab: Lab, scenario?: Scenario, drawn: readonly Drawn
     );
   }
   const pings: string[] = [];
+  /** Every namespace drawn, with the addresses the setup gives it. */
   const namespaces = new Map<string, Set<string>>();
-  const placeId = (place: Place) => {
-    if (!place.netns) return nodeId(place.node);
+  const namespaceOf = (place: Place & { netns: string }) => {
     const id = `ns:${place.node}/${place.netns}`;
-    namespaces.set(id, namespaces.get(id) ?? new Set());
-    return quote(id);
+    const addresses = namespaces.get(id) ?? new Set<string>();
+    namespaces.set(id, addresses);
+    return { id, addresses };
   };
+  const placeId = (place: Place) =>
+    place.netns ? quote(namespaceOf({ ...place, netns: place.netns }).id) : nodeId(place.node);
   for (const [address, place] of owners)
-    if (place.netns) placeId(place) && namespaces.get(`ns:${place.node}/${place.netns}`)?.add(address);
+    if (place.netns) namespaceOf({ ...place, netns: place.netns }).addresses.add(address);
   for (const { check, verdict } of drawn) {
     const ping = check.ping;
     if (!ping) {

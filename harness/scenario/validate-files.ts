@@ -5,6 +5,7 @@ import { LABS_DIR, SCENARIOS_DIR } from "../model/paths.ts";
 import { YamlSource } from "../model/yaml-source.ts";
 import type { FileKind } from "./json-schemas.ts";
 import { loadScenario, scenarioFiles } from "./load.ts";
+import { claimId } from "./load-all.ts";
 
 export interface ValidFile {
   readonly file: string;
@@ -36,9 +37,7 @@ export function validateFiles(paths: readonly string[]): { valid: ValidFile[]; r
         continue;
       }
       const { scenario } = loadScenario(file);
-      const other = scenarioIds.get(scenario.id);
-      if (other) throw new InputError(`scenario id "${scenario.id}" is used by both ${other} and ${scenario.file}`);
-      scenarioIds.set(scenario.id, scenario.file);
+      claimId(scenarioIds, scenario);
       valid.push({
         file,
         kind,
