@@ -26,3 +26,16 @@ export const providerArg = (value: string) => {
     throw new InputError(`--provider ${quoteName(value)}: choose one of ${choices.join(", ")}`);
   return value;
 };
+
+/** `--retries n`: 0 to 5; more would hide a broken lab behind patience. */
+export const parseRetries = (value: string) => {
+  if (!/^[0-5]$/.test(value)) throw new InputError(`--retries ${quoteName(value)}: give a whole number from 0 to 5`);
+  return Number(value);
+};
+
+/** `--history-limit n`: 1 to 1000 earlier reports. */
+export const parseHistoryLimit = (value: string) => {
+  if (!/^[1-9][0-9]{0,2}$|^1000$/.test(value))
+    throw new InputError(`--history-limit ${quoteName(value)}: give a whole number from 1 to 1000`);
+  return Number(value);
+};

@@ -5,6 +5,7 @@ import {
   DEFAULT_RESULTS_DIR,
   GRADE_JSON,
   GRADE_JUNIT,
+  HISTORY_FILE,
   REPORT_DIR,
   RUBRIC_RESULTS_DIR,
   SCENARIOS_DIR,
@@ -13,23 +14,30 @@ import { display } from "../model/yaml-source.ts";
 import { PROVIDER_NAMES } from "../providers/registry.ts";
 import { allureReporting } from "../report/allure-reporting.ts";
 import { claimsText } from "../report/claims-table.ts";
+import { flakeRows, flakesText } from "../report/flakes.ts";
 import { publishGrade } from "../report/grade-report.ts";
 import { generateHtml } from "../report/html.ts";
+import { appendOutputFile, writeOutputFile } from "../report/output-file.ts";
+import { readAttempts } from "../report/results-read.ts";
+import { listedText, runTally } from "../report/run-tally.ts";
 import { taskSheet } from "../report/task-sheet.ts";
+import { gateFailures, verdicts, verdictsJunit, verdictsMarkdown } from "../report/verdicts.ts";
 import { doctor } from "../run/doctor.ts";
+import { unexplainedFailures } from "../run/engine.ts";
 import { gradeScenarios } from "../run/grade-scenarios.ts";
 import { labGraph } from "../run/graph.ts";
 import { parseJobs } from "../run/job-plan.ts";
 import { serveJob } from "../run/job-worker.ts";
 import { labDown, labUp, listAll } from "../run/labs.ts";
 import { setProgressSink } from "../run/progress.ts";
-import { runScenarios } from "../run/run-scenarios.ts";
+import { listScenarios, runScenarios } from "../run/run-scenarios.ts";
+import { parseShard, type Shard } from "../run/shard.ts";
 import { sshInto } from "../run/ssh.ts";
 import { findScenario } from "../scenario/load-all.ts";
 import { newScenario } from "../scenario/skeleton.ts";
 import { validateFiles } from "../scenario/validate-files.ts";
 import { outputCapFromEnv } from "../transport/bounded-output.ts";
-import { nameArg, nameOrFileArg, namesArg, providerArg } from "./arguments.ts";
+import { nameArg, nameOrFileArg, namesArg, parseHistoryLimit, parseRetries, providerArg } from "./arguments.ts";
 
 const providerOption = () =>
   new Option(
@@ -83,6 +91,23 @@ export function buildProgram(): Command {
       "--fresh-lab",
       "a fresh lab for every scenario, instead of reusing one the scenario before left as it came up (proven by its cleanup check)",
     )
+    .option(
+      "--shard <i/n>",
+      "only part i of n: every scenario is in exactly one part, the same on every machine, balanced by --timings",
+      parseShard,
+    )
+    .option("--timings <file>", "scenario durations to balance shards by (default: the history's, from `report`)")
+    .option("--list", "print the scenarios the run (or --shard) would run, and run nothing")
+    .option(
+      "--retries <n>",
+      "judge a failed check again up to n times; one that passes then is reported flaky",
+      parseRetries,
+      0,
+    )
+    .option(
+      "--known-issues <file>",
+      "known failures (check, reason, link): reported as known, not failing the run (default: known-issues.yaml)",
+    )
     .action(
       async (
         files: string[],
@@ -95,8 +120,18 @@ export function buildProgram(): Command {
           wait?: boolean;
           jobs?: number;
           freshLab?: boolean;
+          shard?: Shard;
+          timings?: string;
+          list?: boolean;
+          retries: number;
+          knownIssues?: string;
         },
       ) => {
+        if (opts.list) {
+          const listed = listScenarios({ files, shard: opts.shard, timingsFile: opts.timings });
+          process.stdout.write(listedText(listed, opts.shard));
+          return;
+        }
         if (process.stderr.isTTY || process.env.MACVLAB_PROGRESS === "1")
           setProgressSink((line) => process.stderr.write(`\x1b[2m${line}\x1b[0m\n`));
         const summary = await runScenarios({
@@ -110,6 +145,10 @@ export function buildProgram(): Command {
           wait: opts.wait,
           jobs: opts.jobs,
           freshLab: opts.freshLab,
+          shard: opts.shard,
+          timingsFile: opts.timings,
+          retries: opts.retries,
+          knownIssuesFile: opts.knownIssues,
         });
         process.stdout.write(
           claimsText(
@@ -119,10 +158,8 @@ export function buildProgram(): Command {
         );
         const skipped = summary.plans.filter((p) => p.skipReason);
         for (const plan of skipped) process.stdout.write(`skipped ${plan.scenario.id}: ${plan.skipReason}\n`);
-        process.stdout.write(
-          `Allure results: ${opts.results} (\`macvlab report\` renders HTML)\nmacvlab: ${summary.passes} passed, ${summary.failures} failed, ${summary.skipped} skipped\n`,
-        );
-        process.exitCode = summary.failures > 0 ? 1 : 0;
+        process.stdout.write(runTally(summary, opts.results));
+        process.exitCode = unexplainedFailures(summary) > 0 ? 1 : 0;
       },
     );
 
@@ -329,12 +366,62 @@ export function buildProgram(): Command {
 
   program
     .command("report")
-    .description("render the Allure results as an HTML report (Allure 3, no Java)")
-    .option("--results <dir>", "Allure results directory", DEFAULT_RESULTS_DIR)
+    .description(
+      "render Allure results (one run's, or every shard's) as one HTML report (Allure 3, no Java), with history",
+    )
+    .option(
+      "--results <dir>",
+      "Allure results directory; repeat it to merge shards into one report",
+      (dir: string, dirs: string[] | undefined) => [...(dirs ?? []), dir],
+    )
     .option("-o, --output <dir>", "report directory", REPORT_DIR)
+    .option("--history <file>", "history carried from report to report (trends, new/fixed/regressed)", HISTORY_FILE)
+    .option("--no-history", "no history: this report alone")
+    .option("--history-limit <n>", "earlier reports the history keeps", parseHistoryLimit, 30)
+    .option("--junit <file>", "also write JUnit XML: a flaky pass with <flakyFailure>, a known issue as <skipped>")
+    .option(
+      "--summary <file>",
+      "append a Markdown summary (failing, flaky, known) to this file, e.g. $GITHUB_STEP_SUMMARY",
+    )
+    .option("--gate", "exit 1 when a check failed that no known issue explains (the quality gate)")
     .action(
-      async (opts: { results: string; output: string }) =>
-        void process.stdout.write(`report: ${await generateHtml(opts.results, opts.output)}\n`),
+      async (opts: {
+        results?: string[];
+        output: string;
+        history: string | false;
+        historyLimit: number;
+        junit?: string;
+        summary?: string;
+        gate?: boolean;
+      }) => {
+        const resultsDirs = opts.results ?? [DEFAULT_RESULTS_DIR];
+        const index = await generateHtml({
+          resultsDirs,
+          reportDir: opts.output,
+          historyFile: opts.history || undefined,
+          historyLimit: opts.historyLimit,
+        });
+        process.stdout.write(`report: ${index}\n`);
+        const all = verdicts(readAttempts(resultsDirs));
+        if (opts.junit) writeOutputFile(opts.junit, verdictsJunit(all, "macvlab"), "--junit");
+        if (opts.summary) appendOutputFile(opts.summary, verdictsMarkdown(all), "--summary");
+        const failing = gateFailures(all);
+        if (opts.gate) {
+          for (const v of failing) process.stdout.write(`gate: ${v.testCaseId} failed: ${v.message}\n`);
+          process.stdout.write(
+            `gate: ${failing.length ? `failed (${failing.length} check(s) failed that no known issue explains)` : "passed"}\n`,
+          );
+          process.exitCode = failing.length ? 1 : 0;
+        }
+      },
+    );
+
+  program
+    .command("flakes")
+    .description("per check over the report history: runs, failures, and how often it passed only when judged again")
+    .option("--history <file>", "the history `report` keeps", HISTORY_FILE)
+    .action(
+      (opts: { history: string }) => void process.stdout.write(flakesText(flakeRows(opts.history), opts.history)),
     );
 
   return program;

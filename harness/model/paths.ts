@@ -15,6 +15,13 @@ export const REPORTS_DIR = join(PROJECT_ROOT, "reports");
 export const DEFAULT_RESULTS_DIR = join(REPORTS_DIR, "allure-results");
 export const RUBRIC_RESULTS_DIR = join(REPORTS_DIR, "rubric-results");
 export const REPORT_DIR = join(REPORTS_DIR, "allure-report");
+/** What `macvlab report` carries from run to run: Allure's history (trends, new/fixed/regressed) and the timings. */
+export const HISTORY_DIR = join(REPORTS_DIR, "history");
+export const HISTORY_FILE = join(HISTORY_DIR, "history.jsonl");
+/** The scenarios' last measured durations, which `--shard` balances by (the same file on every machine). */
+export const HISTORY_TIMINGS = join(HISTORY_DIR, "timings.json");
+/** Failures known and tracked elsewhere: reported as known, not failing a run or the gate. */
+export const KNOWN_ISSUES_FILE = join(PROJECT_ROOT, "known-issues.yaml");
 /** `macvlab graph`'s pictures when no --output is given. */
 export const TOPOLOGY_DIR = join(REPORTS_DIR, "topology");
 export const GRADE_JSON = join(REPORTS_DIR, "grade.json");

@@ -2,6 +2,8 @@ import * as allure from "allure-js-commons";
 import { boundAttachment } from "../run/bounded-attachment.ts";
 import type { Reporting } from "../run/engine.ts";
 import type { Recorder } from "../run/recorder.ts";
+import { writeTimings } from "../run/timings.ts";
+import { markResults } from "./result-marks.ts";
 import { writeResultsMeta } from "./results-meta.ts";
 
 /** The Recorder over allure-js-commons: inside a mocha run with allure-mocha, steps land in the test's result. */
@@ -35,5 +37,9 @@ export const allureReporting: Reporting = {
     reporter: "allure-mocha",
     reporterOptions: { resultsDir, extraReporters: "spec" },
   }),
-  finish: (resultsDir, environment) => writeResultsMeta(resultsDir, environment),
+  finish(resultsDir, environment, summary, known) {
+    writeResultsMeta(resultsDir, environment);
+    writeTimings(resultsDir, summary.durations);
+    markResults(resultsDir, known);
+  },
 };

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:f
 import { basename, dirname, join } from "node:path";
 import { OutputError } from "../model/errors.ts";
 import type { GradeSummary } from "../run/grade-summary.ts";
+import { xml } from "./xml.ts";
 
 /** The score table a student reads: every check, its points, and for each failure what was expected, what was seen and the hint. */
 export function gradeTable(summary: GradeSummary): string {
@@ -21,8 +22,6 @@ export function gradeTable(summary: GradeSummary): string {
   );
   return lines.join("\n");
 }
-
-const xml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /** JUnit XML for CI autograders and LMS imports: a testsuite per scenario, a testcase per check. */
 export function gradeJunit(summary: GradeSummary): string {

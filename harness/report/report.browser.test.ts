@@ -41,17 +41,36 @@ describe("the HTML report in a browser (root, netns provider, chromium)", functi
       throw new Error(`no browser at ${CHROMIUM}: apt-get install chromium (or set MACVLAB_CHROMIUM)`);
     work = mkdtempSync(join(tmpdir(), "macvlab-browser-"));
     const results = join(work, "results");
+    const history = join(work, "history", "history.jsonl");
     const env = { ...process.env, MACVLAB_STATE_DIR: join(work, "state") };
+    // The night before: the same scenario, unbroken, reported into the same history.
+    const night = spawnSync(
+      process.execPath,
+      [BIN, "run", SCENARIO_FILE, "--provider", "netns", "--results", results],
+      {
+        encoding: "utf8",
+        env,
+        timeout: 200_000,
+      },
+    );
+    expect(night.status, `the night before passes:\n${night.stdout}${night.stderr}`).to.equal(0);
+    const before = spawnSync(
+      process.execPath,
+      [BIN, "report", "--results", results, "-o", join(work, "report"), "--history", history],
+      { encoding: "utf8", timeout: 120_000 },
+    );
+    expect(before.status, before.stderr).to.equal(0);
     const run = spawnSync(
       process.execPath,
       [BIN, "run", SCENARIO_FILE, "--provider", "netns", "--break", control.id, "--results", results],
       { encoding: "utf8", env, timeout: 200_000 },
     );
     expect(run.status, `a run with --break ${control.id} fails:\n${run.stdout}${run.stderr}`).to.equal(1);
-    const report = spawnSync(process.execPath, [BIN, "report", "--results", results, "-o", join(work, "report")], {
-      encoding: "utf8",
-      timeout: 120_000,
-    });
+    const report = spawnSync(
+      process.execPath,
+      [BIN, "report", "--results", results, "-o", join(work, "report"), "--history", history],
+      { encoding: "utf8", timeout: 120_000 },
+    );
     expect(report.status, report.stderr).to.equal(0);
     // What the run recorded for the broken check: the page must show the same words.
     const recorded = readdirSync(results)
@@ -122,5 +141,32 @@ describe("the HTML report in a browser (root, netns provider, chromium)", functi
     expect(await held.count()).to.be.greaterThan(0);
     // Beside it, the scenario's whole picture: the broken check red among the others.
     await page.getByText("topology: every check", { exact: true }).first().waitFor();
+  });
+
+  it("after a second night: the check's history holds the night before, and the graphs show a trend", async () => {
+    await page.goto(site.url);
+    await page.getByText(`${broken.id}: ${broken.title}`).first().click();
+    await page.getByText("Failed", { exact: true }).first().waitFor();
+    await page
+      .getByText(/^History/)
+      .first()
+      .click();
+    // The night before: one earlier result of this check, with its date.
+    await page
+      .getByText(/^\d{1,2}\/\d{1,2}\/\d{4} at \d{1,2}:\d{2}:\d{2}$/)
+      .first()
+      .waitFor();
+    expect(await page.locator("body").innerText()).to.match(/History\s+1\s/);
+    await page.goto(`${site.url}#charts`);
+    await page.getByText("Status dynamics", { exact: true }).first().waitFor();
+    const graphs = (await page.locator("body").innerText()) ?? "";
+    // Two points on the trend: the night before (its date) and this report ("Latest").
+    expect(graphs).to.match(/Status dynamics\s+\d{1,2}\/\d{1,2}\/\d{4}\s+Latest/);
+    // A check that passed the night before and failed now is a transition the graph counts.
+    expect(graphs)
+      .to.match(/Status transitions\s/)
+      .and.not.match(/Status transitions\s+No results/);
+    const shot = await page.screenshot({ fullPage: true });
+    await allure.attachment("the graphs after two nights", shot, "image/png");
   });
 });

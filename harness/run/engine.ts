@@ -1,11 +1,12 @@
 import Mocha from "mocha";
+import { type KnownIssues, NO_KNOWN_ISSUES } from "../scenario/known-issues.ts";
 import type { ClaimRow } from "./claims.ts";
 import { interruption } from "./interrupt.ts";
 import { prepareOutputDir } from "./output-dir.ts";
 import type { ScenarioPlan } from "./plan.ts";
 import type { Recorder } from "./recorder.ts";
 import { addRubricSuite } from "./rubric-suite.ts";
-import { addScenarioSuite, type SuiteOptions } from "./scenario-suite.ts";
+import { addScenarioSuite, caseIdOf, type SuiteOptions } from "./scenario-suite.ts";
 
 export interface EngineSummary {
   readonly failures: number;
@@ -13,9 +14,26 @@ export interface EngineSummary {
   readonly skipped: number;
   /** Every check's claim beside what was measured, in the order the checks ran. */
   readonly claims: readonly ClaimRow[];
+  /** Checks (testCaseIds) that failed and then passed when judged again: flaky, never a plain pass. */
+  readonly flaky: readonly string[];
+  /** Failed checks the known-issues file lists: reported as known, not counted against the run. */
+  readonly knownFailures: readonly string[];
+  /** Checks the known-issues file lists that passed: the entry can go. */
+  readonly knownPassing: readonly string[];
+  /** Each scenario's wall time in ms, lab up to lab down. */
+  readonly durations: Readonly<Record<string, number>>;
 }
 
-export const NO_RESULTS: EngineSummary = { failures: 0, passes: 0, skipped: 0, claims: [] };
+export const NO_RESULTS: EngineSummary = {
+  failures: 0,
+  passes: 0,
+  skipped: 0,
+  claims: [],
+  flaky: [],
+  knownFailures: [],
+  knownPassing: [],
+  durations: {},
+};
 
 /** Two parts of a run as one (jobs, scenarios one after another). */
 export function addSummaries(a: EngineSummary, b: EngineSummary): EngineSummary {
@@ -24,21 +42,34 @@ export function addSummaries(a: EngineSummary, b: EngineSummary): EngineSummary 
     passes: a.passes + b.passes,
     skipped: a.skipped + b.skipped,
     claims: [...a.claims, ...b.claims],
+    flaky: [...a.flaky, ...b.flaky],
+    knownFailures: [...a.knownFailures, ...b.knownFailures],
+    knownPassing: [...a.knownPassing, ...b.knownPassing],
+    durations: { ...a.durations, ...b.durations },
   };
+}
+
+/** Failures that count: those no known issue explains. */
+export function unexplainedFailures(summary: EngineSummary): number {
+  return summary.failures - summary.knownFailures.length;
 }
 
 /** How a run is reported: the mocha reporter that writes results, the recorder tests use, the closing files. */
 export interface Reporting {
   readonly recorder: Recorder;
   mochaReporter(resultsDir: string): { readonly reporter: string; readonly reporterOptions: Record<string, unknown> };
-  /** Run-level facts (providers, kernels, capabilities) written beside the results once the run ends. */
-  finish(resultsDir: string, environment: Record<string, string>): void;
+  /**
+   * Once the run ends: run-level facts (providers, kernels, capabilities) beside the results, the
+   * scenarios' timings, and the flaky and known-issue marks on the checks' results.
+   */
+  finish(resultsDir: string, environment: Record<string, string>, summary: EngineSummary, known: KnownIssues): void;
 }
 
 export interface EngineOptions extends Omit<SuiteOptions, "recorder"> {
   readonly resultsDir: string;
   readonly grep?: string;
   readonly reporting: Reporting;
+  readonly known?: KnownIssues;
 }
 
 /** The facts about a run that go beside its results: mode, providers, kernels, capabilities, node. */
@@ -66,7 +97,12 @@ export function runEnvironment(plans: readonly ScenarioPlan[], mode: string): Re
 export async function runSuites(plans: readonly ScenarioPlan[], options: EngineOptions): Promise<EngineSummary> {
   prepareOutputDir(options.resultsDir, "--results");
   const summary = await runMocha(plans, options);
-  options.reporting.finish(options.resultsDir, runEnvironment(plans, options.mode ?? "run"));
+  options.reporting.finish(
+    options.resultsDir,
+    runEnvironment(plans, options.mode ?? "run"),
+    summary,
+    options.known ?? NO_KNOWN_ISSUES,
+  );
   return summary;
 }
 
@@ -81,10 +117,23 @@ export async function runMocha(plans: readonly ScenarioPlan[], options: EngineOp
     ...(options.grep ? { grep: options.grep } : {}),
   });
   const claims: ClaimRow[] = [];
+  const durations: Record<string, number> = {};
+  const onClaim = (row: ClaimRow) => {
+    const earlier = claims.findIndex((c) => c.scenario === row.scenario && c.check === row.check);
+    if (earlier >= 0) claims.splice(earlier, 1, row);
+    else claims.push(row);
+  };
+  const onDuration = (scenarioId: string, ms: number) => {
+    durations[scenarioId] = ms;
+  };
   for (const plan of plans) {
     if (options.mode === "rubric") addRubricSuite(mocha.suite, plan, recorder);
-    else addScenarioSuite(mocha.suite, plan, { ...options, recorder, onClaim: (row) => claims.push(row) });
+    else addScenarioSuite(mocha.suite, plan, { ...options, recorder, onClaim, onDuration });
   }
+  const known = options.known ?? NO_KNOWN_ISSUES;
+  const flaky: string[] = [];
+  const knownFailures: string[] = [];
+  const knownPassing: string[] = [];
   return new Promise<EngineSummary>((resolve) => {
     let runner: Mocha.Runner | undefined;
     const stop = () => runner?.abort();
@@ -96,7 +145,26 @@ export async function runMocha(plans: readonly ScenarioPlan[], options: EngineOp
         passes: runner?.stats?.passes ?? 0,
         skipped: runner?.stats?.pending ?? 0,
         claims,
+        flaky,
+        knownFailures,
+        knownPassing,
+        durations,
       });
     });
+    runner.on("pass", (test) => {
+      const id = caseIdOf(test);
+      if (id === undefined) return;
+      if (retryOf(test) > 0) flaky.push(id);
+      if (known.has(id)) knownPassing.push(id);
+    });
+    runner.on("fail", (test) => {
+      const id = caseIdOf(test);
+      if (id !== undefined && known.has(id)) knownFailures.push(id);
+    });
   });
+}
+
+/** Which attempt this was (0: the first); mocha keeps it on the test, typed as protected. */
+function retryOf(test: Mocha.Runnable): number {
+  return (test as unknown as { currentRetry(): number }).currentRetry();
 }

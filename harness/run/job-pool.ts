@@ -3,6 +3,7 @@ import type { Readable } from "node:stream";
 import { InfrastructureError, InputError } from "../model/errors.ts";
 import { CLI_ENTRY, jobStateRoot } from "../model/paths.ts";
 import type { CapabilityReport } from "../providers/provider.ts";
+import { type KnownIssues, NO_KNOWN_ISSUES } from "../scenario/known-issues.ts";
 import { settledBeforeExit } from "./active-labs.ts";
 import { addSummaries, type EngineSummary, NO_RESULTS, type Reporting, runEnvironment } from "./engine.ts";
 import { interruption, receivedSignal } from "./interrupt.ts";
@@ -19,6 +20,8 @@ export interface JobsOptions {
   readonly breakControl?: string;
   readonly wait?: boolean;
   readonly freshLab?: boolean;
+  readonly retries?: number;
+  readonly known?: KnownIssues;
 }
 
 /** A scenario's output larger than this is printed as it comes rather than held back for its block. */
@@ -49,13 +52,19 @@ export async function runJobs(
   const outcomes = await Promise.all(
     Array.from({ length: jobs }, (_, index) => runJob(index + 1, jobs, waiting, capabilities, options)),
   );
-  options.reporting.finish(options.resultsDir, { ...runEnvironment(plans, options.mode), jobs: String(jobs) });
+  const summary = outcomes.reduce((sum, o) => addSummaries(sum, o.summary), NO_RESULTS);
+  options.reporting.finish(
+    options.resultsDir,
+    { ...runEnvironment(plans, options.mode), jobs: String(jobs) },
+    summary,
+    options.known ?? NO_KNOWN_ISSUES,
+  );
   const failed = outcomes.filter((o) => o.failure);
   if (failed.length) {
     const lines = failed.map((o) => `job ${o.label}: ${o.failure}`).join("; ");
     throw failed.every((o) => o.code === 2) ? new InputError(lines) : new InfrastructureError(lines);
   }
-  return outcomes.reduce((sum, o) => addSummaries(sum, o.summary), NO_RESULTS);
+  return summary;
 }
 
 interface JobOutcome {
@@ -104,6 +113,8 @@ function runJob(
         wait: options.wait,
         reuse: !options.freshLab,
         capabilities,
+        retries: options.retries,
+        known: options.known,
       });
     const previous = current;
     current = interruption.aborted ? undefined : takeNext(waiting, previous);

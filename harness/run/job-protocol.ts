@@ -1,4 +1,5 @@
 import type { CapabilityReport } from "../providers/provider.ts";
+import type { KnownIssues } from "../scenario/known-issues.ts";
 import type { EngineSummary } from "./engine.ts";
 
 /**
@@ -16,6 +17,10 @@ export interface JobSetup {
   /** Reuse a lab its scenario's cleanup proved as it came up (not `--fresh-lab`). */
   readonly reuse: boolean;
   readonly capabilities: readonly CapabilityReport[];
+  /** `--retries`: how often a failed check is judged again. */
+  readonly retries?: number;
+  /** The run's known issues, checked once by the run (a Map: structured clone keeps it). */
+  readonly known?: KnownIssues;
 }
 
 /** One scenario for the job, with the provider the run chose for it (or why it is skipped). */

@@ -97,5 +97,7 @@ async function runOne(setup: JobSetup, wanted: JobScenario, reporting: Reporting
     mode: setup.mode,
     reporting,
     pool: held.pool,
+    retries: setup.retries,
+    known: setup.known,
   });
 }

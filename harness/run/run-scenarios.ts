@@ -1,7 +1,10 @@
 import { InputError } from "../model/errors.ts";
-import { DEFAULT_RESULTS_DIR, writableStateRoot } from "../model/paths.ts";
+import type { Lab } from "../model/lab.ts";
+import { DEFAULT_RESULTS_DIR, HISTORY_TIMINGS, KNOWN_ISSUES_FILE, writableStateRoot } from "../model/paths.ts";
 import { providersFor } from "../providers/registry.ts";
+import { knownIssuesFor } from "../scenario/known-issues.ts";
 import { loadScenarios } from "../scenario/load-all.ts";
+import type { Scenario } from "../scenario/schema.ts";
 import { settledBeforeExit } from "./active-labs.ts";
 import { type EngineSummary, type Reporting, runSuites } from "./engine.ts";
 import { interruptible } from "./interrupt.ts";
@@ -12,6 +15,8 @@ import { LabPool } from "./lab-pool.ts";
 import { checkOutputDir } from "./output-dir.ts";
 import { type Candidate, planScenario, type ScenarioPlan } from "./plan.ts";
 import { assertChecksReadOnly } from "./read-only.ts";
+import { type Shard, shardOf } from "./shard.ts";
+import { readTimings, shardItems, type Timings } from "./timings.ts";
 
 export interface RunOptions {
   readonly files: readonly string[];
@@ -33,6 +38,46 @@ export interface RunOptions {
   readonly jobs?: number;
   /** A fresh lab for every scenario (`--fresh-lab`), instead of reusing one its cleanup proved as it came up. */
   readonly freshLab?: boolean;
+  /** Only this machine's part of the scenarios (`--shard i/n`). */
+  readonly shard?: Shard;
+  /** Scenario durations to balance shards by (`--timings`); default: the history's. */
+  readonly timingsFile?: string;
+  /** How often a failed check is judged again (`--retries`); one that passes then is flaky. */
+  readonly retries?: number;
+  /** Known failures (`--known-issues`); default: known-issues.yaml when it exists. */
+  readonly knownIssuesFile?: string;
+}
+
+/** A shard's scenarios as `--list` prints them: id, file, and the weight the split used (ms, or estimated). */
+export interface ListedScenario {
+  readonly id: string;
+  readonly file: string;
+  readonly weightMs: number;
+  readonly timed: boolean;
+}
+
+/** The scenarios a run (or one shard of it) would run, in order, without touching a lab. */
+export function listScenarios(options: Pick<RunOptions, "files" | "shard" | "timingsFile">): ListedScenario[] {
+  const timings = readTimings(options.timingsFile ?? HISTORY_TIMINGS);
+  const all = loadScenarios(options.files);
+  const weights = new Map(shardItems(all, timings).map((item) => [item.key, item.weight]));
+  return chooseShard(all, options.shard, timings).map(({ scenario }) => ({
+    id: scenario.id,
+    file: scenario.file,
+    weightMs: Math.round(weights.get(scenario.id) ?? 0),
+    timed: timings[scenario.id] !== undefined,
+  }));
+}
+
+/** The loaded scenarios of one shard (all of them without one), in the order they were given. */
+function chooseShard<T extends { scenario: Scenario; lab: Lab }>(
+  loaded: readonly T[],
+  shard: Shard | undefined,
+  timings: Timings,
+): T[] {
+  if (!shard) return [...loaded];
+  const mine = new Set(shardOf(shardItems(loaded, timings), shard).map((item) => item.key));
+  return loaded.filter(({ scenario }) => mine.has(scenario.id));
 }
 
 export interface RunSummary extends EngineSummary {
@@ -68,7 +113,14 @@ export function runScenarios(options: RunOptions): Promise<RunSummary> {
 
 async function planAndRun(options: RunOptions): Promise<RunSummary> {
   const resultsDir = checkOutputDir(options.resultsDir ?? DEFAULT_RESULTS_DIR, "--results");
-  const loaded = loadScenarios(options.files);
+  const all = loadScenarios(options.files);
+  // Every shard must see the same list: the known issues name checks of the whole suite.
+  const known = knownIssuesFor(
+    options.knownIssuesFile,
+    KNOWN_ISSUES_FILE,
+    all.map((l) => l.scenario),
+  );
+  const loaded = chooseShard(all, options.shard, readTimings(options.timingsFile ?? HISTORY_TIMINGS));
   writableStateRoot();
   const { breakControl } = options;
   if (breakControl && !loaded.some(({ scenario }) => scenario.negative_controls.some((c) => c.id === breakControl)))
@@ -88,7 +140,7 @@ async function planAndRun(options: RunOptions): Promise<RunSummary> {
   const onVms = plans.some((p) => p.provider?.oneLabAtATime && !p.skipReason);
   const jobs = jobCount(plans, options.jobs ?? (onVms ? 1 : defaultJobs()), cost);
   if (jobs > 1) {
-    const summary = await runJobs(plans, dispatchOrder(plans, cost), jobs, { ...options, mode, resultsDir });
+    const summary = await runJobs(plans, dispatchOrder(plans, cost), jobs, { ...options, mode, resultsDir, known });
     return { ...summary, plans };
   }
   const used = plans.flatMap((p) =>
@@ -105,6 +157,8 @@ async function planAndRun(options: RunOptions): Promise<RunSummary> {
       mode,
       reporting: options.reporting,
       pool,
+      retries: options.retries,
+      known,
     });
     return { ...summary, plans };
   } finally {

@@ -33,6 +33,18 @@ export interface SuiteOptions {
   readonly pool?: LabPool;
   /** Each check's claim and what was measured, as it is judged (run mode, not the negative controls). */
   readonly onClaim?: (row: ClaimRow) => void;
+  /** How often a failed check is judged again from scratch (`--retries`); one that passes then is flaky. */
+  readonly retries?: number;
+  /** The scenario's wall time, lab up to lab down, once it is down (the shards' weights next time). */
+  readonly onDuration?: (scenarioId: string, ms: number) => void;
+}
+
+/** By suite, then test title: mocha runs a retry as a clone of the test, which keeps only its title and suite. */
+const caseIds = new WeakMap<Mocha.Suite, Map<string, string>>();
+
+/** The testCaseId of a test that judges a check (`scenario/check`, `scenario/control/check`…), for the run's tally. */
+export function caseIdOf(test: Mocha.Runnable): string | undefined {
+  return test.parent ? caseIds.get(test.parent)?.get(test.title) : undefined;
 }
 
 /**
@@ -57,11 +69,18 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
     title: string,
     body: (this: Mocha.Context) => Promise<void>,
     timeoutMs?: number,
+    caseId?: string,
   ) => {
     const test = new Mocha.Test(title, body);
     test.file = scenario.file;
     if (timeoutMs !== undefined) test.timeout(timeoutMs);
     to.addTest(test);
+    // Checks only read the lab, so judging one again is safe; steps that change it (cleanup) never retry.
+    // After addTest, which hands the test its suite's retries.
+    if (caseId !== undefined) {
+      caseIds.set(to, (caseIds.get(to) ?? new Map()).set(title, caseId));
+      test.retries(options.retries ?? 0);
+    }
   };
   let lab: StartedLab | undefined;
   const stepOutcomes = new Map<string, ShellResult>();
@@ -123,7 +142,10 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
       measured: outcome.actual,
       held: holds(outcome),
     };
-    claims.push(row);
+    // A check judged again (`--retries`) replaces its claim: the table shows what the network did last.
+    const earlier = claims.findIndex((c) => c.check === row.check);
+    if (earlier >= 0) claims.splice(earlier, 1, row);
+    else claims.push(row);
     options.onClaim?.(row);
   };
 
@@ -139,11 +161,13 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
     return suite;
   }
 
+  let began: number | undefined;
   suite.beforeAll(
     grading
       ? `attach to lab ${plan.lab.name} on ${provider.name}`
       : `bring up lab ${plan.lab.name} on ${provider.name} and run setup`,
     async () => {
+      began = Date.now();
       if (grading || !pool.holds(provider.name, plan.lab.name))
         progress(`${scenario.id}: lab ${plan.lab.name} ${grading ? "attach" : "up"} (${provider.name})`);
       try {
@@ -203,6 +227,7 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
         assertOutcome(outcome);
       },
       deadlineOf(check) + 60_000,
+      grading ? undefined : `${scenario.id}/${check.id}`,
     );
   }
 
@@ -273,6 +298,7 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
         if (!grading) await failpoint("teardown");
         if (grading) await downTracked(current);
         const kept = !grading && (await pool.release(current, proof));
+        if (began !== undefined) options.onDuration?.(scenario.id, Date.now() - began);
         progress(
           `${scenario.id}: lab ${plan.lab.name} ${grading ? "detached" : kept ? "kept for the next scenario on it" : "down"}`,
         );
@@ -306,6 +332,7 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
           assertOutcomeFails(await judge(check, "fail"), `with ${control.title}`);
         },
         deadlineOf(check) + 60_000,
+        `${scenario.id}/${control.id}/${check.id}`,
       );
     if (control.restore.length === 0) return;
     const restored = Mocha.Suite.create(controlSuite, `restored: ${control.id}`);
@@ -325,6 +352,7 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
           assertOutcome(await judge(check, "hold"));
         },
         deadlineOf(check) + 60_000,
+        `${scenario.id}/${control.id}/${check.id}/restored`,
       );
   }
 }

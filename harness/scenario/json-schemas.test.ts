@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { expect } from "chai";
 import { parse } from "yaml";
-import { LABS_DIR, SCENARIOS_DIR } from "../model/paths.ts";
+import { KNOWN_ISSUES_FILE, LABS_DIR, SCENARIOS_DIR } from "../model/paths.ts";
 import { type FileKind, jsonSchemaOf, renderJsonSchema, SCHEMA_FILES, schemaComment } from "./json-schemas.ts";
 
 const shipped = (dir: string) =>
@@ -13,19 +13,26 @@ const shipped = (dir: string) =>
 const FILES: Array<[FileKind, string]> = [
   ...shipped(LABS_DIR).map((f): [FileKind, string] => ["lab", f]),
   ...shipped(SCENARIOS_DIR).map((f): [FileKind, string] => ["scenario", f]),
+  ["known-issues", KNOWN_ISSUES_FILE],
 ];
 
 const ajv = new Ajv2020({ allErrors: true });
-const validators = { lab: ajv.compile(jsonSchemaOf("lab")), scenario: ajv.compile(jsonSchemaOf("scenario")) };
+// The one format the schemas use (a known issue's link); editors know it, Ajv needs it named.
+ajv.addFormat("uri", (value: string) => URL.canParse(value));
+const validators = {
+  lab: ajv.compile(jsonSchemaOf("lab")),
+  scenario: ajv.compile(jsonSchemaOf("scenario")),
+  "known-issues": ajv.compile(jsonSchemaOf("known-issues")),
+};
 const validatorOf = (kind: FileKind) => validators[kind];
 
 describe("JSON Schemas of lab and scenario files", () => {
-  for (const kind of ["lab", "scenario"] as const)
+  for (const kind of ["lab", "scenario", "known-issues"] as const)
     it(`schemas/${kind}.schema.json is what the ${kind} model generates (else: npm run schemas)`, () => {
       expect(readFileSync(SCHEMA_FILES[kind], "utf8")).to.equal(renderJsonSchema(kind));
     });
 
-  it("every shipped lab and scenario names its schema on its first line", () => {
+  it("every shipped lab, scenario and known-issues file names its schema on its first line", () => {
     expect(FILES.length).to.be.at.least(15);
     const wrong = FILES.filter(
       ([kind, file]) => readFileSync(file, "utf8").split("\n")[0] !== schemaComment(kind, join(file, "..")),

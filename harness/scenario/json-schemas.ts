@@ -5,19 +5,28 @@ import { z } from "zod";
 import { CHECK_KIND_NAMES } from "../checks/registry.ts";
 import { LabSchema } from "../model/lab.ts";
 import { PROJECT_ROOT, SCHEMAS_DIR } from "../model/paths.ts";
+import { KnownIssuesSchema } from "./known-issues.ts";
 import { Check, ScenarioSchema } from "./schema.ts";
 
-export type FileKind = "lab" | "scenario";
+export type FileKind = "lab" | "scenario" | "known-issues";
 
 /** Where each kind of file's JSON Schema is shipped; YAML files point at it from their first line. */
 export const SCHEMA_FILES: Record<FileKind, string> = {
   lab: join(SCHEMAS_DIR, "lab.schema.json"),
   scenario: join(SCHEMAS_DIR, "scenario.schema.json"),
+  "known-issues": join(SCHEMAS_DIR, "known-issues.schema.json"),
 };
 
 const TITLES: Record<FileKind, string> = {
   lab: "macvlab lab: nodes, their NICs and the segments they plug into",
   scenario: "macvlab scenario: an article's experiment as setup, checks and negative controls",
+  "known-issues": "macvlab known issues: failures tracked elsewhere, reported as known instead of failing",
+};
+
+const MODELS: Record<FileKind, z.ZodType> = {
+  lab: LabSchema,
+  scenario: ScenarioSchema,
+  "known-issues": KnownIssuesSchema,
 };
 
 /**
@@ -26,7 +35,7 @@ const TITLES: Record<FileKind, string> = {
  * an earlier check's id) need both files and stay in `macvlab validate`.
  */
 export function jsonSchemaOf(kind: FileKind): Record<string, unknown> {
-  const schema = z.toJSONSchema(kind === "lab" ? LabSchema : ScenarioSchema, {
+  const schema = z.toJSONSchema(MODELS[kind], {
     io: "input",
     target: "draft-2020-12",
     override: (ctx) => {

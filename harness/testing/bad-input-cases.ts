@@ -462,4 +462,45 @@ export const CASES: Case[] = [
     args: (w) => ["report", "--results", w.results, "-o", "/"],
     says: () => /--output \/: refusing it: it is the filesystem root/,
   },
+  // Nightly runs: shards, retries, known issues, timings, history
+  {
+    name: "run --shard 0/2",
+    args: (w) => [...run(w), "--shard", "0/2"],
+    says: () => /--shard "0\/2": give i\/n, this machine's part i of n/,
+  },
+  {
+    name: "run --shard 3/2",
+    args: (w) => [...run(w), "--list", "--shard", "3/2"],
+    says: () => /--shard "3\/2": give i\/n/,
+  },
+  {
+    name: "run --retries 9",
+    args: (w) => [...run(w), "--retries", "9"],
+    says: () => /--retries "9": give a whole number from 0 to 5/,
+  },
+  {
+    name: "a known issue naming a check that does not exist",
+    files: {
+      "known.yaml": "- check: demo/nope\n  reason: it fails for a reason\n  link: https://example.org/issues/1\n",
+    },
+    args: (w) => [...run(w), "--known-issues", join(w.dir, "known.yaml")],
+    says: () => /known\.yaml:1:10: 0\.check: no check demo\/nope in the scenarios/,
+  },
+  {
+    name: "a known issue whose link is not http(s)",
+    files: { "known.yaml": "- check: demo/reach\n  reason: it fails for a reason\n  link: file:///etc/passwd\n" },
+    args: (w) => [...run(w), "--known-issues", join(w.dir, "known.yaml")],
+    says: () => /known\.yaml:3:9: 0\.link: an http\(s\) URL where the failure is tracked/,
+  },
+  {
+    name: "a timings file with a negative duration",
+    files: { "t.json": '{"scenarios": {"demo": -1}}\n' },
+    args: (w) => [...run(w), "--list", "--shard", "1/2", "--timings", join(w.dir, "t.json")],
+    says: () => /t\.json:1:24: scenarios\.demo: Too small: expected number to be >=0/,
+  },
+  {
+    name: "report --history-limit 0",
+    args: (w) => ["report", "--results", w.results, "--history-limit", "0"],
+    says: () => /--history-limit "0": give a whole number from 1 to 1000/,
+  },
 ];

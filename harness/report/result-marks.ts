@@ -1,0 +1,46 @@
+import { writeFileSync } from "node:fs";
+import type { KnownIssues } from "../scenario/known-issues.ts";
+import { FAILED_STATUSES, readAttempts } from "./results-read.ts";
+
+/** What {@link markResults} marked. */
+export interface Marks {
+  readonly flaky: readonly string[];
+  readonly known: readonly string[];
+}
+
+/**
+ * Marks the checks' results in a results directory, from the results themselves: the last attempt of a
+ * check that failed before passing is flaky (`statusDetails.flaky`, Allure's flag, and a `flaky` tag that
+ * the history keeps); a failed check the known-issues file lists is known (`statusDetails.known`, a link
+ * to where it is tracked, a `known-issue` tag).
+ */
+export function markResults(resultsDir: string, known: KnownIssues): Marks {
+  const flaky: string[] = [];
+  const knownFailures: string[] = [];
+  for (const check of readAttempts([resultsDir])) {
+    const last = check.attempts.at(-1);
+    if (!last) continue;
+    const { result } = last;
+    let changed = false;
+    const failed = (status?: string) => FAILED_STATUSES.has(status ?? "");
+    if (result.status === "passed" && check.attempts.some((a) => failed(a.result.status))) {
+      result.statusDetails = { ...result.statusDetails, flaky: true };
+      result.labels = [...(result.labels ?? []), { name: "tag", value: "flaky" }];
+      flaky.push(check.testCaseId);
+      changed = true;
+    }
+    const issue = known.get(check.testCaseId);
+    if (issue && failed(result.status)) {
+      result.statusDetails = { ...result.statusDetails, known: true };
+      result.labels = [...(result.labels ?? []), { name: "tag", value: "known-issue" }];
+      result.links = [
+        ...(result.links ?? []),
+        { type: "issue", name: `known issue: ${issue.reason}`, url: issue.link },
+      ];
+      knownFailures.push(check.testCaseId);
+      changed = true;
+    }
+    if (changed) writeFileSync(last.file, JSON.stringify(result));
+  }
+  return { flaky: flaky.sort(), known: knownFailures.sort() };
+}
