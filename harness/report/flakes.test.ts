@@ -12,7 +12,9 @@ const item = (name: string, status: string, ...tags: string[]) => ({
 
 describe("flakes over the report history", () => {
   let dir: string;
-  beforeEach(() => void (dir = mkdtempSync(join(tmpdir(), "macvlab-flakes-"))));
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "macvlab-flakes-"));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it("counts runs, failures and flaky passes per check, worst first; a known issue is not a failure", () => {

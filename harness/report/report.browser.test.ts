@@ -156,10 +156,13 @@ describe("the HTML report in a browser (root, netns provider, chromium)", functi
       .getByText(/^\d{1,2}\/\d{1,2}\/\d{4} at \d{1,2}:\d{2}:\d{2}$/)
       .first()
       .waitFor();
+    // The rendered text, line by line, as a reader sees it (textContent runs the words together).
+    // biome-ignore lint/performance/useDomNodeTextContent: the rendered lines are what is asserted
     expect(await page.locator("body").innerText()).to.match(/History\s+1\s/);
     await page.goto(`${site.url}#charts`);
     await page.getByText("Status dynamics", { exact: true }).first().waitFor();
-    const graphs = (await page.locator("body").innerText()) ?? "";
+    // biome-ignore lint/performance/useDomNodeTextContent: the rendered lines are what is asserted
+    const graphs = await page.locator("body").innerText();
     // Two points on the trend: the night before (its date) and this report ("Latest").
     expect(graphs).to.match(/Status dynamics\s+\d{1,2}\/\d{1,2}\/\d{4}\s+Latest/);
     // A check that passed the night before and failed now is a transition the graph counts.

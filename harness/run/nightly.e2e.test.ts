@@ -32,8 +32,11 @@ function cliAsync(args: string[], env: Record<string, string>): Promise<{ code: 
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
-    child.stdout.on("data", (c: Buffer) => void (output += c.toString()));
-    child.stderr.on("data", (c: Buffer) => void (output += c.toString()));
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+    };
+    child.stdout.on("data", collect);
+    child.stderr.on("data", collect);
     child.on("exit", (code) => resolve({ code, output }));
   });
 }
