@@ -48,10 +48,12 @@ rm -f "$root"/etc/ssh/ssh_host_*
 rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb
 echo macvlab-runner >"$root/etc/hostname"
 
+# TMPDIR: UML maps its memory from a file it must be allowed to execute, and Docker mounts /dev/shm noexec.
 tar -C "$root" --numeric-owner -c . | docker import \
   --change 'USER 1000:1000' \
   --change 'WORKDIR /home/runner' \
   --change 'ENV MACVLAB_STATE_DIR=/tmp/macvlab-state' \
+  --change 'ENV TMPDIR=/tmp' \
   --change 'ENTRYPOINT ["/opt/macvlab/deploy/runner-image/entrypoint.sh"]' \
   - "$tag" >/dev/null
 echo "built $tag ($(docker image inspect -f '{{.Size}}' "$tag" | awk '{ printf "%d MB", $1 / 1e6 }'), harness $(git -C "$repo" rev-parse --short HEAD))"
