@@ -4,17 +4,22 @@
  * - lab up for 2/8/32/64 nodes on netns and on uml, beside the bare shell-script floor on the same
  *   kernel (ratio), and a command through the harness's SSH beside `ip netns exec … true` (ratio);
  * - the scenarios both providers can run, each on both (uml / netns);
- * - every scenario on `auto`: a fresh lab each (`--fresh-lab`), labs reused, and `--jobs N` (ratios).
+ * - every scenario on `auto`: a fresh lab each (`--fresh-lab`), labs reused, and `--jobs N` (ratios);
+ * - every scenario split into 1, 2 and 3 shards run at once on this machine (`run --shard i/n`, each a
+ *   process with its own state dir, as on n machines), and the merge of their results into one report.
  * Usage: npm run bench [-- --boots 3] [-- --sizes 2,8,32,64] [-- --uml-sizes 2,8,32,64]
- *        [-- --jobs 2,4 | none] [-- --pairs none]
+ *        [-- --jobs 2,4 | none] [-- --pairs none] [-- --shards 1,2,3 | none]
  */
+import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { CLI_ENTRY } from "../harness/model/paths.ts";
 import { providerNamed } from "../harness/providers/registry.ts";
 import { bootUml } from "../harness/providers/uml/boot.ts";
 import { allureReporting } from "../harness/report/allure-reporting.ts";
+import { readAttempts } from "../harness/report/results-read.ts";
 import { parseJobs } from "../harness/run/job-plan.ts";
 import { runScenarios } from "../harness/run/run-scenarios.ts";
 import { loadScenarios } from "../harness/scenario/load-all.ts";
@@ -31,6 +36,7 @@ const netnsSizes = list("--sizes", "2,8,32,64");
 const umlSizes = list("--uml-sizes", "2,8,32,64");
 const suiteJobs = flag("--jobs", "2,4") === "none" ? [] : flag("--jobs", "2,4").split(",").map(parseJobs);
 const pairs = flag("--pairs", "all") !== "none";
+const shardCounts = list("--shards", "1,2,3");
 const work = mkdtempSync(join(tmpdir(), "macvlab-bench-"));
 // Every lab of the benchmark lives in its own state dir, removed at the end.
 process.env.MACVLAB_STATE_DIR = join(work, "state");
@@ -98,6 +104,52 @@ for (const [label, options] of variants) {
   if (summary.failures) throw new Error(`the suite failed with ${label}: the benchmark only times passing runs`);
   suiteRows.push([label, performance.now() - started]);
 }
+// The suite in n shards at once (n processes, distinct state dirs), then one report of them all.
+const cli = (args: string[], state: string) =>
+  new Promise<{ code: number | null; output: string }>((resolve) => {
+    const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
+      env: { ...process.env, MACVLAB_STATE_DIR: state },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    const keep = (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-4000);
+    };
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    child.on("exit", (code) => resolve({ code, output }));
+  });
+const shardRows: Array<{ shards: number; wallMs: number; mergeMs: number }> = [];
+const shardVerdicts = new Map<number, string>();
+for (const count of shardCounts) {
+  const dirs = Array.from({ length: count }, (_, i) => join(work, `shards-${count}`, `part-${i + 1}`));
+  const started = performance.now();
+  const runs = await Promise.all(
+    dirs.map((dir, i) =>
+      cli(
+        ["run", "--shard", `${i + 1}/${count}`, "--timings", join(work, "no-timings.json"), "--results", dir],
+        `${dir}-state`,
+      ),
+    ),
+  );
+  const wallMs = performance.now() - started;
+  for (const [i, run] of runs.entries())
+    if (run.code !== 0)
+      throw new Error(`shard ${i + 1}/${count} failed: the benchmark only times passing runs\n${run.output}`);
+  const merging = performance.now();
+  const merged = await cli(
+    ["report", ...dirs.flatMap((d) => ["--results", d]), "--no-history", "-o", join(work, `report-${count}`)],
+    join(work, "report-state"),
+  );
+  if (merged.code !== 0) throw new Error(`merging ${count} shards failed\n${merged.output}`);
+  shardRows.push({ shards: count, wallMs, mergeMs: performance.now() - merging });
+  // n shards must judge what one run judges: the same checks, the same verdicts.
+  const verdicts = readAttempts(dirs).map((c) => `${c.testCaseId} ${c.attempts.at(-1)?.result.status}`);
+  shardVerdicts.set(count, verdicts.sort().join("\n"));
+  const whole = shardVerdicts.values().next().value;
+  if (shardVerdicts.get(count) !== whole) throw new Error(`${count} shards judged other checks than ${shardCounts[0]}`);
+}
+
 rmSync(work, { recursive: true, force: true });
 
 console.log(`\nUML boot to ready (median of ${boots}): ${s(median(bootMs))}  [${bootMs.map(s).join(", ")}]`);
@@ -127,4 +179,14 @@ if (first) {
   console.log(`\n${"every scenario (auto)".padEnd(28)}${"wall".padStart(10)}${"first/this".padStart(12)}`);
   for (const [label, ms] of suiteRows)
     console.log(`${label.padEnd(28)}${s(ms).padStart(10)}${ratio(first, ms).padStart(12)}`);
+}
+const one = shardRows[0]?.wallMs;
+if (one) {
+  console.log(
+    `\n${"every scenario in shards".padEnd(28)}${"wall".padStart(10)}${"1 shard/this".padStart(14)}${"merge".padStart(10)}`,
+  );
+  for (const { shards, wallMs, mergeMs } of shardRows)
+    console.log(
+      `${`${shards} shard${shards === 1 ? "" : "s"} at once`.padEnd(28)}${s(wallMs).padStart(10)}${ratio(one, wallMs).padStart(14)}${s(mergeMs).padStart(10)}`,
+    );
 }

@@ -7,7 +7,19 @@ import { PROJECT_ROOT } from "./model/paths.ts";
  * The folders of harness/, lowest first: a module may import from its own folder and from folders
  * listed before it, never after. `testing/` holds helpers for tests only.
  */
-const LAYERS = ["model", "transport", "parse", "expect", "checks", "scenario", "providers", "run", "report", "cli"];
+const LAYERS = [
+  "model",
+  "transport",
+  "parse",
+  "expect",
+  "checks",
+  "scenario",
+  "providers",
+  "run",
+  "report",
+  "deploy",
+  "cli",
+];
 const HARNESS = join(PROJECT_ROOT, "harness");
 
 function sources(dir: string): string[] {

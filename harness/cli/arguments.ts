@@ -39,3 +39,10 @@ export const parseHistoryLimit = (value: string) => {
     throw new InputError(`--history-limit ${quoteName(value)}: give a whole number from 1 to 1000`);
   return Number(value);
 };
+
+/** `k8s --shards n`: 1 to 999, as `run --shard i/n` takes. */
+export const parseShardCount = (value: string) => {
+  if (!/^[1-9][0-9]{0,2}$/.test(value))
+    throw new InputError(`--shards ${quoteName(value)}: give a whole number from 1 to 999`);
+  return Number(value);
+};

@@ -1,4 +1,6 @@
+import { join } from "node:path";
 import { Command, CommanderError, Option } from "commander";
+import { NIGHTLY_DEFAULTS, renderManifests } from "../deploy/k8s.ts";
 import { exitCodeFor, InputError, MacvlabError } from "../model/errors.ts";
 import { Id, LabName, NodeName } from "../model/names.ts";
 import {
@@ -37,7 +39,15 @@ import { findScenario } from "../scenario/load-all.ts";
 import { newScenario } from "../scenario/skeleton.ts";
 import { validateFiles } from "../scenario/validate-files.ts";
 import { outputCapFromEnv } from "../transport/bounded-output.ts";
-import { nameArg, nameOrFileArg, namesArg, parseHistoryLimit, parseRetries, providerArg } from "./arguments.ts";
+import {
+  nameArg,
+  nameOrFileArg,
+  namesArg,
+  parseHistoryLimit,
+  parseRetries,
+  parseShardCount,
+  providerArg,
+} from "./arguments.ts";
 
 const providerOption = () =>
   new Option(
@@ -415,6 +425,30 @@ export function buildProgram(): Command {
         }
       },
     );
+
+  program
+    .command("k8s")
+    .description(
+      "the nightly run as Kubernetes manifests (a results claim, an Indexed Job of shards, the merge Job), validated against the API schema",
+    )
+    .option("--shards <n>", "how many shards (Job indexes)", parseShardCount, NIGHTLY_DEFAULTS.shards)
+    .option(
+      "--image <ref>",
+      "the runner image (deploy/runner-image/build.sh), as the cluster pulls it",
+      NIGHTLY_DEFAULTS.image,
+    )
+    .option("--claim <name>", "the ReadWriteMany claim holding results and history", NIGHTLY_DEFAULTS.claim)
+    .option("-o, --output <dir>", "write one file per object into this folder instead of printing them")
+    .action((opts: { shards: number; image: string; claim: string; output?: string }) => {
+      const files = renderManifests({ shards: opts.shards, image: opts.image, claim: opts.claim });
+      if (!opts.output) return void process.stdout.write(Object.values(files).join("---\n"));
+      for (const [name, text] of Object.entries(files)) writeOutputFile(join(opts.output, name), text, "--output");
+      process.stdout.write(
+        `written: ${Object.keys(files)
+          .map((f) => display(join(opts.output ?? "", f)))
+          .join(", ")}\n`,
+      );
+    });
 
   program
     .command("flakes")

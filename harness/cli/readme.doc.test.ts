@@ -14,6 +14,11 @@ import { PROJECT_ROOT } from "../model/paths.ts";
 
 const README = join(PROJECT_ROOT, "README.md");
 
+const RUNNER_IMAGE =
+  ".ci/runner-image runs exactly these (the image built, a shard run in it as uid 1000 with no capability, beside the same shard run directly)";
+const NO_CLUSTER =
+  "this machine has no Kubernetes cluster: npm test validates the manifests `macvlab k8s` writes against the API schema";
+
 /** Commands that do not run here, by their exact text, and why. */
 const NOT_RUN: Record<string, string> = {
   "apt-get update && apt-get install -y openssh-server iproute2 iputils-ping iptables tcpdump net-tools vlan user-mode-linux kmod gcc ruby libteam-utils chromium && npm ci && npm run lab":
@@ -27,6 +32,13 @@ const NOT_RUN: Record<string, string> = {
   "MACVLAB_LAB=two-hosts vagrant validate": "VirtualBox (see above): .ci/vagrant runs `vagrant validate` for every lab",
   "bin/macvlab.js run --provider vagrant scenarios/macvlan-same-network.yaml scenarios/l3-routed.yaml":
     "VirtualBox (see above): the docker-backend block below runs the same scenarios through Vagrant",
+  "deploy/runner-image/build.sh macvlab-runner:latest": RUNNER_IMAGE,
+  "mkdir -p /tmp/shard-2 && chown 1000:1000 /tmp/shard-2": RUNNER_IMAGE,
+  "docker run --rm --network none --user 1000:1000 --cap-drop ALL --security-opt no-new-privileges -v /tmp/shard-2:/results -e SHARD=2/3 macvlab-runner:latest":
+    RUNNER_IMAGE,
+  "kubectl apply -f reports/k8s/results-claim.yaml -f reports/k8s/nightly-shards.yaml": NO_CLUSTER,
+  "kubectl wait --for=condition=Complete --timeout=2h job/macvlab-nightly-shards; kubectl apply -f reports/k8s/nightly-merge.yaml":
+    NO_CLUSTER,
 };
 
 /** Exits other than 0 that the README implies. */

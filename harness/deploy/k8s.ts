@@ -64,7 +64,9 @@ export function checkCluster(cluster: NightlyCluster): NightlyCluster {
   if (!Number.isInteger(cluster.shards) || cluster.shards < 1 || cluster.shards > 999)
     throw new InputError(`--shards ${cluster.shards}: give a whole number from 1 to 999`);
   if (!/^[a-z0-9]+(?:[._/:@-][a-zA-Z0-9]+)*$/.test(cluster.image) || cluster.image.length > 255)
-    throw new InputError(`--image ${quoteName(cluster.image)}: give an image reference like registry.example/macvlab-runner:1`);
+    throw new InputError(
+      `--image ${quoteName(cluster.image)}: give an image reference like registry.example/macvlab-runner:1`,
+    );
   if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(cluster.claim))
     throw new InputError(`--claim ${quoteName(cluster.claim)}: give a Kubernetes name (lower-case letters, digits, -)`);
   return cluster;
