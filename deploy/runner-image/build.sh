@@ -22,14 +22,9 @@ for tool in debootstrap docker git npm node; do
 done
 case "$tag" in *[!A-Za-z0-9._:/-]*|"") echo "build.sh: image tag \"$tag\": letters, digits and ._:/- only" >&2; exit 2 ;; esac
 
-work=$(mktemp -d /tmp/macvlab-runner-image.XXXXXX)
-root="$work/root"
-cleanup() {
-  # debootstrap mounts proc/sys inside the target while it works; never leave them behind.
-  for m in $(awk -v d="$work" 'index($2, d "/") == 1 { print $2 }' /proc/self/mounts | sort -r); do umount -l "$m" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=../lib/scratch-root.sh
+. "$here/../lib/scratch-root.sh"
+scratch_root macvlab-runner-image
 
 # The harness first (seconds): a bad checkout fails before the long debootstrap.
 mkdir -p "$work/macvlab"

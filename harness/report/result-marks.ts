@@ -2,6 +2,9 @@ import { writeFileSync } from "node:fs";
 import type { KnownIssues } from "../scenario/known-issues.ts";
 import { FAILED_STATUSES, readAttempts } from "./results-read.ts";
 
+/** The tag of a check the known-issues file lists that passed. */
+export const KNOWN_ISSUE_PASSES = "known-issue-now-passes";
+
 /** What {@link markResults} marked. */
 export interface Marks {
   readonly flaky: readonly string[];
@@ -12,7 +15,7 @@ export interface Marks {
  * Marks the checks' results in a results directory, from the results themselves: the last attempt of a
  * check that failed before passing is flaky (`statusDetails.flaky`, Allure's flag, and a `flaky` tag that
  * the history keeps); a failed check the known-issues file lists is known (`statusDetails.known`, a link
- * to where it is tracked, a `known-issue` tag).
+ * to where it is tracked, a `known-issue` tag); a listed check that passed is tagged as now passing.
  */
 export function markResults(resultsDir: string, known: KnownIssues): Marks {
   const flaky: string[] = [];
@@ -30,6 +33,15 @@ export function markResults(resultsDir: string, known: KnownIssues): Marks {
       changed = true;
     }
     const issue = known.get(check.testCaseId);
+    if (issue && result.status === "passed") {
+      // Listed as failing, yet it passed: the report says so, and the entry can go.
+      result.labels = [...(result.labels ?? []), { name: "tag", value: KNOWN_ISSUE_PASSES }];
+      result.links = [
+        ...(result.links ?? []),
+        { type: "issue", name: `known issue, now passing: ${issue.reason}`, url: issue.link },
+      ];
+      changed = true;
+    }
     if (issue && failed(result.status)) {
       result.statusDetails = { ...result.statusDetails, known: true };
       result.labels = [...(result.labels ?? []), { name: "tag", value: "known-issue" }];

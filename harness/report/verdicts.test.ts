@@ -21,6 +21,11 @@ const RUN = verdicts([
     links: [{ type: "issue", url: "https://example.org/1" }],
   }),
   check("t/broken", { status: "broken", statusDetails: { message: "lab <down> & gone" } }),
+  check("t/mended", {
+    status: "passed",
+    labels: [{ name: "tag", value: "known-issue-now-passes" }],
+    links: [{ type: "issue", url: "https://example.org/2" }],
+  }),
 ]);
 
 describe("verdicts: the gate, JUnit and the job summary", () => {
@@ -35,13 +40,16 @@ describe("verdicts: the gate, JUnit and the job summary", () => {
     expect(xml).to.include('name="known"><skipped message="known issue (https://example.org/1): expected present');
     expect(xml).to.include('name="broken"><error message="lab &lt;down&gt; &amp; gone"/>');
     expect(xml).to.include('<testsuite name="s" tests="3" failures="0" errors="0" skipped="1">');
-    expect(xml).to.include('<testsuite name="t" tests="1" failures="0" errors="1" skipped="0">');
+    expect(xml).to.include('<testsuite name="t" tests="2" failures="0" errors="1" skipped="0">');
   });
 
   it("sums the run up for a CI job summary", () => {
     const md = verdictsMarkdown(RUN);
     expect(md).to.match(/^## macvlab: 1 failing\n/);
-    expect(md).to.include("2 passed (1 flaky), 1 failing, 1 known issue(s), 4 checks in all.");
+    expect(md).to.include("3 passed (1 flaky), 1 failing, 1 known issue(s), 5 checks in all.");
+    expect(md).to.include(
+      "### Known issues that now pass (take them out of the known-issues file)\n\n- `t/mended` https://example.org/2",
+    );
     expect(md).to.include("### Failing\n\n- `t/broken` lab <down> & gone");
     expect(md).to.include("- `s/flap` first: expected UP, saw DOWN");
     expect(md).to.include("- `s/known` expected present, saw absent — https://example.org/1");

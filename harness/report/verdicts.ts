@@ -1,3 +1,4 @@
+import { KNOWN_ISSUE_PASSES } from "./result-marks.ts";
 import { type AllureResult, type CheckAttempts, FAILED_STATUSES, verdictOf } from "./results-read.ts";
 import { xml } from "./xml.ts";
 
@@ -10,6 +11,8 @@ export interface CheckVerdict {
   readonly flaky: boolean;
   /** Failed as the known-issues file says it does. */
   readonly known: boolean;
+  /** Listed in the known-issues file, yet passed: the entry can go. */
+  readonly knownNowPasses: boolean;
   readonly message: string;
   readonly link?: string;
   /** The failed attempts before the verdict (with `--retries`). */
@@ -26,6 +29,7 @@ export function verdicts(checks: readonly CheckAttempts[]): CheckVerdict[] {
       status: last.status ?? "unknown",
       flaky: last.statusDetails?.flaky === true,
       known: last.statusDetails?.known === true,
+      knownNowPasses: (last.labels ?? []).some((l) => l.name === "tag" && l.value === KNOWN_ISSUE_PASSES),
       message: firstLine(last),
       link: last.links?.find((l) => l.type === "issue")?.url,
       earlierFailures: failedBefore.map((a) => firstLine(a.result)),
@@ -88,6 +92,11 @@ export function verdictsMarkdown(all: readonly CheckVerdict[]): string {
   section("Failing", failing, (v) => cell(v.message));
   section("Flaky (passed when judged again)", flaky, (v) => `first: ${cell(v.earlierFailures[0] ?? "")}`);
   section("Known issues", known, (v) => `${cell(v.message)}${v.link ? ` — ${v.link}` : ""}`);
+  section(
+    "Known issues that now pass (take them out of the known-issues file)",
+    all.filter((v) => v.knownNowPasses),
+    (v) => v.link ?? "",
+  );
   return `${lines.join("\n")}\n`;
 }
 

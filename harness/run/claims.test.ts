@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { claimsText } from "../report/claims-table.ts";
-import { type ClaimRow, claimsCsv } from "./claims.ts";
+import { type ClaimRow, claimsCsv, recordClaim } from "./claims.ts";
 
 const row = (over: Partial<ClaimRow>): ClaimRow => ({
   scenario: "s",
@@ -40,5 +40,21 @@ describe("article vs measured", () => {
       ].join("\n"),
     );
     expect(claimsText([], ["first"])).to.equal("");
+  });
+
+  it("keeps one row per check: a check judged again replaces its claim in place", () => {
+    const row = (check: string, measured: string): ClaimRow => ({
+      scenario: "s",
+      check,
+      claim: check,
+      expected: "reachable",
+      measured,
+      held: measured === "reachable",
+    });
+    const rows: ClaimRow[] = [];
+    recordClaim(rows, row("a", "unreachable"));
+    recordClaim(rows, row("b", "reachable"));
+    recordClaim(rows, row("a", "reachable"));
+    expect(rows.map((r) => `${r.check} ${r.measured}`)).to.deep.equal(["a reachable", "b reachable"]);
   });
 });

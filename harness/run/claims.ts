@@ -12,6 +12,13 @@ export interface ClaimRow {
   readonly held: boolean;
 }
 
+/** Adds a check's claim, or replaces it when the check was judged again (`--retries`): the last measurement counts. */
+export function recordClaim(rows: ClaimRow[], row: ClaimRow): void {
+  const earlier = rows.findIndex((r) => r.scenario === row.scenario && r.check === row.check);
+  if (earlier >= 0) rows.splice(earlier, 1, row);
+  else rows.push(row);
+}
+
 const CSV_HEADER = ["check", "claim (the article)", "expected", "measured", "verdict"];
 
 /** RFC 4180 CSV, which the Allure report shows as a table. */

@@ -1,6 +1,6 @@
 import Mocha from "mocha";
 import { type KnownIssues, NO_KNOWN_ISSUES } from "../scenario/known-issues.ts";
-import type { ClaimRow } from "./claims.ts";
+import { type ClaimRow, recordClaim } from "./claims.ts";
 import { interruption } from "./interrupt.ts";
 import { prepareOutputDir } from "./output-dir.ts";
 import type { ScenarioPlan } from "./plan.ts";
@@ -118,11 +118,7 @@ export async function runMocha(plans: readonly ScenarioPlan[], options: EngineOp
   });
   const claims: ClaimRow[] = [];
   const durations: Record<string, number> = {};
-  const onClaim = (row: ClaimRow) => {
-    const earlier = claims.findIndex((c) => c.scenario === row.scenario && c.check === row.check);
-    if (earlier >= 0) claims.splice(earlier, 1, row);
-    else claims.push(row);
-  };
+  const onClaim = (row: ClaimRow) => recordClaim(claims, row);
   const onDuration = (scenarioId: string, ms: number) => {
     durations[scenarioId] = ms;
   };

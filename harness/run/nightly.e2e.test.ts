@@ -124,7 +124,10 @@ describe("nightly runs (root, netns provider)", function () {
     const xml = readFileSync(junit, "utf8");
     expect(xml).to.match(/<testcase classname="flaky-fixture" name="flap-up"><flakyFailure message="[^"]*no UP/);
     expect(xml).to.match(/name="never-there"><skipped message="known issue \(https:\/\/example.org\/issues\/1\)/);
-    expect(readFileSync(summary, "utf8")).to.include("## macvlab: gate passed").and.include("### Flaky");
+    expect(readFileSync(summary, "utf8"))
+      .to.include("## macvlab: gate passed")
+      .and.include("### Flaky")
+      .and.include("- `flaky-fixture/always-there` https://example.org/issues/2");
 
     const flakes = cli(["flakes", "--history", history]);
     expect(flakes.status, flakes.stderr).to.equal(0);

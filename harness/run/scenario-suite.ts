@@ -9,7 +9,7 @@ import type { CheckSpec, NegativeControlSpec } from "../scenario/schema.ts";
 import { type DrawnVerdict, topologyDot } from "../scenario/topology.ts";
 import type { ShellResult } from "../transport/shell.ts";
 import { attachTracked, downTracked } from "./active-labs.ts";
-import { type ClaimRow, claimsCsv } from "./claims.ts";
+import { type ClaimRow, claimsCsv, recordClaim } from "./claims.ts";
 import { attachEvidence } from "./evidence.ts";
 import { failpoint, failpointArmed } from "./failpoint.ts";
 import { type CheckGrade, gradeCheck } from "./grade-check.ts";
@@ -142,10 +142,7 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
       measured: outcome.actual,
       held: holds(outcome),
     };
-    // A check judged again (`--retries`) replaces its claim: the table shows what the network did last.
-    const earlier = claims.findIndex((c) => c.check === row.check);
-    if (earlier >= 0) claims.splice(earlier, 1, row);
-    else claims.push(row);
+    recordClaim(claims, row);
     options.onClaim?.(row);
   };
 

@@ -19,14 +19,9 @@ for k in /usr/share/rubygems-integration/all/gems/vagrant-*/keys/vagrant.pub /op
 done
 [ -n "$key" ] || { echo "build.sh: Vagrant's insecure public key (keys/vagrant.pub) not found: install vagrant first" >&2; exit 2; }
 
-work=$(mktemp -d /tmp/macvlab-node-image.XXXXXX)
-root="$work/root"
-cleanup() {
-  # debootstrap mounts proc/sys inside the target while it works; never leave them behind.
-  for m in $(awk -v d="$work" 'index($2, d "/") == 1 { print $2 }' /proc/self/mounts | sort -r); do umount -l "$m" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=../../../../deploy/lib/scratch-root.sh
+. "$(dirname "$0")/../../../../deploy/lib/scratch-root.sh"
+scratch_root macvlab-node-image
 
 debootstrap --variant=minbase \
   --include=openssh-server,iproute2,iputils-ping,tcpdump,iptables,net-tools,vlan,sudo,procps,ca-certificates \
