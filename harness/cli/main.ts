@@ -1,6 +1,5 @@
-import { join } from "node:path";
 import { Command, CommanderError, Option } from "commander";
-import { NIGHTLY_DEFAULTS, renderManifests } from "../deploy/k8s.ts";
+import { NIGHTLY_DEFAULTS, renderManifests, writeManifests } from "../deploy/k8s.ts";
 import { exitCodeFor, InputError, MacvlabError } from "../model/errors.ts";
 import { Id, LabName, NodeName } from "../model/names.ts";
 import {
@@ -18,12 +17,9 @@ import { allureReporting } from "../report/allure-reporting.ts";
 import { claimsText } from "../report/claims-table.ts";
 import { flakeRows, flakesText } from "../report/flakes.ts";
 import { publishGrade } from "../report/grade-report.ts";
-import { generateHtml } from "../report/html.ts";
-import { appendOutputFile, writeOutputFile } from "../report/output-file.ts";
-import { readAttempts } from "../report/results-read.ts";
+import { publishReport } from "../report/publish-report.ts";
 import { listedText, runTally } from "../report/run-tally.ts";
 import { taskSheet } from "../report/task-sheet.ts";
-import { gateFailures, verdicts, verdictsJunit, verdictsMarkdown } from "../report/verdicts.ts";
 import { doctor } from "../run/doctor.ts";
 import { unexplainedFailures } from "../run/engine.ts";
 import { gradeScenarios } from "../run/grade-scenarios.ts";
@@ -404,25 +400,21 @@ export function buildProgram(): Command {
         summary?: string;
         gate?: boolean;
       }) => {
-        const resultsDirs = opts.results ?? [DEFAULT_RESULTS_DIR];
-        const index = await generateHtml({
-          resultsDirs,
+        const { index, failing } = await publishReport({
+          resultsDirs: opts.results ?? [DEFAULT_RESULTS_DIR],
           reportDir: opts.output,
           historyFile: opts.history || undefined,
           historyLimit: opts.historyLimit,
+          junit: opts.junit,
+          summary: opts.summary,
         });
         process.stdout.write(`report: ${index}\n`);
-        const all = verdicts(readAttempts(resultsDirs));
-        if (opts.junit) writeOutputFile(opts.junit, verdictsJunit(all, "macvlab"), "--junit");
-        if (opts.summary) appendOutputFile(opts.summary, verdictsMarkdown(all), "--summary");
-        const failing = gateFailures(all);
-        if (opts.gate) {
-          for (const v of failing) process.stdout.write(`gate: ${v.testCaseId} failed: ${v.message}\n`);
-          process.stdout.write(
-            `gate: ${failing.length ? `failed (${failing.length} check(s) failed that no known issue explains)` : "passed"}\n`,
-          );
-          process.exitCode = failing.length ? 1 : 0;
-        }
+        if (!opts.gate) return;
+        for (const v of failing) process.stdout.write(`gate: ${v.testCaseId} failed: ${v.message}\n`);
+        process.stdout.write(
+          `gate: ${failing.length ? `failed (${failing.length} check(s) failed that no known issue explains)` : "passed"}\n`,
+        );
+        process.exitCode = failing.length ? 1 : 0;
       },
     );
 
@@ -440,14 +432,10 @@ export function buildProgram(): Command {
     .option("--claim <name>", "the ReadWriteMany claim holding results and history", NIGHTLY_DEFAULTS.claim)
     .option("-o, --output <dir>", "write one file per object into this folder instead of printing them")
     .action((opts: { shards: number; image: string; claim: string; output?: string }) => {
-      const files = renderManifests({ shards: opts.shards, image: opts.image, claim: opts.claim });
-      if (!opts.output) return void process.stdout.write(Object.values(files).join("---\n"));
-      for (const [name, text] of Object.entries(files)) writeOutputFile(join(opts.output, name), text, "--output");
-      process.stdout.write(
-        `written: ${Object.keys(files)
-          .map((f) => display(join(opts.output ?? "", f)))
-          .join(", ")}\n`,
-      );
+      const cluster = { shards: opts.shards, image: opts.image, claim: opts.claim };
+      if (!opts.output) return void process.stdout.write(Object.values(renderManifests(cluster)).join("---\n"));
+      const written = writeManifests(opts.output, cluster);
+      process.stdout.write(`written: ${written.map(display).join(", ")}\n`);
     });
 
   program

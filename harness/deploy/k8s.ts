@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { Job } from "kubernetes-models/batch/v1/Job";
 import type { IContainer } from "kubernetes-models/v1/Container";
 import { PersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
@@ -5,6 +6,7 @@ import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
 import { stringify } from "yaml";
 import { InputError } from "../model/errors.ts";
 import { quoteName } from "../model/names.ts";
+import { writeOutputFile } from "../report/output-file.ts";
 
 /** What a cluster's nightly run needs to know: how many shards, which runner image, where results go. */
 export interface NightlyCluster {
@@ -147,4 +149,13 @@ export function renderManifests(cluster: NightlyCluster): Record<string, string>
       `${header}${stringify(object.toJSON(), { lineWidth: 0 })}`,
     ]),
   );
+}
+
+/** `macvlab k8s -o DIR`: one file per object; returns the files written. */
+export function writeManifests(dir: string, cluster: NightlyCluster): string[] {
+  return Object.entries(renderManifests(cluster)).map(([name, text]) => {
+    const file = join(dir, name);
+    writeOutputFile(file, text, "--output");
+    return file;
+  });
 }
