@@ -31,18 +31,34 @@ export type KnownIssues = ReadonlyMap<string, KnownIssue>;
 export const NO_KNOWN_ISSUES: KnownIssues = new Map();
 
 /**
- * Reads a known-issues file; every entry must name a check that exists in `scenarios` (a stale entry would
- * silently excuse nothing) and name it once. Errors carry file:line:col.
+ * Reads a known-issues file; an entry for one of `scenarios` must name a check it has (a stale entry would
+ * silently excuse nothing), once. Entries for other scenarios are not a run's business unless `whole`
+ * says these are all of them (`macvlab validate`). Errors carry file:line:col.
  */
-export function loadKnownIssues(file: string, scenarios: readonly Scenario[]): KnownIssues {
+export function loadKnownIssues(
+  file: string,
+  scenarios: readonly Scenario[],
+  /** `scenarios` is the whole suite: an entry for any other scenario is stale too. */
+  whole = false,
+): KnownIssues {
   const source = YamlSource.read(file);
   const entries = source.data === null ? [] : source.validate(KnownIssuesSchema, "known-issues file");
   const checks = new Set(scenarios.flatMap((s) => s.checks.map((c) => `${s.id}/${c.id}`)));
+  const ids = new Set(scenarios.map((s) => s.id));
   const known = new Map<string, KnownIssue>();
   const issues: string[] = [];
   entries.forEach((entry, i) => {
+    const scenario = entry.check.split("/")[0] ?? "";
+    if (!ids.has(scenario) && !whole) return;
     if (!checks.has(entry.check))
-      issues.push(source.issue([i, "check"], `no check ${entry.check} in the scenarios (scenario-id/check-id)`));
+      issues.push(
+        source.issue(
+          [i, "check"],
+          ids.has(scenario)
+            ? `no check ${entry.check} in scenario ${scenario} (scenario-id/check-id)`
+            : `no scenario ${scenario} (scenario-id/check-id)`,
+        ),
+      );
     else if (known.has(entry.check)) issues.push(source.issue([i, "check"], `${entry.check} is listed twice`));
     known.set(entry.check, entry);
   });

@@ -484,7 +484,7 @@ export const CASES: Case[] = [
       "known.yaml": "- check: demo/nope\n  reason: it fails for a reason\n  link: https://example.org/issues/1\n",
     },
     args: (w) => [...run(w), "--known-issues", join(w.dir, "known.yaml")],
-    says: () => /known\.yaml:1:10: 0\.check: no check demo\/nope in the scenarios/,
+    says: () => /known\.yaml:1:10: 0\.check: no check demo\/nope in scenario demo/,
   },
   {
     name: "a known issue whose link is not http(s)",
