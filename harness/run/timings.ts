@@ -2,6 +2,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import type { Lab } from "../model/lab.ts";
+import { Id } from "../model/names.ts";
 import { YamlSource } from "../model/yaml-source.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import type { ShardItem } from "./shard.ts";
@@ -9,7 +10,8 @@ import type { ShardItem } from "./shard.ts";
 /** Written beside a run's Allure results: how long each scenario took, lab up to lab down, in ms. */
 export const TIMINGS_FILE = "macvlab-timings.json";
 
-const TimingsSchema = z.object({ scenarios: z.record(z.string(), z.number().nonnegative().max(86_400_000)) }).strict();
+// Keys are scenario ids: nothing else (no "__proto__") can become a key of the merged object.
+const TimingsSchema = z.object({ scenarios: z.record(Id, z.number().nonnegative().max(86_400_000)) }).strict();
 
 export type Timings = Readonly<Record<string, number>>;
 
