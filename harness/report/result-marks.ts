@@ -5,21 +5,13 @@ import { FAILED_STATUSES, readAttempts } from "./results-read.ts";
 /** The tag of a check the known-issues file lists that passed. */
 export const KNOWN_ISSUE_PASSES = "known-issue-now-passes";
 
-/** What {@link markResults} marked. */
-export interface Marks {
-  readonly flaky: readonly string[];
-  readonly known: readonly string[];
-}
-
 /**
  * Marks the checks' results in a results directory, from the results themselves: the last attempt of a
  * check that failed before passing is flaky (`statusDetails.flaky`, Allure's flag, and a `flaky` tag that
  * the history keeps); a failed check the known-issues file lists is known (`statusDetails.known`, a link
  * to where it is tracked, a `known-issue` tag); a listed check that passed is tagged as now passing.
  */
-export function markResults(resultsDir: string, known: KnownIssues): Marks {
-  const flaky: string[] = [];
-  const knownFailures: string[] = [];
+export function markResults(resultsDir: string, known: KnownIssues): void {
   for (const check of readAttempts([resultsDir])) {
     const last = check.attempts.at(-1);
     if (!last) continue;
@@ -29,7 +21,6 @@ export function markResults(resultsDir: string, known: KnownIssues): Marks {
     if (result.status === "passed" && check.attempts.some((a) => failed(a.result.status))) {
       result.statusDetails = { ...result.statusDetails, flaky: true };
       result.labels = [...(result.labels ?? []), { name: "tag", value: "flaky" }];
-      flaky.push(check.testCaseId);
       changed = true;
     }
     const issue = known.get(check.testCaseId);
@@ -49,10 +40,8 @@ export function markResults(resultsDir: string, known: KnownIssues): Marks {
         ...(result.links ?? []),
         { type: "issue", name: `known issue: ${issue.reason}`, url: issue.link },
       ];
-      knownFailures.push(check.testCaseId);
       changed = true;
     }
     if (changed) writeFileSync(last.file, JSON.stringify(result));
   }
-  return { flaky: flaky.sort(), known: knownFailures.sort() };
 }
