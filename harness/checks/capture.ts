@@ -4,7 +4,7 @@ import { CheckCommandError } from "../model/errors.ts";
 import { IfName, Ipv4, NetnsName, NodeName } from "../model/names.ts";
 import { type CapturedFrame, parseTcpdumpE } from "../parse/tcpdump.ts";
 import { type CheckKindModule, defineCheckKind } from "./check-kind.ts";
-import { IFNAME_PATTERN, inNetns, NETNS_PREFIX, where } from "./shared.ts";
+import { IFNAME_PATTERN, inPlace, NETNS_PREFIX, where } from "./shared.ts";
 
 /** Frames on a NIC while a ping runs elsewhere: are they 802.1Q-tagged, and with which id (tcpdump -e). */
 const CaptureSpec = z.strictObject({
@@ -54,7 +54,7 @@ function captureCommands(checkId: string, spec: CaptureCheckSpec) {
     // --immediate-mode: no TPACKET_V3 blocks, whose frames would be lost if `timeout` ends tcpdump before a block retires.
     // The shell records its pid, which `exec` hands to timeout(1): `stop` signals that process and no other.
     capture: `echo $$ > ${pidFile} && exec timeout ${CAPTURE_SECONDS} tcpdump -e -nn -U --immediate-mode -i ${spec.dev} -c 50 -w ${file}`,
-    traffic: inNetns(spec.traffic.netns, `env LC_ALL=C ping -n -c ${PROBES} -i 0.2 -W 1 ${spec.traffic.to}`),
+    traffic: inPlace(spec.traffic, `env LC_ALL=C ping -n -c ${PROBES} -i 0.2 -W 1 ${spec.traffic.to}`),
     read: `tcpdump -e -nn -r ${file}`,
     // timeout(1) passes SIGINT on to tcpdump, which ends cleanly; only if the pid is still this capture's.
     stop: `pid=$(cat ${pidFile}) && grep -qF ${file} /proc/$pid/cmdline && kill -INT $pid`,

@@ -2,10 +2,11 @@ import type { z } from "zod";
 import type { Outcome } from "../expect/outcome.ts";
 import type { ShellResult } from "../transport/shell.ts";
 
-/** Where a check looks: a node, or a namespace on it (the documents' "containers"). */
+/** Where a check looks: a node, a namespace on it (the documents' "containers"), or a Docker container on it. */
 export interface Place {
   readonly node: string;
   readonly netns?: string;
+  readonly container?: string;
 }
 
 /** A node a spec names, and where in the spec it is named (for `file:line:col` errors). */

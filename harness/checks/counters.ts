@@ -5,7 +5,7 @@ import { IfName, Ipv4, NetnsName, NodeName } from "../model/names.ts";
 import { parseIpLinks } from "../parse/ip-json.ts";
 import { parsePing } from "../parse/ping.ts";
 import { type CheckKindModule, defineCheckKind } from "./check-kind.ts";
-import { commandFailed, IFNAME_PATTERN, inNetns, mustSucceed, NETNS_PREFIX, where } from "./shared.ts";
+import { commandFailed, IFNAME_PATTERN, inPlace, mustSucceed, NETNS_PREFIX, where } from "./shared.ts";
 
 /** Packet counters of a node's interfaces, read before and after pings to several destinations. */
 const CountersSpec = z
@@ -31,7 +31,7 @@ const CountersSpec = z
 export type CountersCheckSpec = z.output<typeof CountersSpec>;
 
 const PING = (spec: CountersCheckSpec, to: string) =>
-  inNetns(spec.traffic.netns, `env LC_ALL=C ping -n -c ${spec.traffic.count} -i 0.2 -W 1 ${to}`);
+  inPlace(spec.traffic, `env LC_ALL=C ping -n -c ${spec.traffic.count} -i 0.2 -W 1 ${to}`);
 const STATS = (dev: string) => `ip -j -s link show dev ${dev}`;
 
 /** Packets an interface carried in the check's direction, from `ip -j -s link show dev X`. */

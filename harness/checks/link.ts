@@ -1,31 +1,42 @@
 import { z } from "zod";
 import type { Outcome } from "../expect/outcome.ts";
-import { IfName, NetnsName, NodeName } from "../model/names.ts";
+import { IfName, NodeName } from "../model/names.ts";
 import { type IpLink, parseIpLinks } from "../parse/ip-json.ts";
 import { type CheckKindModule, defineCheckKind } from "./check-kind.ts";
-import { commandFailed, IFNAME_PATTERN, inNetns, NETNS_PREFIX, where } from "./shared.ts";
+import {
+  commandFailed,
+  IFNAME_PATTERN,
+  type InPlace,
+  inPlace,
+  NETNS_PREFIX,
+  oneOrNoPlace,
+  PLACE_FIELDS,
+  where,
+} from "./shared.ts";
 
 const Flag = z.string().regex(/^[A-Z_]{2,20}$/, "a link flag as `ip link` prints it, e.g. UP, PROMISC, LOWER_UP");
 
-const LinkSpec = z.strictObject({
-  node: NodeName,
-  netns: NetnsName.optional(),
-  dev: IfName,
-  exists: z.boolean().default(true),
-  flags: z.array(Flag).optional(),
-  without_flags: z.array(Flag).optional(),
-  kind: z.enum(["macvlan", "macvtap", "ipvlan", "vlan", "veth", "bridge", "bond", "team"]).optional(),
-  mode: z.enum(["bridge", "private", "vepa", "passthru", "source", "l2", "l3", "l3s"]).optional(),
-  vlan_id: z.number().int().min(1).max(4094).optional(),
-  parent: IfName.optional(),
-  /** The bridge, bond or team the device is a port of. */
-  master: IfName.optional(),
-});
+const LinkSpec = z
+  .strictObject({
+    node: NodeName,
+    ...PLACE_FIELDS,
+    dev: IfName,
+    exists: z.boolean().default(true),
+    flags: z.array(Flag).optional(),
+    without_flags: z.array(Flag).optional(),
+    kind: z.enum(["macvlan", "macvtap", "ipvlan", "vlan", "veth", "bridge", "bond", "team"]).optional(),
+    mode: z.enum(["bridge", "private", "vepa", "passthru", "source", "l2", "l3", "l3s"]).optional(),
+    vlan_id: z.number().int().min(1).max(4094).optional(),
+    parent: IfName.optional(),
+    /** The bridge, bond or team the device is a port of. */
+    master: IfName.optional(),
+  })
+  .refine(...oneOrNoPlace);
 export type LinkCheckSpec = z.output<typeof LinkSpec>;
 
 /** `ip -j [-d] link show dev X`, in a namespace when asked: shared with the `mac` kind. */
-export function linkCommand(spec: { readonly netns?: string; readonly dev: string }, details: boolean): string {
-  return inNetns(spec.netns, `ip -j${details ? " -d" : ""} link show dev ${spec.dev}`);
+export function linkCommand(spec: InPlace & { readonly dev: string }, details: boolean): string {
+  return inPlace(spec, `ip -j${details ? " -d" : ""} link show dev ${spec.dev}`);
 }
 
 export const LINK_COMMAND_PATTERN = new RegExp(`^${NETNS_PREFIX}ip -j( -d)? link show dev ${IFNAME_PATTERN}$`);

@@ -1,12 +1,12 @@
 import { z } from "zod";
 import type { Outcome } from "../expect/outcome.ts";
-import { IfName, NetnsName, NodeName } from "../model/names.ts";
+import { IfName, NodeName } from "../model/names.ts";
 import { type IpLink, parseIpLinks } from "../parse/ip-json.ts";
 import { type CheckKindModule, defineCheckKind, type ProbeEnv } from "./check-kind.ts";
 import { LINK_COMMAND_PATTERN, linkCommand } from "./link.ts";
-import { where } from "./shared.ts";
+import { oneOrNoPlace, PLACE_FIELDS, where } from "./shared.ts";
 
-const LinkRef = z.strictObject({ node: NodeName, netns: NetnsName.optional(), dev: IfName });
+const LinkRef = z.strictObject({ node: NodeName, ...PLACE_FIELDS, dev: IfName }).refine(...oneOrNoPlace);
 type LinkRefSpec = z.output<typeof LinkRef>;
 
 const MacSpec = z.strictObject({ a: LinkRef, b: LinkRef, expect: z.enum(["equal", "different"]) });

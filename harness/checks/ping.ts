@@ -1,21 +1,23 @@
 import { z } from "zod";
 import type { Outcome } from "../expect/outcome.ts";
 import { CheckCommandError } from "../model/errors.ts";
-import { Ipv4, NetnsName, NodeName } from "../model/names.ts";
+import { Ipv4, NodeName } from "../model/names.ts";
 import { type PingSummary, parsePing } from "../parse/ping.ts";
 import { type CheckKindModule, defineCheckKind } from "./check-kind.ts";
-import { inNetns, NETNS_PREFIX, where } from "./shared.ts";
+import { inPlace, NETNS_PREFIX, oneOrNoPlace, PLACE_FIELDS, where } from "./shared.ts";
 
-const PingSpec = z.strictObject({
-  from: NodeName,
-  netns: NetnsName.optional(),
-  to: Ipv4,
-  expect: z.enum(["reachable", "unreachable"]).default("reachable"),
-  ttl: z.number().int().min(1).max(255).optional(),
-  count: z.number().int().min(1).max(20).optional(),
-  /** Highest acceptable loss in percent for a reachable check. @default 0 over the last attempt */
-  max_loss: z.number().min(0).max(100).optional(),
-});
+const PingSpec = z
+  .strictObject({
+    from: NodeName,
+    ...PLACE_FIELDS,
+    to: Ipv4,
+    expect: z.enum(["reachable", "unreachable"]).default("reachable"),
+    ttl: z.number().int().min(1).max(255).optional(),
+    count: z.number().int().min(1).max(20).optional(),
+    /** Highest acceptable loss in percent for a reachable check. @default 0 over the last attempt */
+    max_loss: z.number().min(0).max(100).optional(),
+  })
+  .refine(...oneOrNoPlace);
 export type PingCheckSpec = z.output<typeof PingSpec>;
 
 /** iputils: 1 = no reply; 2 with these texts = the kernel refused to send, which is also "unreachable". */
@@ -25,10 +27,10 @@ export function pingCommand(spec: PingCheckSpec, deadlineMs: number): string {
   if (spec.expect === "unreachable") {
     // Several probes, all inside the deadline: the check ends at its deadline, not after ping's defaults.
     const seconds = Math.max(1, Math.round(deadlineMs / 1000));
-    return inNetns(spec.netns, `env LC_ALL=C ping -n -c ${spec.count ?? 3} -i 0.3 -W 1 -w ${seconds} ${spec.to}`);
+    return inPlace(spec, `env LC_ALL=C ping -n -c ${spec.count ?? 3} -i 0.3 -W 1 -w ${seconds} ${spec.to}`);
   }
   const count = spec.count ?? 1;
-  return inNetns(spec.netns, `env LC_ALL=C ping -n -c ${count} ${count > 1 ? "-i 0.2 " : ""}-W 1 ${spec.to}`);
+  return inPlace(spec, `env LC_ALL=C ping -n -c ${count} ${count > 1 ? "-i 0.2 " : ""}-W 1 ${spec.to}`);
 }
 
 /**
@@ -75,7 +77,7 @@ export const ping: CheckKindModule<PingCheckSpec> = defineCheckKind({
   summary: "reachable / unreachable within a deadline, `ttl`, `count`, `max_loss`",
   example: { from: "node2", netns: "box1", to: "172.16.20.11", ttl: 63 },
   nodeRefs: (spec) => [{ node: spec.from, path: ["from"] }],
-  places: (spec) => [{ node: spec.from, netns: spec.netns }],
+  places: (spec) => [{ node: spec.from, netns: spec.netns, container: spec.container }],
   commands: (spec, { deadlineMs }) => [{ node: spec.from, command: pingCommand(spec, deadlineMs) }],
   readOnly: [new RegExp(String.raw`^${NETNS_PREFIX}env LC_ALL=C ping -n -c \d+ (-i [\d.]+ )?-W \d+ (-w \d+ )?[\d.]+$`)],
   // An unreachable check must not wait long per probe; a reachable one waits for ARP and STP.
@@ -84,7 +86,7 @@ export const ping: CheckKindModule<PingCheckSpec> = defineCheckKind({
   oneShot: (spec) => spec.expect === "unreachable",
   graded: true,
   async probe(spec, env, { checkId, deadlineMs }) {
-    const place = where({ node: spec.from, netns: spec.netns });
+    const place = where({ node: spec.from, netns: spec.netns, container: spec.container });
     const result = await env.exec(spec.from, pingCommand(spec, deadlineMs), { timeoutMs: deadlineMs + 5000 });
     const text = `${result.stdout}\n${result.stderr}`;
     if (result.exitCode !== 0 && result.exitCode !== 1 && !UNREACHABLE_TEXT.test(text)) {

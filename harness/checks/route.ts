@@ -1,24 +1,26 @@
 import { z } from "zod";
 import type { Outcome } from "../expect/outcome.ts";
-import { IfName, Ipv4, NetnsName, NodeName, RouteDst } from "../model/names.ts";
+import { IfName, Ipv4, NodeName, RouteDst } from "../model/names.ts";
 import type { IpRoute } from "../parse/ip-json.ts";
 import { parseIpRoutes } from "../parse/ip-json.ts";
 import { sameDestination } from "../parse/ip-query.ts";
 import { type CheckKindModule, defineCheckKind } from "./check-kind.ts";
-import { inNetns, mustSucceed, NETNS_PREFIX, where } from "./shared.ts";
+import { inPlace, mustSucceed, NETNS_PREFIX, oneOrNoPlace, PLACE_FIELDS, where } from "./shared.ts";
 
-const RouteSpec = z.strictObject({
-  node: NodeName,
-  netns: NetnsName.optional(),
-  /** `default`, a prefix or a host; compared by meaning (default ≡ 0.0.0.0/0, a host ≡ its /32). */
-  dst: RouteDst,
-  dev: IfName.optional(),
-  via: Ipv4.optional(),
-  expect: z.enum(["present", "absent"]).default("present"),
-});
+const RouteSpec = z
+  .strictObject({
+    node: NodeName,
+    ...PLACE_FIELDS,
+    /** `default`, a prefix or a host; compared by meaning (default ≡ 0.0.0.0/0, a host ≡ its /32). */
+    dst: RouteDst,
+    dev: IfName.optional(),
+    via: Ipv4.optional(),
+    expect: z.enum(["present", "absent"]).default("present"),
+  })
+  .refine(...oneOrNoPlace);
 export type RouteCheckSpec = z.output<typeof RouteSpec>;
 
-const routeCommand = (spec: RouteCheckSpec) => inNetns(spec.netns, "ip -j route show");
+const routeCommand = (spec: RouteCheckSpec) => inPlace(spec, "ip -j route show");
 
 export function judgeRoute(spec: RouteCheckSpec, routes: readonly IpRoute[], place: string): Outcome {
   const wanted = describe(spec.dst, spec.dev, spec.via);

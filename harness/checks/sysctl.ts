@@ -1,18 +1,20 @@
 import { z } from "zod";
 import type { Outcome } from "../expect/outcome.ts";
-import { NetnsName, NodeName, SysctlKey } from "../model/names.ts";
+import { NodeName, SysctlKey } from "../model/names.ts";
 import { type CheckKindModule, defineCheckKind } from "./check-kind.ts";
-import { inNetns, mustSucceed, NETNS_PREFIX, where } from "./shared.ts";
+import { inPlace, mustSucceed, NETNS_PREFIX, oneOrNoPlace, PLACE_FIELDS, where } from "./shared.ts";
 
-const SysctlSpec = z.strictObject({
-  node: NodeName,
-  netns: NetnsName.optional(),
-  key: SysctlKey,
-  value: z.string().regex(/^[0-9a-z ]{1,32}$/),
-});
+const SysctlSpec = z
+  .strictObject({
+    node: NodeName,
+    ...PLACE_FIELDS,
+    key: SysctlKey,
+    value: z.string().regex(/^[0-9a-z ]{1,32}$/),
+  })
+  .refine(...oneOrNoPlace);
 export type SysctlCheckSpec = z.output<typeof SysctlSpec>;
 
-const sysctlCommand = (spec: SysctlCheckSpec) => inNetns(spec.netns, `cat /proc/sys/${spec.key.replaceAll(".", "/")}`);
+const sysctlCommand = (spec: SysctlCheckSpec) => inPlace(spec, `cat /proc/sys/${spec.key.replaceAll(".", "/")}`);
 
 /** /proc/sys separates the values of a multi-valued setting with tabs ("4096\t131072\t6291456"); a spec, with spaces. */
 export function judgeSysctl(spec: SysctlCheckSpec, value: string, place: string): Outcome {

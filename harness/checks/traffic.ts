@@ -4,7 +4,7 @@ import { CheckCommandError } from "../model/errors.ts";
 import { Ipv4, NetnsName, NodeName } from "../model/names.ts";
 import { type Interruption, interruption, parsePingTimeline } from "../parse/ping-timeline.ts";
 import { type CheckKindModule, defineCheckKind } from "./check-kind.ts";
-import { inNetns, NETNS_PREFIX, where } from "./shared.ts";
+import { inPlace, NETNS_PREFIX, where } from "./shared.ts";
 
 /**
  * A continuous ping while the check's `while` change happens (a pulled cable): how much was lost, the
@@ -37,7 +37,7 @@ function probes(spec: TrafficCheckSpec): number {
 
 export function trafficCommand(spec: TrafficCheckSpec): string {
   const interval = (spec.interval_ms / 1000).toFixed(3).replace(/\.?0+$/, "");
-  return inNetns(spec.netns, `env LC_ALL=C ping -n -D -c ${probes(spec)} -i ${interval} -W 1 ${spec.to}`);
+  return inPlace(spec, `env LC_ALL=C ping -n -D -c ${probes(spec)} -i ${interval} -W 1 ${spec.to}`);
 }
 
 export function judgeTraffic(spec: TrafficCheckSpec, seen: Interruption, sent: number, place: string): Outcome {

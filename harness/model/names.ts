@@ -11,6 +11,7 @@ const ifnameRe = /^[A-Za-z][A-Za-z0-9_.@-]{0,14}$/; // IFNAMSIZ is 16 including 
 const nodeRe = /^[a-z][a-z0-9-]{0,30}$/;
 const idRe = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const netnsRe = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const containerRe = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const studentRe = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 const macRe = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 const sysctlRe = /^[a-z0-9_]+(\.[a-z0-9_-]+)+$/;
@@ -34,6 +35,10 @@ export const StudentId = z
   .string()
   .regex(studentRe, "a student id: a letter or digit, then letters, digits, . _ @ - (at most 64), e.g. s-042");
 export const NetnsName = z.string().regex(netnsRe, "a namespace name: letters, digits, _ . - (at most 64)");
+/** A Docker container's name as Docker admits it (`docker run --name`), never a path or shell. */
+export const ContainerName = z
+  .string()
+  .regex(containerRe, "a container name: a letter or digit, then letters, digits, _ . - (at most 64)");
 export const Mac = z.string().regex(macRe, "a MAC address like 02:00:00:00:01:01");
 export const SysctlKey = z.string().regex(sysctlRe, "a sysctl key like net.ipv4.ip_forward");
 export const Ipv4 = z.string().refine(isIPv4, "an IPv4 address like 172.16.5.2");
