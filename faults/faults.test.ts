@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { PROJECT_ROOT } from "../harness/model/paths.ts";
 import { hostSnapshot } from "../harness/testing/host-snapshot.ts";
-import { leftovers, processesNaming, settle } from "./leftovers.ts";
+import { engineLeftovers, leftovers, processesNaming, settle } from "./leftovers.ts";
 import { type Exit, MacvlabProcess, macvlabSync } from "./macvlab-process.ts";
 
 /**
@@ -27,6 +27,7 @@ const FIXTURES = join(PROJECT_ROOT, "faults", "fixtures", "scenarios");
 const BASIC = join(FIXTURES, "fault-basic.yaml");
 const ESCAPE = join(FIXTURES, "fault-escape.yaml");
 const FLOOD = join(FIXTURES, "fault-flood.yaml");
+const DOCKER = join(FIXTURES, "fault-docker.yaml");
 const PHASES = ["build", "setup", "checks", "teardown"] as const;
 type Phase = (typeof PHASES)[number];
 const SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
@@ -146,6 +147,19 @@ for (const provider of ["netns", "uml"] as const) {
         expect(exit.code, describeExit(exit)).to.equal(1);
         expect(exit.output).to.match(/connection lost/i);
         await expectClean(ws.work, ws.state, hostBefore);
+      });
+
+    if (provider === "netns")
+      it("SIGKILL during the checks with containers running in a node's Docker engine: `down` removes the engine, its containers, shims and cgroups", async () => {
+        row = { provider, fault: "SIGKILL, Docker engine", phase: "checks" };
+        const macvlab = run(provider, DOCKER, ws, "checks");
+        await macvlab.waitFor(/failpoint checks reached/, PHASE_WAIT_MS);
+        expect(engineLeftovers(), "the node's engine, running").to.not.be.empty;
+        macvlab.signal("SIGKILL");
+        expect((await macvlab.exited).signal).to.equal("SIGKILL");
+        const down = macvlabSync(["down"], ws.env);
+        expect(down.code, describeExit(down)).to.equal(0);
+        await expectClean(ws.work, ws.state, hostBefore, ["sleep 86399"]);
       });
 
     if (provider === "uml")

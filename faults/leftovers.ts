@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 
 /** A process the suite can name: pid and command line. */
@@ -35,15 +35,24 @@ export function mountsBelow(dir: string): string[] {
 }
 
 /**
- * What a row may leave in its state root: empty provider dirs and the lock files in
- * `locks/<provider>/` (a kernel lock is released with its holder; the file itself stays, as flock's
- * files do). Anything else — a lab dir, an owner file, keys — is a leftover.
+ * What a row may leave in its state root: empty provider dirs, the lock files in `locks/<provider>/`
+ * (a kernel lock is released with its holder; the file itself stays, as flock's files do) and the
+ * image cache's busybox tarballs (kept between runs on purpose). Anything else — a lab dir, an owner
+ * file, keys, a half-written image — is a leftover.
  */
 export function stateLeftovers(stateRoot: string): string[] {
   if (!existsSync(stateRoot)) return [];
   const left: string[] = [];
   for (const top of readdirSync(stateRoot)) {
     const dir = join(stateRoot, top);
+    if (top === "cache") {
+      for (const entry of readdirSync(dir))
+        if (entry !== "images") left.push(join(top, entry));
+        else
+          for (const image of readdirSync(join(dir, entry)))
+            if (!/^busybox-[0-9a-f]{16}\.tar$/.test(image)) left.push(join(top, entry, image));
+      continue;
+    }
     if (top !== "locks") {
       for (const entry of readdirSync(dir)) left.push(join(top, entry));
       continue;
@@ -55,9 +64,35 @@ export function stateLeftovers(stateRoot: string): string[] {
   return left;
 }
 
+/**
+ * A node's Docker engine and what it runs (dockerd, containerd, shims, container processes) live in
+ * the node's PID namespace, whose command lines need not name the row's dirs; the cgroups it made are
+ * named `macvlab-<random>`. Rows run one at a time, so any of them here is a leftover.
+ */
+export function engineLeftovers(): string[] {
+  const ownPidNs = readlinkSync("/proc/self/ns/pid");
+  const engines = processes().filter((p) => {
+    if (!/^(\S*\/)?(dockerd|containerd|containerd-shim\S*)( |$)/.test(p.cmdline)) return false;
+    try {
+      return readlinkSync(`/proc/${p.pid}/ns/pid`) !== ownPidNs;
+    } catch {
+      return false;
+    }
+  });
+  const cgroups = readFileSync("/proc/self/mounts", "utf8")
+    .split("\n")
+    .filter((line) => / cgroup2? /.test(line))
+    .map((line) => line.split(" ")[1] ?? "")
+    .flatMap((base) =>
+      (existsSync(base) ? readdirSync(base).filter((e) => e.startsWith("macvlab-")) : []).map((e) => join(base, e)),
+    );
+  return [...engines.map((p) => `engine process ${p.pid}: ${p.cmdline}`), ...cgroups.map((c) => `cgroup ${c}`)];
+}
+
 /** Everything of a row still on the host, as lines; empty when the row left nothing. */
 export function leftovers(workDir: string, stateRoot: string, markers: readonly string[] = []): string[] {
   return [
+    ...engineLeftovers(),
     ...processesNaming(workDir).map((p) => `process ${p.pid}: ${p.cmdline}`),
     ...markers.flatMap((m) => processesNaming(m).map((p) => `process ${p.pid}: ${p.cmdline}`)),
     ...mountsBelow(workDir).map((m) => `mount ${m}`),

@@ -13,6 +13,7 @@ export const CAPABILITIES = {
   "switch-hairpin": "turn hairpin on for a switch port of the lab (reflective relay for VEPA)",
   "switch-link": "take the link of a switch port of the lab down and up again (a pulled cable)",
   tcpdump: "capture frames on a node",
+  docker: "run a Docker engine of its own in a node (docker.io) with a locally built busybox image (busybox-static)",
 } as const;
 
 export type Capability = keyof typeof CAPABILITIES;

@@ -19,6 +19,11 @@ export const Segment = z.strictObject({
 export const LabNodeSpec = z.strictObject({
   description: z.string().optional(),
   nics: z.array(Nic).min(1),
+  /**
+   * A Docker engine of its own in this node (the articles' docker hosts): its own dockerd and
+   * containerd, data root and socket, with the busybox image loaded. Needs `requires: [docker]`.
+   */
+  docker: z.boolean().default(false),
 });
 
 export const LabSchema = z.strictObject({

@@ -39,6 +39,7 @@ function output(parts: {
   namespaces?: string;
   sysctls?: string;
   iptables?: string;
+  docker?: string;
 }): string {
   return [
     "@@macvlab-state links",
@@ -53,6 +54,8 @@ function output(parts: {
     parts.sysctls ?? "net/ipv4/ip_forward=0\nnet/ipv4/conf/all/forwarding=0",
     "@@macvlab-state iptables",
     parts.iptables ?? IPTABLES,
+    "@@macvlab-state docker",
+    parts.docker ?? "",
   ].join("\n");
 }
 
@@ -60,7 +63,7 @@ describe("node state (what a cleanup must put back)", () => {
   const baseline = parseNodeState(output({}));
 
   it("reads every section of the one command it runs per node", () => {
-    for (const section of ["links", "addresses", "routes", "namespaces", "sysctls", "iptables"])
+    for (const section of ["links", "addresses", "routes", "namespaces", "sysctls", "iptables", "docker"])
       expect(NODE_STATE_SCRIPT).to.include(`@@macvlab-state ${section}`);
     expect(NODE_STATE_SCRIPT).to.include("ip -j -d link show");
     expect(baseline.links.enp0s3).to.equal("veth <BROADCAST,MULTICAST,UP> mtu 1500 mac 08:00:27:00:02:03");
@@ -131,6 +134,22 @@ describe("node state (what a cleanup must put back)", () => {
     expect(nodeStateDiff(later, baseline)).to.include(
       "link mac9 is gone (was macvlan mode bridge <BROADCAST,MULTICAST> mtu 1500 mac aa:bb:cc:dd:ee:ff)",
     );
+  });
+
+  it("names a node's Docker containers, networks and images left behind, and what is gone", () => {
+    const engine = "network bridge bridge\nnetwork host host\nnetwork none null\nimage busybox:latest";
+    const up = parseNodeState(output({ docker: engine }));
+    const later = parseNodeState(
+      output({
+        docker: `container busybox1 busybox\nnetwork macvlan1 macvlan\n${engine.replace("image busybox:latest", "")}`,
+      }),
+    );
+    expect(nodeStateDiff(up, later)).to.deep.equal([
+      "docker container busybox1 busybox was added",
+      "docker network macvlan1 macvlan was added",
+      "docker image busybox:latest is gone",
+    ]);
+    expect(nodeStateDiff(up, parseNodeState(output({ docker: engine })))).to.deep.equal([]);
   });
 
   it("refuses output with a section missing or JSON it cannot read, rather than calling the lab clean", () => {

@@ -5,7 +5,8 @@ import { ParseError } from "./parse-error.ts";
 /**
  * What a scenario may change on a node and must put back in its cleanup, in a form two snapshots can
  * be compared in: links (kind, mode or VLAN id, flags, MAC, MTU, master), addresses, IPv4 routes of
- * every table, network namespaces, the forwarding and ARP sysctls, and iptables rules and policies.
+ * every table, network namespaces, the forwarding and ARP sysctls, iptables rules and policies, and a
+ * node's own Docker engine's containers, networks and images.
  * Left out on purpose: what moves by itself (counters, carrier, ifindex, timers, learned neighbours).
  */
 export interface NodeState {
@@ -15,6 +16,8 @@ export interface NodeState {
   readonly namespaces: readonly string[];
   readonly sysctls: Readonly<Record<string, string>>;
   readonly iptables: readonly string[];
+  /** `container NAME IMAGE`, `network NAME DRIVER`, `image REPO:TAG`: empty on a node without an engine. */
+  readonly docker: readonly string[];
 }
 
 /** Forwarding and neighbour-discovery switches the articles and their cleanups touch. */
@@ -39,6 +42,8 @@ export const NODE_STATE_SCRIPT = [
   `echo '${SECTION}namespaces'; ip netns list 2>/dev/null`,
   `echo '${SECTION}sysctls'; for key in ${STATE_SYSCTLS.join(" ")}; do printf '%s=%s\\n' "$key" "$(cat /proc/sys/$key 2>/dev/null)"; done`,
   `echo '${SECTION}iptables'; iptables-save 2>/dev/null; true`,
+  // A node's own engine answers on its private /run (see docker-engine.ts); other nodes have no socket there.
+  `echo '${SECTION}docker'; if [ -S /run/docker.sock ]; then docker ps -a --format 'container {{.Names}} {{.Image}}'; docker network ls --format 'network {{.Name}} {{.Driver}}'; docker image ls --format 'image {{.Repository}}:{{.Tag}}'; fi; true`,
 ].join("; ");
 
 const linkSchema = z.array(
@@ -145,7 +150,8 @@ export function parseNodeState(output: string): NodeState {
     const at = line.indexOf("=");
     if (at > 0) sysctls[line.slice(0, at).replaceAll("/", ".")] = line.slice(at + 1);
   }
-  return { links, addresses, routes, namespaces, sysctls, iptables: iptablesRules(section("iptables")) };
+  const docker = section("docker").split("\n").filter(Boolean).sort();
+  return { links, addresses, routes, namespaces, sysctls, iptables: iptablesRules(section("iptables")), docker };
 }
 
 /**
@@ -188,6 +194,7 @@ export function nodeStateDiff(before: NodeState, after: NodeState): string[] {
     if (before.sysctls[key] !== after.sysctls[key])
       lines.push(`sysctl ${key} = ${after.sysctls[key] ?? "(unset)"}, was ${before.sysctls[key] ?? "(unset)"}`);
   listDiff("iptables", before.iptables, after.iptables);
+  listDiff("docker", before.docker, after.docker);
   return lines;
 }
 

@@ -11,7 +11,7 @@ import { UML_KERNEL } from "./uml/boot.ts";
 const LAB: Lab = {
   name: "runaway-output",
   segments: { lan: { kind: "switch" } },
-  nodes: { n1: { nics: [{ name: "eth1", segment: "lan", promiscuous: false }] } },
+  nodes: { n1: { nics: [{ name: "eth1", segment: "lan", promiscuous: false }], docker: false } },
   file: "(built by runaway-output.e2e.test.ts)",
 };
 

@@ -5,7 +5,14 @@ import { InfrastructureError, InputError } from "../model/errors.ts";
 import type { Lab } from "../model/lab.ts";
 import type { Provider, StartedLab } from "../providers/provider.ts";
 import { renderSvg } from "../scenario/render-svg.ts";
-import type { CheckSpec, NegativeControlSpec } from "../scenario/schema.ts";
+import {
+  type CheckSpec,
+  commandsOf,
+  isCommandStep,
+  type NegativeControlSpec,
+  type Scenario,
+  type StepSpec,
+} from "../scenario/schema.ts";
 import { type DrawnVerdict, topologyDot } from "../scenario/topology.ts";
 import type { ShellResult } from "../transport/shell.ts";
 import { attachTracked, downTracked } from "./active-labs.ts";
@@ -20,7 +27,20 @@ import { progress } from "./progress.ts";
 import type { Recorder } from "./recorder.ts";
 import { runSteps } from "./steps.ts";
 
+/** A hook's budget for bringing a lab up, beyond the commands it runs. */
 const HOOK_TIMEOUT_MS = 180_000;
+
+/**
+ * Every command has its own deadline, so a hook (setup, a control's break or restore, cleanup) is given
+ * at least the sum of its commands' deadlines: a scenario that allows its commands longer (Docker
+ * inside UML) is not cut short by the hook around them.
+ */
+export function hookTimeoutMs(scenario: Scenario): number {
+  const budget = (steps: readonly StepSpec[]) =>
+    steps.reduce((sum, step) => sum + (isCommandStep(step) ? commandsOf(step).length * step.timeout_ms : 0), 0);
+  const lists = [scenario.setup, scenario.cleanup, ...scenario.negative_controls.flatMap((c) => [c.break, c.restore])];
+  return HOOK_TIMEOUT_MS + Math.max(0, ...lists.map(budget));
+}
 const CLEANUP_TEST_TITLE = "cleanup: every node is left as the lab came up";
 
 export interface SuiteOptions {
@@ -61,7 +81,7 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
     parent,
     `${scenario.id}: ${scenario.title}${plan.skipReason ? ` (skipped: ${plan.skipReason})` : ""}`,
   );
-  suite.timeout(failpointArmed() ? 0 : HOOK_TIMEOUT_MS);
+  suite.timeout(failpointArmed() ? 0 : hookTimeoutMs(scenario));
   // allure-mocha needs every runnable to have a file (programmatic tests have none): use the scenario's.
   suite.file = scenario.file;
   const addTest = (

@@ -64,6 +64,14 @@ function crossCheck(scenario: Scenario, lab: Lab, source: YamlSource): string[] 
     });
   steps(scenario.setup, ["setup"]);
   steps(scenario.cleanup, ["cleanup"]);
+  const dockerNodes = Object.entries(lab.nodes).filter(([, spec]) => spec.docker);
+  if (dockerNodes.length && !scenario.requires.includes("docker"))
+    issues.push(
+      source.issue(
+        ["requires"],
+        `lab ${lab.name} runs a Docker engine in ${dockerNodes.map(([name]) => name).join(", ")}: the scenario needs \`requires: [docker]\``,
+      ),
+    );
   const failingSteps = new Set(
     scenario.setup.filter((s) => isCommandStep(s) && s.expect_failure && s.id).map((s) => s.id),
   );

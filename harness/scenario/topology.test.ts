@@ -20,6 +20,18 @@ describe("topology pictures", () => {
     expect(same.get("172.16.5.3")).to.deep.equal({ node: "node3", netns: "net1" });
   });
 
+  it("finds the addresses Docker gives containers (`docker run --name N --ip A`), and draws a container's ping from it", async () => {
+    const { scenario, lab } = shipped("docker-macvlan-same-network");
+    const owners = addressOwners(scenario);
+    expect(owners.get("172.16.5.2")).to.deep.equal({ node: "node2", container: "busybox1" });
+    expect(owners.get("172.16.5.3")).to.deep.equal({ node: "node3", container: "busybox2" });
+    const ping = scenario.checks.find((c) => c.ping?.container === "busybox2");
+    if (!ping) throw new Error("no ping from busybox2");
+    const svg = text(await renderSvg(topologyDot(lab, scenario, [{ check: ping, verdict: "as-expected" }])));
+    expect(svg).to.include("container busybox2").and.include("container busybox1").and.include("172.16.5.2");
+    expect(svg).to.not.include("not in the setup");
+  });
+
   it("finds the VLAN ids a setup stacks on a NIC, from ip link and from vconfig", () => {
     expect(vlansOf(shipped("vlan-isolation").scenario).get("node2/enp0s3")).to.deep.equal([100, 200]);
     // vlan-routed's router (node1) uses the article's `vconfig add enp0s3 100`.

@@ -40,18 +40,21 @@ export function topologyDot(lab: Lab, scenario?: Scenario, drawn: readonly Drawn
     );
   }
   const pings: string[] = [];
-  /** Every namespace drawn, with the addresses the setup gives it. */
-  const namespaces = new Map<string, Set<string>>();
-  const namespaceOf = (place: Place & { netns: string }) => {
-    const id = `ns:${place.node}/${place.netns}`;
-    const addresses = namespaces.get(id) ?? new Set<string>();
-    namespaces.set(id, addresses);
-    return { id, addresses };
+  /** Every namespace or container drawn, with the addresses the setup gives it. */
+  const namespaces = new Map<string, { node: string; label: string; addresses: Set<string> }>();
+  const namespaceOf = (place: Place) => {
+    const label = place.container ? `container ${place.container}` : place.netns ? `netns ${place.netns}` : undefined;
+    if (!label) return undefined;
+    const id = `${place.node}/${label}`;
+    const drawnNs = namespaces.get(id) ?? { node: place.node, label, addresses: new Set<string>() };
+    namespaces.set(id, drawnNs);
+    return { id, addresses: drawnNs.addresses };
   };
-  const placeId = (place: Place) =>
-    place.netns ? quote(namespaceOf({ ...place, netns: place.netns }).id) : nodeId(place.node);
-  for (const [address, place] of owners)
-    if (place.netns) namespaceOf({ ...place, netns: place.netns }).addresses.add(address);
+  const placeId = (place: Place) => {
+    const inside = namespaceOf(place);
+    return inside ? quote(inside.id) : nodeId(place.node);
+  };
+  for (const [address, place] of owners) namespaceOf(place)?.addresses.add(address);
   for (const { check, verdict } of drawn) {
     const ping = check.ping;
     if (!ping) {
@@ -59,7 +62,7 @@ export function topologyDot(lab: Lab, scenario?: Scenario, drawn: readonly Drawn
       continue;
     }
     const target = owners.get(ping.to);
-    const from = placeId({ node: ping.from, netns: ping.netns });
+    const from = placeId({ node: ping.from, netns: ping.netns, container: ping.container });
     let to = target ? placeId(target) : quote(`address:${ping.to}`);
     if (!target) pings.push(`  ${to} [shape=plaintext, label=${quote(`${ping.to}\n(not in the setup)`)}];`);
     // A ping to the place it starts from would be a self-loop, which the layout cannot route around labels.
@@ -70,9 +73,8 @@ export function topologyDot(lab: Lab, scenario?: Scenario, drawn: readonly Drawn
       `  ${from} -- ${to} [dir=forward, style=${ping.expect === "unreachable" ? "dotted" : "dashed"}, penwidth=2, constraint=false, color=${colour}, fontcolor=${colour}, label=${quote(label)}];`,
     );
   }
-  for (const [id, addresses] of namespaces) {
-    const [node, netns] = id.slice(3).split("/") as [string, string];
-    const label = [`netns ${netns}`, ...addresses].join("\n");
+  for (const [id, { node, label: name, addresses }] of namespaces) {
+    const label = [name, ...addresses].join("\n");
     lines.push(`  ${quote(id)} [shape=ellipse, style=filled, fillcolor="#fff8e1", fontsize=9, label=${quote(label)}];`);
     lines.push(`  ${nodeId(node)} -- ${quote(id)} [style=dotted, color="#9e9e9e"];`);
   }
@@ -100,10 +102,19 @@ export function topologyDot(lab: Lab, scenario?: Scenario, drawn: readonly Drawn
   return `${lines.join("\n")}\n`;
 }
 
-/** The addresses the setup gives (`ip addr add A/len`, `ifconfig IF A`, in a node or one of its namespaces), by address. */
+/**
+ * The addresses the setup gives (`ip addr add A/len`, `ifconfig IF A`, in a node or one of its
+ * namespaces; `docker run --name N --ip A` to a container), by address.
+ */
 export function addressOwners(scenario: Scenario): Map<string, Place> {
   const owners = new Map<string, Place>();
   for (const { node, command } of setupCommands(scenario)) {
+    if (/^docker (container )?run /.test(command)) {
+      const name = /\s--name[= ](\S+)/.exec(command)?.[1];
+      const address = /\s--ip[= ](\d+\.\d+\.\d+\.\d+)\b/.exec(command)?.[1];
+      if (name && address && !owners.has(address)) owners.set(address, { node, container: name });
+      continue;
+    }
     const match =
       /^(?:ip netns exec (\S+) )?(?:ip (?:-\S+ )*a(?:d|dd|ddr|ddress)? add|ifconfig \S+) (\d+\.\d+\.\d+\.\d+)\b/.exec(
         command,

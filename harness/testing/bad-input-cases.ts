@@ -161,6 +161,19 @@ export const CASES: Case[] = [
     args: run,
     says: () => /demo\.yaml:7:\d+: requires\.0: /,
   },
+  {
+    name: "a lab with a Docker engine, and a scenario that does not require docker",
+    files: editLab("  a:\n    nics:", "  a:\n    docker: true\n    nics:"),
+    args: run,
+    says: () =>
+      /demo\.yaml:\d+:\d+: requires: lab pair runs a Docker engine in a: the scenario needs `requires: \[docker\]`/,
+  },
+  {
+    name: "a container name carrying shell",
+    files: edit("ping: { from: a, to:", 'ping: { from: a, container: "c1; reboot", to:'),
+    args: run,
+    says: () => demo("14:\\d+", "checks.0.ping.container", "a container name"),
+  },
   // duplicate ids
   {
     name: "a duplicate check id",

@@ -11,12 +11,13 @@ const LAB: Lab = {
   name: "two",
   segments: { lan: { kind: "switch" }, "a-segment-named-too-long": { kind: "switch" } },
   nodes: {
-    node1: { nics: [{ name: "eth0", segment: "lan", promiscuous: false }] },
+    node1: { nics: [{ name: "eth0", segment: "lan", promiscuous: false }], docker: false },
     node2: {
       nics: [
         { name: "eth0", segment: "lan", promiscuous: false },
         { name: "eth1", segment: "a-segment-named-too-long", promiscuous: true },
       ],
+      docker: false,
     },
   },
   file: "(test)",

@@ -33,6 +33,12 @@ const PROBES: ReadonlyArray<[Capability, string, string]> = [
     "bridge ports cannot be taken down",
   ],
   ["tcpdump", "command -v tcpdump", "tcpdump is not installed (apt-get install -y tcpdump)"],
+  [
+    "docker",
+    // The engine's own tools, and a busybox that runs in an image holding nothing else (static).
+    "command -v dockerd && command -v containerd && command -v runc && command -v docker && [ -x /bin/busybox ] && ! ldd /bin/busybox",
+    "Docker or a static busybox is missing (apt-get install -y docker.io busybox-static)",
+  ],
 ];
 
 /**

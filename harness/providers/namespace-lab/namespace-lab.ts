@@ -6,6 +6,7 @@ import type { Lab } from "../../model/lab.ts";
 import { SshSession } from "../../transport/ssh-session.ts";
 import { type LabNode, nodeNamed, type StartedLab, type SwitchPortSettings } from "../provider.ts";
 import { createFabric, neutralPasswd, nodeFstab, type PortMap, parsePortMap, portMapOf, startNodes } from "./build.ts";
+import { dockerNodes, startEngines } from "./docker-engine.ts";
 import { type LabHost, mustRun, type SshdChannel } from "./lab-host.ts";
 import { NetnsLayout } from "./layout.ts";
 import { type NodeLogins, writeNodeLogins } from "./logins.ts";
@@ -37,6 +38,8 @@ export interface NamespaceLabOptions {
   readonly hostEndsWithLab?: boolean;
   /** The longest command a node's connection carries (see SshSessionOptions.maxCommandBytes). */
   readonly maxCommandBytes?: number;
+  /** Where nodes' Docker engines find (and leave) their images, on `host`; needed by a lab with `docker` nodes. */
+  readonly imageCache?: string;
 }
 
 /**
@@ -85,6 +88,11 @@ export class NamespaceLab implements StartedLab {
       await createFabric(host, layout, ports);
       await options.onFirstResource?.();
       await startNodes(host, layout, lab, ports);
+      if (dockerNodes(lab).length) {
+        if (!options.imageCache)
+          throw new InfrastructureError(`${options.provider}: lab ${lab.name} has Docker nodes and no image cache`);
+        await startEngines(host, layout, lab, options.imageCache);
+      }
       await connectNodes(host, layout, lab, logins, daemons, nodes, {
         atOnce: options.sessionsAtOnce,
         maxCommandBytes: options.maxCommandBytes,

@@ -1,5 +1,6 @@
 import { InfrastructureError, InputError } from "../../model/errors.ts";
 import { STATE_MARKER } from "../state-marker.ts";
+import { CGROUP_PARENT_FILE, CGROUP_PARENT_PATTERN } from "./docker-engine.ts";
 import type { LabHost } from "./lab-host.ts";
 
 /** The teardown script's exit code for "this directory is not ours". */
@@ -9,6 +10,7 @@ const NOT_OURS = 3;
  * Everything a namespace lab holds: processes in its nodes (sshd, a stray ping, a daemon a scenario
  * started) and the bind mounts that pin its namespaces. Once nothing pins them the kernel frees the
  * namespaces and with them every veth, bridge, macvlan and nested namespace the lab made.
+ * A node's Docker engine goes with its node; only the cgroups it made outlive its processes (see below).
  * Processes are found by PID namespace first: every way into a node enters the node's own PID
  * namespace, which nothing started there can leave (`unshare -u`, `setsid`, `ip netns exec` change
  * other namespaces); killing the node's init kills all of it, nested PID namespaces included. Then by
@@ -45,6 +47,20 @@ kill_by_ns() {
 }
 kill_by_ns pid
 kill_by_ns uts
+# A node's Docker engine put its containers below a cgroup whose random name it wrote down before it
+# started: remove that cgroup (now empty) in every hierarchy, and nothing else.
+for f in "$dir"/nodes/*/${CGROUP_PARENT_FILE}; do
+  [ -f "$f" ] && [ ! -L "$f" ] || continue
+  name=$(head -c 64 "$f" | head -n 1)
+  printf '%s\n' "$name" | grep -Eq '${CGROUP_PARENT_PATTERN}' || continue
+  for base in $(awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/self/mounts); do
+    for round in 1 2 3 4 5; do
+      [ -d "$base/$name" ] || break
+      find "$base/$name" -depth -type d -exec rmdir {} + 2>/dev/null
+      [ -d "$base/$name" ] && sleep 0.1
+    done
+  done
+done
 mounted_below() { awk -v d="$dir" '$2 == d || index($2, d "/") == 1 { print $2 }' /proc/self/mounts | sort -r; }
 # One umount for all of them (deepest first), then lazily what is still busy.
 IFS='

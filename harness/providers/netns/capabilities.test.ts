@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { CAPABILITIES } from "../../model/capabilities.ts";
 import { probeCapabilities } from "../namespace-lab/capabilities.ts";
 import type { LabHost } from "../namespace-lab/lab-host.ts";
 import { LocalHost } from "./local-host.ts";
@@ -12,7 +13,7 @@ describe("capability probes (one script, each probe in a throwaway namespace)", 
     // Every capability is either had or absent, never both, never neither.
     const named = [...report.has, ...report.absent.keys()];
     expect(new Set(named).size).to.equal(named.length);
-    expect(named).to.have.length(11);
+    expect(named).to.have.length(Object.keys(CAPABILITIES).length);
     for (const [capability, why] of report.absent) expect(why, capability).to.match(/\(.+\)$/);
   });
 

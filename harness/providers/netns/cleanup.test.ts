@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -7,6 +7,7 @@ import { expect } from "chai";
 import { InputError } from "../../model/errors.ts";
 import { type Lab, LabSchema } from "../../model/lab.ts";
 import { PROJECT_ROOT } from "../../model/paths.ts";
+import { CGROUP_PARENT_FILE } from "../namespace-lab/docker-engine.ts";
 import type { StartedLab } from "../provider.ts";
 import { STATE_MARKER } from "../state-marker.ts";
 import { NetnsProvider } from "./netns-provider.ts";
@@ -39,6 +40,30 @@ function pidsRunning(argv: readonly string[]): number[] {
     })
     .map(Number);
 }
+
+/** Where the host mounts its cgroup hierarchies (v1 controllers, or one cgroup2). */
+function cgroupHierarchies(): string[] {
+  return readFileSync("/proc/self/mounts", "utf8")
+    .split("\n")
+    .filter((line) => / cgroup2? /.test(line))
+    .map((line) => line.split(" ")[1] ?? "");
+}
+
+/** Host processes whose command line names `text`. */
+function processesNaming(text: string): string[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .flatMap((pid) => {
+      try {
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+        return cmdline.includes(text) ? [`${pid} ${cmdline}`] : [];
+      } catch {
+        return [];
+      }
+    });
+}
+
+const hasDocker = ["/usr/sbin/dockerd", "/usr/bin/dockerd"].some(existsSync);
 
 function nsInode(pid: number, kind: string): number {
   return statSync(`/proc/${pid}/ns/${kind}`).ino;
@@ -73,6 +98,7 @@ suite(`a netns lab's cleanup${skipReason ? ` — skipped: ${skipReason}` : ""}`,
   });
   afterEach(async () => {
     await provider.down(lab.name).catch(() => {});
+    await provider.down("cleanup-docker").catch(() => {});
     if (previous === undefined) delete process.env.MACVLAB_STATE_DIR;
     else process.env.MACVLAB_STATE_DIR = previous;
     await rm(root, { recursive: true, force: true });
@@ -121,6 +147,60 @@ suite(`a netns lab's cleanup${skipReason ? ` — skipped: ${skipReason}` : ""}`,
     expect(readFileSync("/proc/self/mounts", "utf8")).to.not.contain(dir);
     expect(existsSync(dir)).to.equal(false);
     expect(execFileSync("ip", ["netns", "list"], { encoding: "utf8" })).to.equal(netnsBefore);
+  });
+
+  it("a node's Docker engine runs inside the node and goes with it: its processes and its cgroups, and no other cgroup", async function () {
+    if (!hasDocker) {
+      if (process.env.MACVLAB_FORBID_SKIPS === "1")
+        throw new Error("dockerd is not installed (apt-get install -y docker.io)");
+      this.skip();
+    }
+    this.timeout(180_000);
+    const dockerLab: Lab = {
+      ...LabSchema.parse({
+        name: "cleanup-docker",
+        segments: { lan: { kind: "switch" } },
+        nodes: { n1: { docker: true, nics: [{ name: "eth0", segment: "lan" }] } },
+      }),
+      file: "cleanup-docker.yaml",
+    };
+    const hostSocket = existsSync("/run/docker.sock");
+    const started = await provider.up(dockerLab);
+    const dir = join(root, "netns", dockerLab.name);
+    // A name teardown must never accept, planted beside the engine's own, and a cgroup of that name.
+    const foreign = `macvlab-planted-${process.pid}`;
+    const hierarchy = cgroupHierarchies()[0] ?? "/sys/fs/cgroup";
+    mkdirSync(join(hierarchy, foreign));
+    try {
+      await mkdir(join(dir, "nodes", "ghost"), { recursive: true });
+      await writeFile(join(dir, "nodes", "ghost", CGROUP_PARENT_FILE), `${foreign}\n`);
+      const { shell } = started.node("n1");
+      const run = await shell.exec(
+        "docker run -d --name c1 --network none busybox sleep 86397 && docker ps --format '{{.Names}} {{.Image}}'",
+        {
+          reject: true,
+          timeoutMs: 60_000,
+        },
+      );
+      expect(run.stdout).to.contain("c1 busybox");
+      expect(existsSync("/run/docker.sock"), "the engine's socket is the node's, not the host's").to.equal(hostSocket);
+      const name = readFileSync(join(dir, "nodes", "n1", CGROUP_PARENT_FILE), "utf8").trim();
+      expect(name).to.match(/^macvlab-[0-9a-f]{16}$/);
+      const engineCgroups = () => cgroupHierarchies().filter((h) => existsSync(join(h, name)));
+      expect(engineCgroups(), "the container's cgroups, below the recorded name").to.not.be.empty;
+      expect(processesNaming(join(dir, "nodes", "n1", "docker")), "dockerd, data root in the node's dir").to.not.be
+        .empty;
+
+      await started.down();
+      await sleep(200);
+      expect(processesNaming(join(dir, "nodes")), "engine processes left").to.deep.equal([]);
+      expect(processesNaming("sleep 86397"), "container processes left").to.deep.equal([]);
+      expect(engineCgroups(), "engine cgroups left").to.deep.equal([]);
+      expect(existsSync(join(hierarchy, foreign)), "a cgroup the harness did not make").to.equal(true);
+      expect(existsSync(dir)).to.equal(false);
+    } finally {
+      rmdirSync(join(hierarchy, foreign));
+    }
   });
 
   it("refuses to tear down a directory without our marker, and leaves it as it was", async () => {

@@ -23,7 +23,7 @@ const LAB: Lab = {
   nodes: Object.fromEntries(
     Array.from({ length: NODES }, (_, i) => [
       `node${i + 1}`,
-      { nics: [{ name: "eth1", segment: "lan", promiscuous: false }] },
+      { nics: [{ name: "eth1", segment: "lan", promiscuous: false }], docker: false },
     ]),
   ),
   file: "(built by many-nodes.e2e.test.ts)",

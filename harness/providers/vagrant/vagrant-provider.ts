@@ -158,6 +158,9 @@ export class VagrantProvider implements Provider {
             `vagrant: the ${this.settings.backend} switch is not reachable from the harness (${what})`,
           );
         }
+        // The Vagrantfile does not provision a node's own Docker engine (yet): a guest's docker.io is not one.
+        has.delete("docker");
+        absent.set("docker", "vagrant: the Vagrantfile provisions no Docker engine per node yet");
         return { ...measured, has, absent };
       } finally {
         await started.down();

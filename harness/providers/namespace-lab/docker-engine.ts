@@ -1,0 +1,97 @@
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { atMost, NODES_AT_ONCE } from "../../model/at-most.ts";
+import type { Lab } from "../../model/lab.ts";
+import { type LabHost, mustRun } from "./lab-host.ts";
+import type { NetnsLayout } from "./layout.ts";
+
+/** What a node's engine leaves in its state dir: teardown reads it to remove the engine's cgroups. */
+export const CGROUP_PARENT_FILE = "cgroup-parent";
+/** The only shape of cgroup name teardown will remove (random, recorded before dockerd starts). */
+export const CGROUP_PARENT_PATTERN = "^macvlab-[0-9a-f]{16}$";
+
+/** The image the articles' `docker run … busybox` finds, as `docker images` shows it. */
+export const BUSYBOX_IMAGE = "busybox:latest";
+
+/**
+ * A node's own Docker engine, started inside the node (its network, UTS, mount and PID namespaces):
+ *  - cgroups: the node's own sysfs hides the host's cgroup mounts, so the same hierarchies are mounted
+ *    again inside the node (a kernel without any gets cgroup2), and containers go below a cgroup whose
+ *    random name is written down first, so teardown can prove the cgroups it removes are the engine's;
+ *  - dockerd with its data root on a tmpfs of the node's (mounted on its state dir), exec root, pid file and socket in the node's
+ *    private /run (so the articles' plain `docker …` reaches it), no bridge, no iptables rules, no
+ *    forwarding switched on: the node's network is the scenario's to set up;
+ *  - busybox: an image made from Debian's static busybox (one binary and its applet links), built once
+ *    into the image cache and imported into each engine.
+ * dockerd is left running (setsid): it belongs to the node, and teardown ends it with the node.
+ */
+const ENGINE_UP = String.raw`
+set -u
+nd=$1 cache=$2 cgroup=$3
+umask 077
+printf '%s\n' "$cgroup" > "$nd/${CGROUP_PARENT_FILE}" || exit 1
+hidden=$(awk '($3 == "cgroup" || $3 == "cgroup2") && index($2, "/sys/fs/cgroup") == 1 { print $2, $3, $4 }' /proc/self/mounts)
+if [ -z "$hidden" ]; then
+  mount -t cgroup2 macvlab-cgroup2 /sys/fs/cgroup || exit 1
+else
+  # Hierarchies below /sys/fs/cgroup (cgroup v1) sit on a tmpfs there; a cgroup2 at /sys/fs/cgroup does not.
+  case "$hidden" in "/sys/fs/cgroup "*) ;; *) mount -t tmpfs -o mode=0755 macvlab-cgroup /sys/fs/cgroup || exit 1 ;; esac
+  echo "$hidden" | while read -r path type opts; do
+    mkdir -p "$path" && mount -t "$type" -o "$opts" macvlab-cgroup "$path" || exit 1
+  done || exit 1
+fi
+# The data root on a tmpfs of the node's own: UML's hostfs cannot hold container layers (creating one is
+# "operation not supported"), and the engine's files then go with the node's mount namespace.
+mkdir -p "$nd/docker" && mount -t tmpfs -o mode=0700,size=1g macvlab-docker "$nd/docker" || exit 1
+setsid dockerd --data-root "$nd/docker" --storage-driver vfs --bridge none --iptables=false --ip-forward=false \
+  --ip-masq=false --cgroup-parent "/$cgroup" </dev/null >"$nd/dockerd.log" 2>&1 &
+tries=0
+until docker version >/dev/null 2>&1; do
+  tries=$((tries + 1))
+  if [ "$tries" -gt 600 ]; then echo "dockerd did not answer within 120 s; its log ends:" >&2; tail -n 15 "$nd/dockerd.log" >&2; exit 1; fi
+  sleep 0.2
+done
+docker image inspect ${BUSYBOX_IMAGE} >/dev/null 2>&1 && exit 0
+bb=/bin/busybox
+[ -x "$bb" ] && ! ldd "$bb" >/dev/null 2>&1 || { echo "no static busybox at $bb (apt-get install -y busybox-static)" >&2; exit 1; }
+sum=$(sha256sum "$bb" | cut -c1-16)
+tar="$cache/busybox-$sum.tar"
+if [ ! -s "$tar" ]; then
+  mkdir -p "$cache" && root=$(mktemp -d "$nd/busybox-root.XXXXXX") || exit 1
+  chmod 0755 "$root" && mkdir -p "$root/bin" "$root/etc" "$root/root" "$root/proc" "$root/sys" "$root/dev" &&
+    mkdir -m 1777 "$root/tmp" && cp "$bb" "$root/bin/busybox" && chroot "$root" /bin/busybox --install -s /bin &&
+    printf 'root:x:0:0:root:/root:/bin/sh\n' > "$root/etc/passwd" && printf 'root:x:0:\n' > "$root/etc/group" &&
+    part=$(mktemp "$cache/busybox.XXXXXX") && tar --numeric-owner --owner=0 --group=0 -C "$root" -cf "$part" . &&
+    mv -f "$part" "$tar" || { echo "building the busybox image failed" >&2; exit 1; }
+  rm -rf -- "$root"
+fi
+docker import --change 'CMD ["sh"]' --message "macvlab: Debian's busybox-static ($sum)" "$tar" ${BUSYBOX_IMAGE} >/dev/null
+`;
+
+/** The lab's nodes that run an engine of their own. */
+export function dockerNodes(lab: Lab): string[] {
+  return Object.entries(lab.nodes)
+    .filter(([, spec]) => spec.docker)
+    .map(([name]) => name);
+}
+
+/**
+ * Starts an engine in every node that asks for one, a few nodes at a time (see ENGINE_UP). The script
+ * goes as a file in the lab's state dir: a UML console stalls when a few of its size arrive at once.
+ */
+export async function startEngines(host: LabHost, layout: NetnsLayout, lab: Lab, imageCache: string): Promise<void> {
+  const script = join(layout.dir, "engine-up.sh");
+  await host.writeFile(script, ENGINE_UP, { mode: 0o600 });
+  await atMost(NODES_AT_ONCE, dockerNodes(lab), async (node) => {
+    const cgroup = `macvlab-${randomBytes(8).toString("hex")}`;
+    await mustRun(host, [...layout.enter(node), "sh", script, layout.nodeDir(node), imageCache, cgroup], {
+      what: `starting node ${node}'s Docker engine`,
+      timeoutMs: 180_000,
+    });
+  });
+}
+
+/** Where engines' images are kept between runs, below the state root (ours, 0700). */
+export function imageCacheIn(stateRoot: string): string {
+  return join(stateRoot, "cache", "images");
+}
