@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { InputError } from "./errors.ts";
-import { labStateNames, stateDir, stateRoot } from "./paths.ts";
+import { imageCacheDir, labStateNames, stateDir, stateRoot } from "./paths.ts";
 
 describe("state paths", () => {
   let work: string;
@@ -51,6 +51,23 @@ describe("state paths", () => {
     symlinkSync(work, join(root, "routed"));
     expect(labStateNames("netns")).to.deep.equal(["two-hosts"]);
     expect(labStateNames("uml")).to.deep.equal([]);
+  });
+
+  it("keeps the engines' image cache below the state root, or where a parent run says, never at / or relative", () => {
+    const saved = process.env.MACVLAB_IMAGE_CACHE;
+    try {
+      delete process.env.MACVLAB_IMAGE_CACHE;
+      expect(imageCacheDir()).to.equal(join(work, "state", "cache", "images"));
+      process.env.MACVLAB_IMAGE_CACHE = join(work, "parent", "images");
+      expect(imageCacheDir()).to.equal(join(work, "parent", "images"));
+      for (const hostile of ["/", "/..", "relative/images", ""]) {
+        process.env.MACVLAB_IMAGE_CACHE = hostile;
+        expect(() => imageCacheDir(), hostile).to.throw(InputError, /MACVLAB_IMAGE_CACHE/);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.MACVLAB_IMAGE_CACHE;
+      else process.env.MACVLAB_IMAGE_CACHE = saved;
+    }
   });
 
   it("refuses / and an empty MACVLAB_STATE_DIR, and resolves a relative one", () => {

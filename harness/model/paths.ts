@@ -46,6 +46,18 @@ export function stateRoot(): string {
 }
 
 /**
+ * The busybox image the nodes' Docker engines import, built once and kept between runs: below the
+ * state root, or where `MACVLAB_IMAGE_CACHE` says (a parallel run's jobs share their parent's this way).
+ */
+export function imageCacheDir(): string {
+  const configured = process.env.MACVLAB_IMAGE_CACHE;
+  if (configured === undefined) return join(stateRoot(), "cache", "images");
+  if (!isAbsolute(configured) || resolve(configured) === "/")
+    throw new InputError(`MACVLAB_IMAGE_CACHE=${configured}: give it an absolute directory of its own`);
+  return resolve(configured);
+}
+
+/**
  * The state root, created (0700) if missing and proven writable before a command makes anything: a
  * read-only or full filesystem is then one clear message naming the directory, not an error halfway
  * through a lab build. access(2) reports a read-only filesystem even to root.

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import type { Readable } from "node:stream";
 import { InfrastructureError, InputError } from "../model/errors.ts";
-import { CLI_ENTRY, jobStateRoot } from "../model/paths.ts";
+import { CLI_ENTRY, imageCacheDir, jobStateRoot } from "../model/paths.ts";
 import type { CapabilityReport } from "../providers/provider.ts";
 import { type KnownIssues, NO_KNOWN_ISSUES } from "../scenario/known-issues.ts";
 import { settledBeforeExit } from "./active-labs.ts";
@@ -92,6 +92,8 @@ function runJob(
     env: {
       ...process.env,
       MACVLAB_STATE_DIR: jobStateRoot(index),
+      // One image cache for the whole run, not one per job.
+      MACVLAB_IMAGE_CACHE: imageCacheDir(),
       MACVLAB_PROGRESS: progressShown() ? "1" : "0",
     },
   });

@@ -18,9 +18,9 @@ export const BUSYBOX_IMAGE = "busybox:latest";
  *  - cgroups: the node's own sysfs hides the host's cgroup mounts, so the same hierarchies are mounted
  *    again inside the node (a kernel without any gets cgroup2), and containers go below a cgroup whose
  *    random name is written down first, so teardown can prove the cgroups it removes are the engine's;
- *  - dockerd with its data root on a tmpfs of the node's (mounted on its state dir), exec root, pid file and socket in the node's
- *    private /run (so the articles' plain `docker …` reaches it), no bridge, no iptables rules, no
- *    forwarding switched on: the node's network is the scenario's to set up;
+ *  - dockerd with its data root on a tmpfs of the node's (mounted on its state dir), its /etc/docker
+ *    a directory of the node's, exec root, pid file and socket in the node's private /run (so the articles' plain `docker …` reaches it), no
+ *    bridge, no iptables rules, no forwarding switched on: the node's network is the scenario's;
  *  - busybox: an image made from Debian's static busybox (one binary and its applet links), built once
  *    into the image cache and imported into each engine.
  * dockerd is left running (setsid): it belongs to the node, and teardown ends it with the node.
@@ -43,6 +43,10 @@ fi
 # The data root on a tmpfs of the node's own: UML's hostfs cannot hold container layers (creating one is
 # "operation not supported"), and the engine's files then go with the node's mount namespace.
 mkdir -p "$nd/docker" && mount -t tmpfs -o mode=0700,size=1g macvlab-docker "$nd/docker" || exit 1
+# dockerd 20.10 keeps a key in /etc/docker/key.json, creating it on first start: the node's own, so the
+# host's is neither written nor read (under UML as an ordinary user it could not be).
+[ -d /etc/docker ] || { echo "no /etc/docker to put the node's own in its place (apt-get install -y docker.io)" >&2; exit 1; }
+mkdir -p "$nd/etc-docker" && mount --bind "$nd/etc-docker" /etc/docker || exit 1
 setsid dockerd --data-root "$nd/docker" --storage-driver vfs --bridge none --iptables=false --ip-forward=false \
   --ip-masq=false --cgroup-parent "/$cgroup" </dev/null >"$nd/dockerd.log" 2>&1 &
 tries=0
@@ -89,9 +93,4 @@ export async function startEngines(host: LabHost, layout: NetnsLayout, lab: Lab,
       timeoutMs: 180_000,
     });
   });
-}
-
-/** Where engines' images are kept between runs, below the state root (ours, 0700). */
-export function imageCacheIn(stateRoot: string): string {
-  return join(stateRoot, "cache", "images");
 }

@@ -165,6 +165,9 @@ suite(`a netns lab's cleanup${skipReason ? ` — skipped: ${skipReason}` : ""}`,
       file: "cleanup-docker.yaml",
     };
     const hostSocket = existsSync("/run/docker.sock");
+    const hostDockerConfig = () =>
+      readdirSync("/etc/docker").map((f) => `${f} ${statSync(join("/etc/docker", f)).mtimeMs}`);
+    const hostConfigBefore = hostDockerConfig();
     const started = await provider.up(dockerLab);
     const dir = join(root, "netns", dockerLab.name);
     // A name teardown must never accept, planted beside the engine's own, and a cgroup of that name.
@@ -184,6 +187,10 @@ suite(`a netns lab's cleanup${skipReason ? ` — skipped: ${skipReason}` : ""}`,
       );
       expect(run.stdout).to.contain("c1 busybox");
       expect(existsSync("/run/docker.sock"), "the engine's socket is the node's, not the host's").to.equal(hostSocket);
+      expect(hostDockerConfig(), "the host's /etc/docker (key.json) neither written nor replaced").to.deep.equal(
+        hostConfigBefore,
+      );
+      expect(readdirSync(join(dir, "nodes", "n1", "etc-docker")), "the node's own /etc/docker").to.include("key.json");
       const name = readFileSync(join(dir, "nodes", "n1", CGROUP_PARENT_FILE), "utf8").trim();
       expect(name).to.match(/^macvlab-[0-9a-f]{16}$/);
       const engineCgroups = () => cgroupHierarchies().filter((h) => existsSync(join(h, name)));

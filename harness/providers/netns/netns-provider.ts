@@ -1,9 +1,8 @@
 import { InfrastructureError } from "../../model/errors.ts";
 import type { Lab } from "../../model/lab.ts";
-import { labStateNames, stateDir, stateRoot } from "../../model/paths.ts";
+import { imageCacheDir, labStateNames, stateDir } from "../../model/paths.ts";
 import { hostExec } from "../host-exec.ts";
 import { probeCapabilities } from "../namespace-lab/capabilities.ts";
-import { imageCacheIn } from "../namespace-lab/docker-engine.ts";
 import { NamespaceLab, type NamespaceLabOptions } from "../namespace-lab/namespace-lab.ts";
 import { requiredTools } from "../namespace-lab/requirements.ts";
 import { teardown } from "../namespace-lab/teardown.ts";
@@ -43,7 +42,7 @@ export class NetnsProvider implements Provider {
   private async labOptions(lab: Lab): Promise<NamespaceLabOptions> {
     const kernel = (await hostExec(["uname", "-r"])).stdout.trim();
     const dir = stateDir(this.name, lab.name);
-    return { host: this.host, lab, provider: this.name, kernel, dir, imageCache: imageCacheIn(stateRoot()) };
+    return { host: this.host, lab, provider: this.name, kernel, dir, imageCache: imageCacheDir() };
   }
 
   async down(labName: string): Promise<void> {

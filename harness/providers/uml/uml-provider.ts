@@ -4,9 +4,8 @@ import { join } from "node:path";
 import { NODES_AT_ONCE } from "../../model/at-most.ts";
 import { InfrastructureError } from "../../model/errors.ts";
 import type { Lab } from "../../model/lab.ts";
-import { labStateNames, stateDir, stateRoot } from "../../model/paths.ts";
+import { imageCacheDir, labStateNames, stateDir } from "../../model/paths.ts";
 import { probeCapabilities } from "../namespace-lab/capabilities.ts";
-import { imageCacheIn } from "../namespace-lab/docker-engine.ts";
 import { NamespaceLab } from "../namespace-lab/namespace-lab.ts";
 import { requiredTools } from "../namespace-lab/requirements.ts";
 import type { CapabilityReport, Missing, Provider, StartedLab, UpOptions } from "../provider.ts";
@@ -109,7 +108,7 @@ export class UmlProvider implements Provider {
         sessionsAtOnce: NODES_AT_ONCE,
         hostEndsWithLab: true,
         maxCommandBytes: MAX_CONSOLE_COMMAND_BYTES,
-        imageCache: imageCacheIn(stateRoot()),
+        imageCache: imageCacheDir(),
         afterDown: async () => {
           await machine.stop();
           await removeMarkedDir(dir);
