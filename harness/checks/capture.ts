@@ -1,16 +1,16 @@
 import { z } from "zod";
 import type { Outcome } from "../expect/outcome.ts";
 import { CheckCommandError } from "../model/errors.ts";
-import { IfName, Ipv4, NetnsName, NodeName } from "../model/names.ts";
+import { IfName, Ipv4, NodeName } from "../model/names.ts";
 import { type CapturedFrame, parseTcpdumpE } from "../parse/tcpdump.ts";
 import { type CheckKindModule, defineCheckKind } from "./check-kind.ts";
-import { IFNAME_PATTERN, inPlace, NETNS_PREFIX, where } from "./shared.ts";
+import { IFNAME_PATTERN, inPlace, NETNS_PREFIX, oneOrNoPlace, PLACE_FIELDS, where } from "./shared.ts";
 
 /** Frames on a NIC while a ping runs elsewhere: are they 802.1Q-tagged, and with which id (tcpdump -e). */
 const CaptureSpec = z.strictObject({
   node: NodeName,
   dev: IfName,
-  traffic: z.strictObject({ from: NodeName, netns: NetnsName.optional(), to: Ipv4 }),
+  traffic: z.strictObject({ from: NodeName, ...PLACE_FIELDS, to: Ipv4 }).refine(...oneOrNoPlace),
   /** The VLAN id the traffic's frames must carry on `dev`; null: they must be untagged. */
   vlan: z.number().int().min(1).max(4094).nullable(),
 });
@@ -70,7 +70,7 @@ function echoRequestsTo(to: string, frames: readonly CapturedFrame[]): CapturedF
 export function judgeCapture(spec: CaptureCheckSpec, frames: readonly CapturedFrame[], place: string): Outcome {
   const mine = echoRequestsTo(spec.traffic.to, frames);
   const describe = (vlans: readonly number[]) => (vlans.length ? `tagged vlan ${vlans.join("/")}` : "untagged");
-  const sender = where({ node: spec.traffic.from, netns: spec.traffic.netns });
+  const sender = where({ node: spec.traffic.from, netns: spec.traffic.netns, container: spec.traffic.container });
   const subject = `${place}: frames of ${sender} → ${spec.traffic.to}`;
   const expected = `ICMP to ${spec.traffic.to} ${describe(spec.vlan === null ? [] : [spec.vlan])}`;
   const detail = `${frames.length} frames captured, ${mine.length} of them echo requests to ${spec.traffic.to}`;
@@ -92,7 +92,10 @@ export const capture: CheckKindModule<CaptureCheckSpec> = defineCheckKind({
     { node: spec.node, path: ["node"] },
     { node: spec.traffic.from, path: ["traffic", "from"] },
   ],
-  places: (spec) => [{ node: spec.node }, { node: spec.traffic.from, netns: spec.traffic.netns }],
+  places: (spec) => [
+    { node: spec.node },
+    { node: spec.traffic.from, netns: spec.traffic.netns, container: spec.traffic.container },
+  ],
   commands: (spec, { checkId }) => {
     const c = captureCommands(checkId, spec);
     return [

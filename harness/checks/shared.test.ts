@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { fakeProbeEnv, rejection } from "../testing/fake-probe-env.ts";
+import { capture } from "./capture.ts";
 import { link } from "./link.ts";
 import { ping } from "./ping.ts";
 import { route } from "./route.ts";
@@ -30,6 +31,19 @@ describe("a check's place: node, namespace or Docker container", () => {
         route.readOnly.some((shape) => shape.test(other)),
         other,
       ).to.equal(false);
+  });
+
+  it("a capture's traffic may start in a container: its ping goes through the same form, which grading accepts", () => {
+    const spec = capture.schema.parse({
+      node: "node1",
+      dev: "enp0s3",
+      traffic: { from: "node2", container: "box1", to: "172.16.10.11" },
+      vlan: 100,
+    });
+    const ping = capture.commands(spec, CONTEXT).find((c) => c.node === "node2");
+    expect(ping?.command).to.match(/^sh -c .* box1 env LC_ALL=C ping /);
+    expect(capture.readOnly.some((shape) => shape.test(ping?.command ?? ""))).to.equal(true);
+    expect(capture.places(spec)).to.deep.include({ node: "node2", netns: undefined, container: "box1" });
   });
 
   it("a spec names a namespace or a container, not both", () => {

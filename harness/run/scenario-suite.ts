@@ -41,6 +41,7 @@ export function hookTimeoutMs(scenario: Scenario): number {
   const lists = [scenario.setup, scenario.cleanup, ...scenario.negative_controls.flatMap((c) => [c.break, c.restore])];
   return HOOK_TIMEOUT_MS + Math.max(0, ...lists.map(budget));
 }
+
 const CLEANUP_TEST_TITLE = "cleanup: every node is left as the lab came up";
 
 export interface SuiteOptions {
