@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
+import { cgroupHierarchies } from "../harness/testing/host-snapshot.ts";
 
 /** A process the suite can name: pid and command line. */
 export interface Proc {
@@ -79,13 +80,9 @@ export function engineLeftovers(): string[] {
       return false;
     }
   });
-  const cgroups = readFileSync("/proc/self/mounts", "utf8")
-    .split("\n")
-    .filter((line) => / cgroup2? /.test(line))
-    .map((line) => line.split(" ")[1] ?? "")
-    .flatMap((base) =>
-      (existsSync(base) ? readdirSync(base).filter((e) => e.startsWith("macvlab-")) : []).map((e) => join(base, e)),
-    );
+  const cgroups = cgroupHierarchies().flatMap((base) =>
+    (existsSync(base) ? readdirSync(base).filter((e) => e.startsWith("macvlab-")) : []).map((e) => join(base, e)),
+  );
   return [...engines.map((p) => `engine process ${p.pid}: ${p.cmdline}`), ...cgroups.map((c) => `cgroup ${c}`)];
 }
 

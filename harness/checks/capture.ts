@@ -4,7 +4,7 @@ import { CheckCommandError } from "../model/errors.ts";
 import { IfName, Ipv4, NodeName } from "../model/names.ts";
 import { type CapturedFrame, parseTcpdumpE } from "../parse/tcpdump.ts";
 import { type CheckKindModule, defineCheckKind } from "./check-kind.ts";
-import { IFNAME_PATTERN, inPlace, NETNS_PREFIX, oneOrNoPlace, PLACE_FIELDS, where } from "./shared.ts";
+import { IFNAME_PATTERN, inPlace, oneOrNoPlace, PLACE_FIELDS, PLACE_PREFIX, where } from "./shared.ts";
 
 /** Frames on a NIC while a ping runs elsewhere: are they 802.1Q-tagged, and with which id (tcpdump -e). */
 const CaptureSpec = z.strictObject({
@@ -111,7 +111,7 @@ export const capture: CheckKindModule<CaptureCheckSpec> = defineCheckKind({
     new RegExp(
       String.raw`^echo \$\$ > /run/(${CAPTURE_NAME})\.pid && exec timeout \d+ tcpdump -e -nn -U --immediate-mode -i ${IFNAME_PATTERN} -c \d+ -w /run/\1\.pcap$`,
     ),
-    new RegExp(String.raw`^${NETNS_PREFIX}env LC_ALL=C ping -n -c \d+ -i [\d.]+ -W \d+ [\d.]+$`),
+    new RegExp(String.raw`^${PLACE_PREFIX}env LC_ALL=C ping -n -c \d+ -i [\d.]+ -W \d+ [\d.]+$`),
     new RegExp(`^tcpdump -e -nn -r ${PCAP}$`),
     /^cat \/proc\/net\/packet$/,
     // Only the process that recorded its pid for this very capture file.

@@ -5,7 +5,7 @@ import { IfName, Ipv4, NetnsName, NodeName } from "../model/names.ts";
 import { parseIpLinks } from "../parse/ip-json.ts";
 import { parsePing } from "../parse/ping.ts";
 import { type CheckKindModule, defineCheckKind } from "./check-kind.ts";
-import { commandFailed, IFNAME_PATTERN, inPlace, mustSucceed, NETNS_PREFIX, where } from "./shared.ts";
+import { commandFailed, IFNAME_PATTERN, inPlace, mustSucceed, PLACE_PREFIX, where } from "./shared.ts";
 
 /** Packet counters of a node's interfaces, read before and after pings to several destinations. */
 const CountersSpec = z
@@ -98,7 +98,7 @@ export const counters: CheckKindModule<CountersCheckSpec> = defineCheckKind({
   },
   readOnly: [
     new RegExp(`^ip -j -s link show dev ${IFNAME_PATTERN}$`),
-    new RegExp(String.raw`^${NETNS_PREFIX}env LC_ALL=C ping -n -c \d+ -i [\d.]+ -W \d+ [\d.]+$`),
+    new RegExp(String.raw`^${PLACE_PREFIX}env LC_ALL=C ping -n -c \d+ -i [\d.]+ -W \d+ [\d.]+$`),
   ],
   defaultDeadlineMs: () => 3000,
   oneShot: () => false,

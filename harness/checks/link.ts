@@ -8,9 +8,9 @@ import {
   IFNAME_PATTERN,
   type InPlace,
   inPlace,
-  NETNS_PREFIX,
   oneOrNoPlace,
   PLACE_FIELDS,
+  PLACE_PREFIX,
   where,
 } from "./shared.ts";
 
@@ -39,7 +39,7 @@ export function linkCommand(spec: InPlace & { readonly dev: string }, details: b
   return inPlace(spec, `ip -j${details ? " -d" : ""} link show dev ${spec.dev}`);
 }
 
-export const LINK_COMMAND_PATTERN = new RegExp(`^${NETNS_PREFIX}ip -j( -d)? link show dev ${IFNAME_PATTERN}$`);
+export const LINK_COMMAND_PATTERN = new RegExp(`^${PLACE_PREFIX}ip -j( -d)? link show dev ${IFNAME_PATTERN}$`);
 
 /** Only the facets the scenario asks for are compared, each rendered the same way on both sides. */
 export function judgeLink(spec: LinkCheckSpec, link: IpLink | undefined, place: string): Outcome {

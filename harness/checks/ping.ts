@@ -4,7 +4,7 @@ import { CheckCommandError } from "../model/errors.ts";
 import { Ipv4, NodeName } from "../model/names.ts";
 import { type PingSummary, parsePing } from "../parse/ping.ts";
 import { type CheckKindModule, defineCheckKind } from "./check-kind.ts";
-import { inPlace, NETNS_PREFIX, oneOrNoPlace, PLACE_FIELDS, where } from "./shared.ts";
+import { inPlace, oneOrNoPlace, PLACE_FIELDS, PLACE_PREFIX, where } from "./shared.ts";
 
 const PingSpec = z
   .strictObject({
@@ -79,7 +79,7 @@ export const ping: CheckKindModule<PingCheckSpec> = defineCheckKind({
   nodeRefs: (spec) => [{ node: spec.from, path: ["from"] }],
   places: (spec) => [{ node: spec.from, netns: spec.netns, container: spec.container }],
   commands: (spec, { deadlineMs }) => [{ node: spec.from, command: pingCommand(spec, deadlineMs) }],
-  readOnly: [new RegExp(String.raw`^${NETNS_PREFIX}env LC_ALL=C ping -n -c \d+ (-i [\d.]+ )?-W \d+ (-w \d+ )?[\d.]+$`)],
+  readOnly: [new RegExp(String.raw`^${PLACE_PREFIX}env LC_ALL=C ping -n -c \d+ (-i [\d.]+ )?-W \d+ (-w \d+ )?[\d.]+$`)],
   // An unreachable check must not wait long per probe; a reachable one waits for ARP and STP.
   defaultDeadlineMs: (spec) => (spec.expect === "unreachable" ? 1000 : 5000),
   // An unreachable ping spends its whole deadline in one probe.

@@ -5,7 +5,7 @@ import type { IpRoute } from "../parse/ip-json.ts";
 import { parseIpRoutes } from "../parse/ip-json.ts";
 import { sameDestination } from "../parse/ip-query.ts";
 import { type CheckKindModule, defineCheckKind } from "./check-kind.ts";
-import { inPlace, mustSucceed, NETNS_PREFIX, oneOrNoPlace, PLACE_FIELDS, where } from "./shared.ts";
+import { inPlace, mustSucceed, oneOrNoPlace, PLACE_FIELDS, PLACE_PREFIX, where } from "./shared.ts";
 
 const RouteSpec = z
   .strictObject({
@@ -56,7 +56,7 @@ export const route: CheckKindModule<RouteCheckSpec> = defineCheckKind({
   nodeRefs: (spec) => [{ node: spec.node, path: ["node"] }],
   places: (spec) => [spec],
   commands: (spec) => [{ node: spec.node, command: routeCommand(spec) }],
-  readOnly: [new RegExp(`^${NETNS_PREFIX}ip -j route show$`)],
+  readOnly: [new RegExp(`^${PLACE_PREFIX}ip -j route show$`)],
   defaultDeadlineMs: () => 2000,
   oneShot: () => false,
   graded: true,

@@ -37,7 +37,7 @@ export function inPlace(place: InPlace, command: string): string {
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** The optional `ip netns exec NAME ` or container prefix, as the read-only patterns accept it. */
-export const NETNS_PREFIX = `(ip netns exec [A-Za-z0-9_.-]+ |${escapeRegExp(CONTAINER_ENTER)} [A-Za-z0-9][A-Za-z0-9_.-]* )?`;
+export const PLACE_PREFIX = `(ip netns exec [A-Za-z0-9_.-]+ |${escapeRegExp(CONTAINER_ENTER)} [A-Za-z0-9][A-Za-z0-9_.-]* )?`;
 /** An interface name as the schema admits it. */
 export const IFNAME_PATTERN = `[A-Za-z][A-Za-z0-9_.@-]{0,14}`;
 

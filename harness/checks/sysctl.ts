@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Outcome } from "../expect/outcome.ts";
 import { NodeName, SysctlKey } from "../model/names.ts";
 import { type CheckKindModule, defineCheckKind } from "./check-kind.ts";
-import { inPlace, mustSucceed, NETNS_PREFIX, oneOrNoPlace, PLACE_FIELDS, where } from "./shared.ts";
+import { inPlace, mustSucceed, oneOrNoPlace, PLACE_FIELDS, PLACE_PREFIX, where } from "./shared.ts";
 
 const SysctlSpec = z
   .strictObject({
@@ -34,7 +34,7 @@ export const sysctl: CheckKindModule<SysctlCheckSpec> = defineCheckKind({
   nodeRefs: (spec) => [{ node: spec.node, path: ["node"] }],
   places: (spec) => [spec],
   commands: (spec) => [{ node: spec.node, command: sysctlCommand(spec) }],
-  readOnly: [new RegExp(`^${NETNS_PREFIX}cat /proc/sys/[a-z0-9_/.-]+$`)],
+  readOnly: [new RegExp(`^${PLACE_PREFIX}cat /proc/sys/[a-z0-9_/.-]+$`)],
   defaultDeadlineMs: () => 2000,
   oneShot: () => false,
   graded: true,

@@ -4,7 +4,7 @@ import { CheckCommandError } from "../model/errors.ts";
 import { Ipv4, NetnsName, NodeName } from "../model/names.ts";
 import { type Interruption, interruption, parsePingTimeline } from "../parse/ping-timeline.ts";
 import { type CheckKindModule, defineCheckKind } from "./check-kind.ts";
-import { inPlace, NETNS_PREFIX, where } from "./shared.ts";
+import { inPlace, PLACE_PREFIX, where } from "./shared.ts";
 
 /**
  * A continuous ping while the check's `while` change happens (a pulled cable): how much was lost, the
@@ -81,7 +81,7 @@ export const traffic: CheckKindModule<TrafficCheckSpec> = defineCheckKind({
   nodeRefs: (spec) => [{ node: spec.from, path: ["from"] }],
   places: (spec) => [{ node: spec.from, netns: spec.netns }],
   commands: (spec) => [{ node: spec.from, command: trafficCommand(spec) }],
-  readOnly: [new RegExp(String.raw`^${NETNS_PREFIX}env LC_ALL=C ping -n -D -c \d+ -i [\d.]+ -W \d+ [\d.]+$`)],
+  readOnly: [new RegExp(String.raw`^${PLACE_PREFIX}env LC_ALL=C ping -n -D -c \d+ -i [\d.]+ -W \d+ [\d.]+$`)],
   defaultDeadlineMs: () => 0,
   oneShot: () => true,
   actsDuringProbe: true,

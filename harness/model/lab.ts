@@ -36,3 +36,10 @@ export const LabSchema = z.strictObject({
 
 export type Lab = z.infer<typeof LabSchema> & { readonly file: string };
 export type NicSpec = z.infer<typeof Nic>;
+
+/** The lab's nodes that run a Docker engine of their own. */
+export function dockerNodes(lab: Pick<Lab, "nodes">): string[] {
+  return Object.entries(lab.nodes)
+    .filter(([, spec]) => spec.docker)
+    .map(([name]) => name);
+}

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { kindOf } from "../checks/registry.ts";
 import { InputError } from "../model/errors.ts";
-import type { Lab } from "../model/lab.ts";
+import { dockerNodes, type Lab } from "../model/lab.ts";
 import { loadLab } from "../model/load-lab.ts";
 import { display, type Path, YamlSource } from "../model/yaml-source.ts";
 import { isCommandStep, type Scenario, ScenarioSchema, type StepSpec } from "./schema.ts";
@@ -64,12 +64,12 @@ function crossCheck(scenario: Scenario, lab: Lab, source: YamlSource): string[] 
     });
   steps(scenario.setup, ["setup"]);
   steps(scenario.cleanup, ["cleanup"]);
-  const dockerNodes = Object.entries(lab.nodes).filter(([, spec]) => spec.docker);
-  if (dockerNodes.length && !scenario.requires.includes("docker"))
+  const engines = dockerNodes(lab);
+  if (engines.length && !scenario.requires.includes("docker"))
     issues.push(
       source.issue(
         ["requires"],
-        `lab ${lab.name} runs a Docker engine in ${dockerNodes.map(([name]) => name).join(", ")}: the scenario needs \`requires: [docker]\``,
+        `lab ${lab.name} runs a Docker engine in ${engines.join(", ")}: the scenario needs \`requires: [docker]\``,
       ),
     );
   const failingSteps = new Set(

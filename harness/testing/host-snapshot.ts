@@ -33,6 +33,14 @@ export function hostSnapshot(): string {
   );
 }
 
+/** Where the host mounts its cgroup hierarchies (v1 controllers, or one cgroup2): a node's engine leaves cgroups there. */
+export function cgroupHierarchies(): string[] {
+  return readFileSync("/proc/self/mounts", "utf8")
+    .split("\n")
+    .filter((line) => / cgroup2? /.test(line))
+    .map((line) => line.split(" ")[1] ?? "");
+}
+
 /** Processes a lab could leave: sshd sessions of the harness and nsenter/unshare helpers. */
 export function strayProcesses(): string[] {
   const out = execFileSync("ps", ["-eo", "pid,args"], { encoding: "utf8" });

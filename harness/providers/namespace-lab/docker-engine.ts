@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { atMost, NODES_AT_ONCE } from "../../model/at-most.ts";
-import type { Lab } from "../../model/lab.ts";
+import { dockerNodes, type Lab } from "../../model/lab.ts";
 import { type LabHost, mustRun } from "./lab-host.ts";
 import type { NetnsLayout } from "./layout.ts";
 
@@ -71,13 +71,6 @@ if [ ! -s "$tar" ]; then
 fi
 docker import --change 'CMD ["sh"]' --message "macvlab: Debian's busybox-static ($sum)" "$tar" ${BUSYBOX_IMAGE} >/dev/null
 `;
-
-/** The lab's nodes that run an engine of their own. */
-export function dockerNodes(lab: Lab): string[] {
-  return Object.entries(lab.nodes)
-    .filter(([, spec]) => spec.docker)
-    .map(([name]) => name);
-}
 
 /**
  * Starts an engine in every node that asks for one, a few nodes at a time (see ENGINE_UP). The script

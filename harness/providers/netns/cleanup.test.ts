@@ -7,6 +7,7 @@ import { expect } from "chai";
 import { InputError } from "../../model/errors.ts";
 import { type Lab, LabSchema } from "../../model/lab.ts";
 import { PROJECT_ROOT } from "../../model/paths.ts";
+import { cgroupHierarchies } from "../../testing/host-snapshot.ts";
 import { CGROUP_PARENT_FILE } from "../namespace-lab/docker-engine.ts";
 import type { StartedLab } from "../provider.ts";
 import { STATE_MARKER } from "../state-marker.ts";
@@ -39,14 +40,6 @@ function pidsRunning(argv: readonly string[]): number[] {
       }
     })
     .map(Number);
-}
-
-/** Where the host mounts its cgroup hierarchies (v1 controllers, or one cgroup2). */
-function cgroupHierarchies(): string[] {
-  return readFileSync("/proc/self/mounts", "utf8")
-    .split("\n")
-    .filter((line) => / cgroup2? /.test(line))
-    .map((line) => line.split(" ")[1] ?? "");
 }
 
 /** Host processes whose command line names `text`. */
