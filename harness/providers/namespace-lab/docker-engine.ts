@@ -5,6 +5,9 @@ import { dockerNodes, type Lab } from "../../model/lab.ts";
 import { type LabHost, mustRun } from "./lab-host.ts";
 import type { NetnsLayout } from "./layout.ts";
 
+/** What an engine may take to start and load busybox: under UML, a few labs at once on a busy host take minutes. */
+const ENGINE_BUDGET_S = 240;
+
 /** What a node's engine leaves in its state dir: teardown reads it to remove the engine's cgroups. */
 export const CGROUP_PARENT_FILE = "cgroup-parent";
 /** The only shape of cgroup name teardown will remove (random, recorded before dockerd starts). */
@@ -27,8 +30,16 @@ export const BUSYBOX_IMAGE = "busybox:latest";
  */
 const ENGINE_UP = String.raw`
 set -u
-nd=$1 cache=$2 cgroup=$3
+nd=$1 cache=$2 cgroup=$3 budget=$4
 umask 077
+# The script keeps its own deadline, inside the caller's, so that running out of time says where it
+# stood and what dockerd logged rather than ending as a bare exit 124.
+started=$(date +%s)
+left() { echo $((started + budget - $(date +%s))); }
+# late WHAT DAEMON: out of time, with the end of that daemon's log.
+late() { echo "$1 after $(($(date +%s) - started)) s (the engine's budget is $budget s); $2's log ends:" >&2; tail -n 15 "$nd/$2.log" >&2; exit 1; }
+# bounded WHAT COMMAND...: runs COMMAND within what is left of the budget (none left: late WHAT).
+bounded() { what=$1; shift; t=$(left); [ "$t" -gt 0 ] || late "$what" dockerd; timeout "$t" "$@"; }
 printf '%s\n' "$cgroup" > "$nd/${CGROUP_PARENT_FILE}" || exit 1
 hidden=$(awk '($3 == "cgroup" || $3 == "cgroup2") && index($2, "/sys/fs/cgroup") == 1 { print $2, $3, $4 }' /proc/self/mounts)
 if [ -z "$hidden" ]; then
@@ -47,15 +58,32 @@ mkdir -p "$nd/docker" && mount -t tmpfs -o mode=0700,size=1g macvlab-docker "$nd
 # host's is neither written nor read (under UML as an ordinary user it could not be).
 [ -d /etc/docker ] || { echo "no /etc/docker to put the node's own in its place (apt-get install -y docker.io)" >&2; exit 1; }
 mkdir -p "$nd/etc-docker" && mount --bind "$nd/etc-docker" /etc/docker || exit 1
-setsid dockerd --data-root "$nd/docker" --storage-driver vfs --bridge none --iptables=false --ip-forward=false \
-  --ip-masq=false --cgroup-parent "/$cgroup" </dev/null >"$nd/dockerd.log" 2>&1 &
-tries=0
-until docker version >/dev/null 2>&1; do
-  tries=$((tries + 1))
-  if [ "$tries" -gt 600 ]; then echo "dockerd did not answer within 120 s; its log ends:" >&2; tail -n 15 "$nd/dockerd.log" >&2; exit 1; fi
+# containerd is started here, not by dockerd: dockerd gives the one it starts itself a fixed minute,
+# which a busy UML kernel overruns ("timeout waiting for containerd to start"), and that one would make
+# /opt/containerd on the host (its opt plugin's default path). Only what dockerd uses is loaded.
+mkdir -p "$nd/docker/containerd" "$nd/docker/containerd-opt" || exit 1
+cat > "$nd/containerd.toml" <<EOF || exit 1
+version = 2
+root = "$nd/docker/containerd"
+state = "/run/containerd"
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
+[grpc]
+  address = "/run/containerd/containerd.sock"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$nd/docker/containerd-opt"
+EOF
+setsid containerd --config "$nd/containerd.toml" </dev/null >"$nd/containerd.log" 2>&1 &
+until timeout 20 ctr --address /run/containerd/containerd.sock version >/dev/null 2>&1; do
+  [ "$(left)" -gt 0 ] || late "containerd did not answer" containerd
   sleep 0.2
 done
-docker image inspect ${BUSYBOX_IMAGE} >/dev/null 2>&1 && exit 0
+setsid dockerd --containerd /run/containerd/containerd.sock --data-root "$nd/docker" --storage-driver vfs --bridge none \
+  --iptables=false --ip-forward=false --ip-masq=false --cgroup-parent "/$cgroup" </dev/null >"$nd/dockerd.log" 2>&1 &
+until timeout 20 docker version >/dev/null 2>&1; do
+  [ "$(left)" -gt 0 ] || late "dockerd did not answer" dockerd
+  sleep 0.2
+done
+bounded "the busybox image was not looked up" docker image inspect ${BUSYBOX_IMAGE} >/dev/null 2>&1 && exit 0
 bb=/bin/busybox
 [ -x "$bb" ] && ! ldd "$bb" >/dev/null 2>&1 || { echo "no static busybox at $bb (apt-get install -y busybox-static)" >&2; exit 1; }
 sum=$(sha256sum "$bb" | cut -c1-16)
@@ -69,7 +97,8 @@ if [ ! -s "$tar" ]; then
     mv -f "$part" "$tar" || { echo "building the busybox image failed" >&2; exit 1; }
   rm -rf -- "$root"
 fi
-docker import --change 'CMD ["sh"]' --message "macvlab: Debian's busybox-static ($sum)" "$tar" ${BUSYBOX_IMAGE} >/dev/null
+bounded "the busybox image was not imported yet" docker import --change 'CMD ["sh"]' --message "macvlab: Debian's busybox-static ($sum)" "$tar" ${BUSYBOX_IMAGE} >/dev/null ||
+  late "importing the busybox image failed or did not finish" dockerd
 `;
 
 /**
@@ -81,9 +110,10 @@ export async function startEngines(host: LabHost, layout: NetnsLayout, lab: Lab,
   await host.writeFile(script, ENGINE_UP, { mode: 0o600 });
   await atMost(NODES_AT_ONCE, dockerNodes(lab), async (node) => {
     const cgroup = `macvlab-${randomBytes(8).toString("hex")}`;
-    await mustRun(host, [...layout.enter(node), "sh", script, layout.nodeDir(node), imageCache, cgroup], {
+    const budget = String(ENGINE_BUDGET_S);
+    await mustRun(host, [...layout.enter(node), "sh", script, layout.nodeDir(node), imageCache, cgroup, budget], {
       what: `starting node ${node}'s Docker engine`,
-      timeoutMs: 180_000,
+      timeoutMs: (ENGINE_BUDGET_S + 30) * 1000,
     });
   });
 }

@@ -161,6 +161,9 @@ suite(`a netns lab's cleanup${skipReason ? ` — skipped: ${skipReason}` : ""}`,
     const hostDockerConfig = () =>
       readdirSync("/etc/docker").map((f) => `${f} ${statSync(join("/etc/docker", f)).mtimeMs}`);
     const hostConfigBefore = hostDockerConfig();
+    // containerd's opt plugin makes its directory on start: /opt/containerd, unless told otherwise.
+    const hostOpt = () => (existsSync("/opt/containerd") ? statSync("/opt/containerd").mtimeMs : "absent");
+    const hostOptBefore = hostOpt();
     const started = await provider.up(dockerLab);
     const dir = join(root, "netns", dockerLab.name);
     // A name teardown must never accept, planted beside the engine's own, and a cgroup of that name.
@@ -184,6 +187,9 @@ suite(`a netns lab's cleanup${skipReason ? ` — skipped: ${skipReason}` : ""}`,
         hostConfigBefore,
       );
       expect(readdirSync(join(dir, "nodes", "n1", "etc-docker")), "the node's own /etc/docker").to.include("key.json");
+      expect(hostOpt(), "the host's /opt/containerd neither made nor touched").to.equal(hostOptBefore);
+      expect(processesNaming(join(dir, "nodes", "n1", "containerd.toml")), "containerd, the node's own").to.not.be
+        .empty;
       const name = readFileSync(join(dir, "nodes", "n1", CGROUP_PARENT_FILE), "utf8").trim();
       expect(name).to.match(/^macvlab-[0-9a-f]{16}$/);
       const engineCgroups = () => cgroupHierarchies().filter((h) => existsSync(join(h, name)));

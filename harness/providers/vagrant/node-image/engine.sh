@@ -65,6 +65,11 @@ stop() {
   done
   left=$(mounted_under)
   [ -n "$left" ] && { echo "engine.sh: still mounted under $dir: $left" >&2; return 1; }
+  # The containerd dockerd starts makes /opt/containerd/{bin,lib} on the host. Removed only when this
+  # engine recorded it absent, and only while empty (rmdir): another engine's stays.
+  if [ -f "$dir/opt-containerd-absent" ]; then
+    rmdir /opt/containerd/bin /opt/containerd/lib /opt/containerd 2>/dev/null || true
+  fi
   # The marker last: a deletion that fails half way leaves a directory still recognised as ours.
   find "$dir" -mindepth 1 -maxdepth 1 ! -name "$marker" -exec rm -rf -- {} + && rm -f -- "$dir/$marker" && rmdir -- "$dir"
 }
@@ -81,6 +86,7 @@ start() {
   unshare --net="$dir/net" true
   nsenter --net="$dir/net" ip link set lo up
   mkdir -p "$dir/data" "$dir/exec"
+  [ -e /opt/containerd ] || : >"$dir/opt-containerd-absent"
   # setsid: dockerd is not in our process group (a Ctrl-C of the caller must not half-kill it).
   nsenter --net="$dir/net" setsid dockerd --storage-driver=vfs --data-root "$dir/data" --exec-root "$dir/exec" \
     -H "unix://$dir/docker.sock" --pidfile "$dir/dockerd.pid" --ip-forward=false --ip-masq=false --iptables=false \
