@@ -143,8 +143,9 @@ describe("capture", () => {
         "ip",
       ]);
       expect(slept).to.deep.equal([100, 100, 100]);
-      // The capture runs `timeout 4`: the transport must not cut it first.
-      expect(options[1]?.timeoutMs).to.be.greaterThan(4000);
+      // The capture runs `timeout 60` (a container's ping may take seconds to start): the transport must not cut it first.
+      expect(ran[1]).to.contain("exec timeout 60 tcpdump");
+      expect(options[1]?.timeoutMs).to.be.greaterThan(60_000);
       expect(options.at(-1)?.label).to.equal("read and remove /run/macvlab-tag.pcap");
     });
 

@@ -16,7 +16,14 @@ const CaptureSpec = z.strictObject({
 });
 export type CaptureCheckSpec = z.output<typeof CaptureSpec>;
 
-const CAPTURE_SECONDS = 4;
+/**
+ * tcpdump's own bound: it must outlast the traffic command, which from a container first asks the
+ * node's engine for the container's namespace (seconds on a loaded UML kernel). The check stops the
+ * capture itself once the ping is over, so a passing check never waits this out.
+ */
+const CAPTURE_BOUND_SECONDS = 60;
+/** After the ping has ended, how long its requests may take to show up in the pcap. */
+const SETTLE_SECONDS = 4;
 /** Echo requests the check's ping sends (`ping -c`): once all of them are in the pcap, tcpdump is stopped. */
 const PROBES = 3;
 /** How often the pcap is read while waiting for the ping's requests to show up in it. */
@@ -53,7 +60,7 @@ function captureCommands(checkId: string, spec: CaptureCheckSpec) {
     file,
     // --immediate-mode: no TPACKET_V3 blocks, whose frames would be lost if `timeout` ends tcpdump before a block retires.
     // The shell records its pid, which `exec` hands to timeout(1): `stop` signals that process and no other.
-    capture: `echo $$ > ${pidFile} && exec timeout ${CAPTURE_SECONDS} tcpdump -e -nn -U --immediate-mode -i ${spec.dev} -c 50 -w ${file}`,
+    capture: `echo $$ > ${pidFile} && exec timeout ${CAPTURE_BOUND_SECONDS} tcpdump -e -nn -U --immediate-mode -i ${spec.dev} -c 50 -w ${file}`,
     traffic: inPlace(spec.traffic, `env LC_ALL=C ping -n -c ${PROBES} -i 0.2 -W 1 ${spec.traffic.to}`),
     read: `tcpdump -e -nn -r ${file}`,
     // timeout(1) passes SIGINT on to tcpdump, which ends cleanly; only if the pid is still this capture's.
@@ -128,7 +135,7 @@ export const capture: CheckKindModule<CaptureCheckSpec> = defineCheckKind({
     const commands = captureCommands(checkId, spec);
     const sockets = async () => capturingSockets((await env.exec(spec.node, PACKET_SOCKETS)).stdout);
     const before = await sockets();
-    const capturing = env.exec(spec.node, commands.capture, { timeoutMs: (CAPTURE_SECONDS + 10) * 1000 });
+    const capturing = env.exec(spec.node, commands.capture, { timeoutMs: (CAPTURE_BOUND_SECONDS + 10) * 1000 });
     // Its failure is read below, after the traffic; until then it must not go unhandled.
     let ended = false;
     capturing.then(
@@ -142,16 +149,17 @@ export const capture: CheckKindModule<CaptureCheckSpec> = defineCheckKind({
     for (let waited = 0; waited < CAPTURE_READY_MS && (await sockets()) <= before; waited += READY_POLL_MS)
       await env.sleep(READY_POLL_MS);
     await env.exec(spec.traffic.from, commands.traffic);
-    // Waiting out tcpdump's timeout costs seconds per check: stop it as soon as every request the
-    // ping sent is in the file. Fewer (a check that will fail) and the capture runs its full time.
-    for (let waited = 0; !ended && waited < CAPTURE_SECONDS * 1000; waited += SETTLE_POLL_MS) {
+    // The ping is over: stop the capture as soon as every request it sent is in the file, or after
+    // the settle time when fewer are (a check that will fail).
+    // Each look is a command, which takes most of a second on a loaded UML kernel: its time counts too.
+    for (let waited = 0; !ended && waited < SETTLE_SECONDS * 1000; ) {
+      const looked = performance.now();
       const sofar = parseTcpdumpE((await env.exec(spec.node, commands.read)).stdout);
-      if (echoRequestsTo(spec.traffic.to, sofar).length >= PROBES) {
-        await env.exec(spec.node, commands.stop);
-        break;
-      }
+      if (echoRequestsTo(spec.traffic.to, sofar).length >= PROBES) break;
       await env.sleep(SETTLE_POLL_MS);
+      waited += Math.max(SETTLE_POLL_MS, performance.now() - looked);
     }
+    if (!ended) await env.exec(spec.node, commands.stop);
     const captured = await capturing;
     // timeout(1) ends tcpdump with 124 when fewer than 50 frames came: that is the normal case.
     if (captured.exitCode !== 0 && captured.exitCode !== 124)

@@ -137,7 +137,7 @@ describe("check kinds", () => {
       await capture.probe(spec(100), env, { checkId: "tag", deadlineMs: 0 });
       expect(ran).to.deep.equal([
         "n1: cat /proc/net/packet",
-        "n1: echo $$ > /run/macvlab-tag.pid && exec timeout 4 tcpdump -e -nn -U --immediate-mode -i enp0s3 -c 50 -w /run/macvlab-tag.pcap",
+        "n1: echo $$ > /run/macvlab-tag.pid && exec timeout 60 tcpdump -e -nn -U --immediate-mode -i enp0s3 -c 50 -w /run/macvlab-tag.pcap",
         "n1: cat /proc/net/packet",
         "n2: ip netns exec box1 env LC_ALL=C ping -n -c 3 -i 0.2 -W 1 172.16.20.11",
         "n1: tcpdump -e -nn -r /run/macvlab-tag.pcap",
