@@ -1,7 +1,10 @@
 import { setTimeout } from "node:timers/promises";
+import { InfrastructureError } from "../model/errors.ts";
 import type { Lab } from "../model/lab.ts";
 import type { Provider, StartedLab, UpOptions } from "../providers/provider.ts";
 import { downTracked, upTracked } from "./active-labs.ts";
+import { failpointArmed } from "./failpoint.ts";
+import { interruption } from "./interrupt.ts";
 import { type LabState, labState, labStateDiff } from "./lab-state.ts";
 
 const SETTLE_READS = 3;
@@ -37,8 +40,16 @@ export class LabPool {
     return this.idle.has(keyOf(provider, lab));
   }
 
-  /** A lab proven clean by the scenario before, or a fresh one (its state read right after `up`). */
-  async acquire(provider: Provider, lab: Lab, options?: UpOptions): Promise<{ lab: StartedLab; reused: boolean }> {
+  /**
+   * A lab proven clean by the scenario before, or a fresh one (its state read right after `up`). A
+   * fresh build that fails on the infrastructure (not on bad input) is built once more: nothing of the
+   * scenario has run yet, and `rebuiltAfter` says why, for the report; a second failure is the scenario's.
+   */
+  async acquire(
+    provider: Provider,
+    lab: Lab,
+    options?: UpOptions,
+  ): Promise<{ lab: StartedLab; reused: boolean; rebuiltAfter?: string }> {
     const key = keyOf(provider.name, lab.name);
     this.wanted.set(key, Math.max(0, (this.wanted.get(key) ?? 0) - 1));
     const idle = this.idle.get(key);
@@ -47,7 +58,16 @@ export class LabPool {
       this.baselines.set(idle.lab, idle.baseline);
       return { lab: idle.lab, reused: true };
     }
-    const started = await upTracked(provider, lab, options);
+    let started: StartedLab;
+    let rebuiltAfter: string | undefined;
+    try {
+      started = await upTracked(provider, lab, options);
+    } catch (error) {
+      // A fault injected on purpose, or a stop asked for, must end the run as it is.
+      if (!(error instanceof InfrastructureError) || interruption.aborted || failpointArmed()) throw error;
+      rebuiltAfter = error.message;
+      started = await upTracked(provider, lab, options);
+    }
     if (this.reuse)
       try {
         this.baselines.set(started, await labState(started));
@@ -55,7 +75,7 @@ export class LabPool {
         await downTracked(started);
         throw error;
       }
-    return { lab: started, reused: false };
+    return { lab: started, reused: false, ...(rebuiltAfter ? { rebuiltAfter } : {}) };
   }
 
   /**

@@ -193,6 +193,17 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
         else {
           const got = await pool.acquire(provider, plan.lab, { onFirstResource: () => failpoint("build") });
           lab = got.lab;
+          if (got.rebuiltAfter) {
+            process.emitWarning(
+              `${scenario.id}: lab ${plan.lab.name} was built again: its first build failed: ${got.rebuiltAfter.split("\n")[0]}`,
+              "MacvlabWarning",
+            );
+            await recorder.attach(
+              `lab ${plan.lab.name}: its first build failed, built again`,
+              got.rebuiltAfter,
+              "text/plain",
+            );
+          }
           if (got.reused) {
             progress(`${scenario.id}: lab ${plan.lab.name} reused: the scenario before left every node as it came up`);
             await recorder.step(

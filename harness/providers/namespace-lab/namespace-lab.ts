@@ -100,11 +100,13 @@ export class NamespaceLab implements StartedLab {
       return new NamespaceLab(options, layout, ports, nodes, daemons);
     } catch (error) {
       await closeAll(nodes, daemons, options.sessionsAtOnce);
+      const lostPins = error instanceof InputError ? "" : await pinsLost(host, layout).catch(() => "");
       // A host that ends with the lab is stopped by the provider's own failure path.
       if (!options.hostEndsWithLab) await teardown(host, dir).catch(() => {});
-      if (error instanceof InfrastructureError || error instanceof InputError) throw error;
+      if (error instanceof InputError) throw error;
+      if (error instanceof InfrastructureError && !lostPins) throw error;
       throw new InfrastructureError(
-        `lab ${lab.name} failed to come up on ${host.description}: ${(error as Error).message}`,
+        `lab ${lab.name} failed to come up on ${host.description}: ${(error as Error).message}${lostPins}`,
         { cause: error },
       );
     }
@@ -270,4 +272,17 @@ async function restorePasswd(host: LabHost, layout: NetnsLayout): Promise<void> 
   const seen = await host.run(["cat", layout.passwd]);
   if (seen.exitCode === 0 && seen.stdout === expected) return;
   await host.writeFile(layout.passwd, expected, { replace: true });
+}
+
+/**
+ * The nodes' namespace pins that are no namespace files (any more): a build that failed because
+ * something outside the lab unmounted or deleted them says so (empty when every pin is whole).
+ */
+async function pinsLost(host: LabHost, layout: NetnsLayout): Promise<string> {
+  const pins = `${layout.dir}/nodes/*/net ${layout.dir}/nodes/*/uts ${layout.dir}/nodes/*/mnt ${layout.dir}/nodes/*/pid`;
+  const result = await host.run(["sh", "-c", `find ${pins} -maxdepth 0 ! -fstype nsfs 2>/dev/null`]);
+  const lost = result.stdout.trim();
+  return lost
+    ? `\n(these namespace pins are no namespace files: something outside the lab unmounted or deleted them: ${lost.split("\n").join(" ")})`
+    : "";
 }

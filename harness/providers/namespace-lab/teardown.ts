@@ -47,6 +47,15 @@ kill_by_ns() {
 }
 kill_by_ns pid
 kill_by_ns uts
+# A node whose pins are no namespace files any more (unmounted or deleted by something outside the
+# lab) is still found by its init, whose arguments name the marker and this lab's own fstab: nothing
+# else runs with both.
+for round in 1 2 3; do
+  pids=$(grep -lzxF -- "$dir/fstab" /proc/[0-9]*/cmdline 2>/dev/null | xargs -r grep -lzxF macvlab-node-pid1 2>/dev/null | cut -d/ -f3)
+  [ -z "$pids" ] && break
+  kill -9 $pids 2>/dev/null
+  sleep 0.1
+done
 # A node's Docker engine put its containers below a cgroup whose random name it wrote down before it
 # started: remove that cgroup (now empty) in every hierarchy, and nothing else.
 for f in "$dir"/nodes/*/${CGROUP_PARENT_FILE}; do

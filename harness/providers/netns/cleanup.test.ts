@@ -142,6 +142,18 @@ suite(`a netns lab's cleanup${skipReason ? ` — skipped: ${skipReason}` : ""}`,
     expect(execFileSync("ip", ["netns", "list"], { encoding: "utf8" })).to.equal(netnsBefore);
   });
 
+  it("ends a node whose namespace pins something outside the lab unmounted, found by its init's own arguments", async () => {
+    const started: StartedLab = await provider.up(lab);
+    const dir = join(root, "netns", lab.name);
+    const init = processesNaming(`macvlab-node-pid1 n1 ${dir}/fstab`);
+    expect(init, "the node's init (unshare and its child)").to.have.length(2);
+    // What CI once saw: a node's pins were plain files again while its processes ran on.
+    for (const kind of ["net", "uts", "mnt", "pid"]) execFileSync("umount", [join(dir, "nodes", "n1", kind)]);
+    await started.down();
+    expect(processesNaming(`macvlab-node-pid1 n1 ${dir}/fstab`), "the node's processes left").to.deep.equal([]);
+    expect(existsSync(dir)).to.equal(false);
+  });
+
   it("a node's Docker engine runs inside the node and goes with it: its processes and its cgroups, and no other cgroup", async function () {
     if (!hasDocker) {
       if (process.env.MACVLAB_FORBID_SKIPS === "1")
