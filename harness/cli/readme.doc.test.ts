@@ -16,6 +16,8 @@ const README = join(PROJECT_ROOT, "README.md");
 
 const RUNNER_IMAGE =
   ".ci/runner-image runs exactly these (the image built, a shard run in it as uid 1000 with no capability, beside the same shard run directly)";
+const VAGRANT_BLOCK =
+  ".ci/vagrant runs this block as written, read from this file, and checks that the run was on vagrant, reused the lab two-hosts and left nothing";
 const NO_CLUSTER =
   "this machine has no Kubernetes cluster: npm test validates the manifests `macvlab k8s` writes against the API schema";
 
@@ -32,6 +34,13 @@ const NOT_RUN: Record<string, string> = {
   "MACVLAB_LAB=two-hosts vagrant validate": "VirtualBox (see above): .ci/vagrant runs `vagrant validate` for every lab",
   "bin/macvlab.js run --provider vagrant scenarios/macvlan-same-network.yaml scenarios/l3-routed.yaml":
     "VirtualBox (see above): the docker-backend block below runs the same scenarios through Vagrant",
+  "apt-get install -y vagrant docker.io debootstrap": VAGRANT_BLOCK,
+  "harness/providers/vagrant/node-image/engine.sh start /tmp/engine": VAGRANT_BLOCK,
+  "export DOCKER_HOST=unix:///tmp/engine/docker.sock": VAGRANT_BLOCK,
+  "harness/providers/vagrant/node-image/build.sh": VAGRANT_BLOCK,
+  "nsenter --net=/tmp/engine/net env MACVLAB_VAGRANT_PROVIDER=docker bin/macvlab.js run --provider vagrant scenarios/macvlan-same-network.yaml scenarios/host-macvlan-limitation.yaml scenarios/l3-routed.yaml":
+    VAGRANT_BLOCK,
+  "harness/providers/vagrant/node-image/engine.sh stop /tmp/engine": VAGRANT_BLOCK,
   "deploy/runner-image/build.sh macvlab-runner:latest": RUNNER_IMAGE,
   "mkdir -p /tmp/shard-2 && chown 1000:1000 /tmp/shard-2": RUNNER_IMAGE,
   "docker run --rm --network none --user 1000:1000 --cap-drop ALL --security-opt no-new-privileges -v /tmp/shard-2:/results -e SHARD=2/3 macvlab-runner:latest":
@@ -134,6 +143,11 @@ describe("the README, run as written", function () {
     expect(ci, ".ci/run runs the README's first block as written")
       .to.include("readme_command 1")
       .and.include("readme_command 2");
+    const vagrant = readFileSync(join(PROJECT_ROOT, ".ci", "vagrant"), "utf8");
+    expect(vagrant, ".ci/vagrant runs the README's docker-backend block as written").to.include(
+      "awk '/^### Against Vagrant.s docker provider/",
+    );
+    expect(readFileSync(README, "utf8")).to.include("### Against Vagrant's docker provider");
   });
 
   for (const [index, block] of blocks.entries()) {
