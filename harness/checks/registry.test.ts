@@ -90,6 +90,13 @@ describe("what each kind declares to the loader, the runner and grading", () => 
       oneShot: false,
       graded: true,
     },
+    docker: {
+      nodeRefs: [{ node: "node2", path: ["node"] }],
+      places: ["node2"],
+      defaultDeadlineMs: 5000,
+      oneShot: false,
+      graded: true,
+    },
   } as const;
 
   it("nodes named, where to collect evidence, default deadline, one-shot, graded", () => {

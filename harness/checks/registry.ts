@@ -4,6 +4,7 @@ import { aggregate } from "./aggregate.ts";
 import { capture } from "./capture.ts";
 import type { CheckContext, CheckKindModule, NodeRef, Place, PlannedCommand, ProbeEnv, StepRef } from "./check-kind.ts";
 import { counters } from "./counters.ts";
+import { docker } from "./docker.ts";
 import { fdb } from "./fdb.ts";
 import { link } from "./link.ts";
 import { mac } from "./mac.ts";
@@ -29,6 +30,7 @@ export const CHECK_KINDS = {
   counters,
   traffic,
   fdb,
+  docker,
 } as const;
 
 export type CheckKind = keyof typeof CHECK_KINDS;

@@ -1,5 +1,11 @@
 export { type FdbEntry, parseBridgeFdb } from "./bridge-fdb.ts";
 export {
+  type DockerContainer,
+  type DockerNetwork,
+  parseDockerContainer,
+  parseDockerNetwork,
+} from "./docker-inspect.ts";
+export {
   type IpAddr,
   type IpAddrInfo,
   type IpLink,
