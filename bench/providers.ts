@@ -5,10 +5,11 @@
  *   kernel (ratio), and a command through the harness's SSH beside `ip netns exec … true` (ratio);
  * - the scenarios both providers can run, each on both (uml / netns);
  * - every scenario on `auto`: a fresh lab each (`--fresh-lab`), labs reused, and `--jobs N` (ratios);
+ * - a Docker lab up with and without its engines, and each Docker scenario beside its namespace twin;
  * - every scenario split into 1, 2 and 3 shards run at once on this machine (`run --shard i/n`, each a
  *   process with its own state dir, as on n machines), and the merge of their results into one report.
  * Usage: npm run bench [-- --boots 3] [-- --sizes 2,8,32,64] [-- --uml-sizes 2,8,32,64]
- *        [-- --jobs 2,4 | none] [-- --pairs none] [-- --shards 1,2,3 | none]
+ *        [-- --jobs 2,4 | none] [-- --pairs none] [-- --docker none] [-- --shards 1,2,3 | none]
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -23,6 +24,7 @@ import { readAttempts } from "../harness/report/results-read.ts";
 import { parseJobs } from "../harness/run/job-plan.ts";
 import { runScenarios } from "../harness/run/run-scenarios.ts";
 import { loadScenarios } from "../harness/scenario/load-all.ts";
+import { engineUps, twinTimes } from "./docker.ts";
 import { type Floor, floors, type LabUp, labUp, median, syntheticLab } from "./lab-sizes.ts";
 
 const flag = (name: string, fallback: string) => {
@@ -36,6 +38,7 @@ const netnsSizes = list("--sizes", "2,8,32,64");
 const umlSizes = list("--uml-sizes", "2,8,32,64");
 const suiteJobs = flag("--jobs", "2,4") === "none" ? [] : flag("--jobs", "2,4").split(",").map(parseJobs);
 const pairs = flag("--pairs", "all") !== "none";
+const dockerRows = flag("--docker", "all") !== "none";
 const shardCounts = list("--shards", "1,2,3");
 const work = mkdtempSync(join(tmpdir(), "macvlab-bench-"));
 // Every lab of the benchmark lives in its own state dir, removed at the end.
@@ -82,6 +85,15 @@ if (pairs) {
     pairRows.push([scenario.id, await timeOn("netns"), await timeOn("uml")]);
   }
 }
+
+// What engines cost: Docker labs with and without them; Docker scenarios beside their namespace twins.
+const engineRows = dockerRows
+  ? await engineUps(labsDir, [
+      ["docker-hosts", "netns"],
+      ["docker-trunk", "uml"],
+    ])
+  : [];
+const twinRows = dockerRows ? await twinTimes(work) : [];
 
 // The whole suite on auto: fresh labs one after another (as before reuse), reused labs, then each --jobs.
 const suiteRows: Array<[string, number]> = [];
@@ -173,6 +185,22 @@ if (pairRows.length) {
   console.log(
     `${"all shared scenarios".padEnd(28)}${s(total[0] ?? 0).padStart(10)}${s(total[1] ?? 0).padStart(10)}${ratio(total[1] ?? 0, total[0] ?? 1).padStart(12)}`,
   );
+}
+if (engineRows.length) {
+  console.log(`\n${"lab up".padEnd(24)}${"engines".padStart(10)}${"none".padStart(10)}${"ratio".padStart(8)}`);
+  for (const { lab, provider, withEngines, bare } of engineRows)
+    console.log(
+      `${`${lab} (${provider})`.padEnd(24)}${s(withEngines.upMs).padStart(10)}${s(bare.upMs).padStart(10)}${ratio(withEngines.upMs, bare.upMs).padStart(8)}${withEngines.error ? `  failed: ${withEngines.error}` : ""}`,
+    );
+}
+if (twinRows.length) {
+  console.log(
+    `\n${"Docker scenario".padEnd(30)}${"wall".padStart(10)}${"namespace twin".padStart(26)}${"wall".padStart(10)}${"ratio".padStart(8)}`,
+  );
+  for (const [docker, twin, dockerMs, twinMs] of twinRows)
+    console.log(
+      `${docker.padEnd(30)}${s(dockerMs).padStart(10)}${twin.padStart(26)}${s(twinMs).padStart(10)}${ratio(dockerMs, twinMs).padStart(8)}`,
+    );
 }
 const first = suiteRows[0]?.[1];
 if (first) {
