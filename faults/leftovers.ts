@@ -38,7 +38,7 @@ export function mountsBelow(dir: string): string[] {
 /**
  * What a row may leave in its state root: empty provider dirs, the lock files in `locks/<provider>/`
  * (a kernel lock is released with its holder; the file itself stays, as flock's files do) and the
- * image cache's busybox tarballs (kept between runs on purpose). Anything else — a lab dir, an owner
+ * image cache's busybox and registry tarballs (kept between runs on purpose). Anything else — a lab dir, an owner
  * file, keys, a half-written image — is a leftover.
  */
 export function stateLeftovers(stateRoot: string): string[] {
@@ -51,7 +51,7 @@ export function stateLeftovers(stateRoot: string): string[] {
         if (entry !== "images") left.push(join(top, entry));
         else
           for (const image of readdirSync(join(dir, entry)))
-            if (!/^busybox-[0-9a-f]{16}\.tar$/.test(image)) left.push(join(top, entry, image));
+            if (!/^(busybox|registry)-[0-9a-f]{16}\.tar$/.test(image)) left.push(join(top, entry, image));
       continue;
     }
     if (top !== "locks") {

@@ -32,7 +32,7 @@ git -C "$repo" archive --format=tar HEAD | tar -C "$work/macvlab" -x
 (cd "$work/macvlab" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund >"$work/npm.log" 2>&1) || { tail -30 "$work/npm.log" >&2; exit 1; }
 
 debootstrap --variant=minbase \
-  --include=user-mode-linux,kmod,openssh-server,openssh-client,iproute2,iputils-ping,iptables,tcpdump,net-tools,vlan,libteam-utils,gcc,libc6-dev,libstdc++6,procps,ca-certificates,docker.io,busybox-static \
+  --include=user-mode-linux,kmod,openssh-server,openssh-client,iproute2,iputils-ping,iptables,tcpdump,net-tools,vlan,libteam-utils,gcc,libc6-dev,libstdc++6,procps,ca-certificates,docker.io,busybox-static,docker-registry \
   "$suite" "$root" "$mirror" >"$work/debootstrap.log" 2>&1 || { tail -30 "$work/debootstrap.log" >&2; exit 1; }
 
 install -m 755 "$(command -v node)" "$root/usr/local/bin/node"

@@ -60,6 +60,24 @@ describe("check kind docker", () => {
     );
   });
 
+  it("reads the image a container was run from as docker run named it, and refuses a name a shell would read", async () => {
+    const same = await probe({ container: "bridge1", image: "busybox" }, { stdout: CONTAINER });
+    expect([same.outcome.actual, holds(same.outcome)]).to.deep.equal(["present, image busybox", true]);
+    const pulled = await probe({ container: "bridge1", image: "192.168.1.11:5000/busybox:v1" }, { stdout: CONTAINER });
+    expect([pulled.outcome.expected, pulled.outcome.actual]).to.deep.equal([
+      "present, image 192.168.1.11:5000/busybox:v1",
+      "present, image busybox",
+    ]);
+    const accepted = (image: string) => docker.schema.safeParse({ node: "n", container: "c1", image }).success;
+    expect(["busybox", "registry:latest", "192.168.1.11:5000/busybox:v1"].map(accepted)).to.deep.equal([
+      true,
+      true,
+      true,
+    ]);
+    expect(["busybox;reboot", "$(id)", "Busybox", ""].map(accepted)).to.deep.equal([false, false, false, false]);
+    expect(docker.schema.safeParse({ node: "n", network: "n1", image: "busybox" }).success).to.equal(false);
+  });
+
   it("calls a name the engine does not know absent, which a check may expect", async () => {
     // Docker 20.10's own words, captured with the fixtures.
     const missing = { exitCode: 1, stdout: "[]\n", stderr: "Error response from daemon: network macnet not found\n" };

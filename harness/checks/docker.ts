@@ -6,6 +6,14 @@ import type { ShellResult } from "../transport/shell.ts";
 import { type CheckKindModule, defineCheckKind } from "./check-kind.ts";
 import { mustSucceed } from "./shared.ts";
 
+/** An image reference as `docker run` takes it: [registry[:port]/]name[:tag], nothing a shell would read. */
+const ImageRef = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9._-]*(:[0-9]{1,5})?(\/[a-z0-9][a-z0-9._-]*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/,
+    "an image like busybox or 192.168.1.11:5000/busybox:v1",
+  );
+
 const Word = z.string().regex(/^[a-z0-9]{1,32}$/, "a lower-case word like macvlan or bridge");
 
 const DockerSpec = z
@@ -21,6 +29,8 @@ const DockerSpec = z
     subnet: Ipv4Cidr.optional(),
     gateway: Ipv4.optional(),
     running: z.boolean().optional(),
+    /** The image the container was run from, as `docker run` named it (a pulled `host:5000/name:tag`). */
+    image: ImageRef.optional(),
     ip: Ipv4.optional(),
     mac: Mac.optional(),
   })
@@ -30,8 +40,8 @@ const DockerSpec = z
   .refine((s) => s.container === undefined || [s.driver, s.parent, s.mode, s.subnet].every((f) => f === undefined), {
     message: "driver, parent, mode and subnet describe a network: inspect the network, not the container",
   })
-  .refine((s) => s.container !== undefined || [s.running, s.ip, s.mac].every((f) => f === undefined), {
-    message: "running, ip and mac describe a container: name it with container:",
+  .refine((s) => s.container !== undefined || [s.running, s.image, s.ip, s.mac].every((f) => f === undefined), {
+    message: "running, image, ip and mac describe a container: name it with container:",
   })
   .refine(
     (s) =>
@@ -84,6 +94,7 @@ function facets(spec: DockerCheckSpec, seen: Inspected, expected: boolean): stri
   put("mode", spec.mode, () => none(network?.mode));
   put("subnet", spec.subnet, () => network?.subnets.join(" ") || "none");
   put("running", spec.running === undefined ? undefined : String(spec.running), () => String(container?.running));
+  put("image", spec.image, () => none(container?.image));
   put("ip", spec.ip, () => none(endpoint?.ip));
   put("mac", spec.mac?.toLowerCase(), () => none(endpoint?.mac.toLowerCase()));
   put("gateway", spec.gateway, () => (container ? none(endpoint?.gateway) : network?.gateways.join(" ") || "none"));
@@ -97,7 +108,7 @@ function describe(seen: Inspected): string {
     return `network ${seen.name}: driver ${seen.driver}${options.length ? ` (${options.join(", ")})` : ""}, subnet ${seen.subnets.join(" ") || "none"}, gateway ${seen.gateways.join(" ") || "none"}`;
   }
   const endpoints = [...seen.endpoints].map(([name, e]) => `${name} ${e.ip} ${e.mac} via ${e.gateway || "none"}`);
-  return `container ${seen.name}: ${seen.status}; ${endpoints.join("; ") || "no network"}`;
+  return `container ${seen.name}: ${seen.status}, image ${seen.image}; ${endpoints.join("; ") || "no network"}`;
 }
 
 function read(spec: DockerCheckSpec, checkId: string, result: ShellResult): Inspected {
@@ -110,7 +121,7 @@ function read(spec: DockerCheckSpec, checkId: string, result: ShellResult): Insp
 export const docker: CheckKindModule<DockerCheckSpec> = defineCheckKind({
   schema: DockerSpec,
   summary:
-    "a Docker `network` (driver, parent, mode, subnet, gateway) or `container` (running; with `network`, its ip, mac, gateway) as `docker … inspect` shows it, or absent",
+    "a Docker `network` (driver, parent, mode, subnet, gateway) or `container` (running, image; with `network`, its ip, mac, gateway) as `docker … inspect` shows it, or absent",
   example: {
     node: "node2",
     network: "macvlan1",

@@ -14,6 +14,7 @@ export const CAPABILITIES = {
   "switch-link": "take the link of a switch port of the lab down and up again (a pulled cable)",
   tcpdump: "capture frames on a node",
   docker: "run a Docker engine of its own in a node (docker.io) with a locally built busybox image (busybox-static)",
+  "docker-registry": "load a registry image built from Debian's docker-registry into a node's engine",
 } as const;
 
 export type Capability = keyof typeof CAPABILITIES;

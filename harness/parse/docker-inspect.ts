@@ -23,6 +23,7 @@ const endpointSchema = z.looseObject({
 const containerSchema = z.looseObject({
   Name: z.string(),
   State: z.looseObject({ Status: z.string(), Running: z.boolean() }),
+  Config: z.looseObject({ Image: z.string() }),
   NetworkSettings: z.looseObject({ Networks: z.record(z.string(), endpointSchema).nullish() }),
 });
 
@@ -42,6 +43,8 @@ export interface DockerContainer {
   readonly name: string;
   readonly status: string;
   readonly running: boolean;
+  /** The image as `docker run` named it (`192.168.1.11:5000/busybox:v1`), not its digest. */
+  readonly image: string;
   readonly endpoints: ReadonlyMap<string, { ip: string; gateway: string; mac: string }>;
 }
 
@@ -71,6 +74,7 @@ export function parseDockerContainer(command: string, json: string): DockerConta
     name: (container?.Name ?? "").replace(/^\//, ""),
     status: container?.State.Status ?? "",
     running: container?.State.Running ?? false,
+    image: container?.Config.Image ?? "",
     endpoints: new Map(
       Object.entries(networks).map(([name, e]) => [name, { ip: e.IPAddress, gateway: e.Gateway, mac: e.MacAddress }]),
     ),

@@ -39,7 +39,7 @@ export async function attachEvidence(lab: StartedLab, check: CheckSpec, recorder
     .places()
     .filter((p) => p.netns || p.container);
   const places: Array<Place & { docker?: boolean }> = [
-    ...lab.nodes.map((n) => ({ node: n.name, docker: lab.lab.nodes[n.name]?.docker })),
+    ...lab.nodes.map((n) => ({ node: n.name, docker: Boolean(lab.lab.nodes[n.name]?.docker) })),
     ...inside,
   ];
   await atMost(NODES_AT_ONCE, places, async (place) => {

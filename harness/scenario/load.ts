@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { kindOf } from "../checks/registry.ts";
 import { InputError } from "../model/errors.ts";
-import { dockerNodes, type Lab } from "../model/lab.ts";
+import { dockerEngine, dockerNodes, type Lab } from "../model/lab.ts";
 import { loadLab } from "../model/load-lab.ts";
 import { display, type Path, YamlSource } from "../model/yaml-source.ts";
 import { isCommandStep, type Scenario, ScenarioSchema, type StepSpec } from "./schema.ts";
@@ -70,6 +70,16 @@ function crossCheck(scenario: Scenario, lab: Lab, source: YamlSource): string[] 
       source.issue(
         ["requires"],
         `lab ${lab.name} runs a Docker engine in ${engines.join(", ")}: the scenario needs \`requires: [docker]\``,
+      ),
+    );
+  const registries = engines.filter((n) =>
+    dockerEngine(lab.nodes[n] ?? { docker: false })?.images.includes("registry"),
+  );
+  if (registries.length && !scenario.requires.includes("docker-registry"))
+    issues.push(
+      source.issue(
+        ["requires"],
+        `lab ${lab.name} loads the registry image in ${registries.join(", ")}: the scenario needs \`requires: [docker-registry]\``,
       ),
     );
   const failingSteps = new Set(

@@ -169,6 +169,22 @@ export const CASES: Case[] = [
       /demo\.yaml:\d+:\d+: requires: lab pair runs a Docker engine in a: the scenario needs `requires: \[docker\]`/,
   },
   {
+    name: "a lab loading the registry image, and a scenario that does not require docker-registry",
+    files: {
+      ...editLab("  a:\n    nics:", "  a:\n    docker: { bridge: true, images: [registry] }\n    nics:"),
+      ...edit("goal: a reaches b", "goal: a reaches b\nrequires: [docker]"),
+    },
+    args: run,
+    says: () =>
+      /demo\.yaml:\d+:\d+: requires: lab pair loads the registry image in a: the scenario needs `requires: \[docker-registry\]`/,
+  },
+  {
+    name: "a lab asking its engine for an image there is no recipe for",
+    files: editLab("  a:\n    nics:", "  a:\n    docker: { images: [nginx] }\n    nics:"),
+    args: run,
+    says: () => pair("6:\\d+", "nodes.a.docker", "true, false or \\{ bridge: true\\|false, images: \\[registry\\] \\}"),
+  },
+  {
     name: "a container name carrying shell",
     files: edit("ping: { from: a, to:", 'ping: { from: a, container: "c1; reboot", to:'),
     args: run,

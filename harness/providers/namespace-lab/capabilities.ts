@@ -39,6 +39,12 @@ const PROBES: ReadonlyArray<[Capability, string, string]> = [
     "command -v dockerd && command -v containerd && command -v runc && command -v docker && [ -x /bin/busybox ] && ! ldd /bin/busybox",
     "Docker or a static busybox is missing (apt-get install -y docker.io busybox-static)",
   ],
+  [
+    "docker-registry",
+    // The image is Debian's binary with the libraries it links (ldd must answer), nothing else.
+    "[ -x /usr/bin/docker-registry ] && ldd /usr/bin/docker-registry >/dev/null",
+    "Debian's docker-registry is missing (apt-get install -y docker-registry; its own service on the host is not needed)",
+  ],
 ];
 
 /**

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { atMost, NODES_AT_ONCE } from "../../model/at-most.ts";
-import { dockerNodes, type Lab } from "../../model/lab.ts";
+import { dockerEngine, dockerNodes, type Lab } from "../../model/lab.ts";
 import { type LabHost, mustRun } from "./lab-host.ts";
 import type { NetnsLayout } from "./layout.ts";
 
@@ -15,6 +15,8 @@ export const CGROUP_PARENT_PATTERN = "^macvlab-[0-9a-f]{16}$";
 
 /** The image the articles' `docker run … busybox` finds, as `docker images` shows it. */
 export const BUSYBOX_IMAGE = "busybox:latest";
+/** The image the article's `docker run … registry:latest` finds (a node with `docker: { images: [registry] }`). */
+export const REGISTRY_IMAGE = "registry:latest";
 
 /**
  * A node's own Docker engine, started inside the node (its network, UTS, mount and PID namespaces):
@@ -30,7 +32,7 @@ export const BUSYBOX_IMAGE = "busybox:latest";
  */
 const ENGINE_UP = String.raw`
 set -u
-nd=$1 cache=$2 cgroup=$3 budget=$4
+nd=$1 cache=$2 cgroup=$3 budget=$4 bridge=$5 images=$6
 umask 077
 # The script keeps its own deadline, inside the caller's, so that running out of time says where it
 # stood and what dockerd logged rather than ending as a bare exit 124.
@@ -77,11 +79,39 @@ until timeout 20 ctr --address /run/containerd/containerd.sock version >/dev/nul
   [ "$(left)" -gt 0 ] || late "containerd did not answer" containerd
   sleep 0.2
 done
-setsid dockerd --containerd /run/containerd/containerd.sock --data-root "$nd/docker" --storage-driver vfs --bridge none \
+# docker0, when the node asks for it, lives in the node's namespace and NATs nothing: a published port goes through docker-proxy.
+[ "$bridge" = docker0 ] && bridge_flags="" || bridge_flags="--bridge none"
+setsid dockerd --containerd /run/containerd/containerd.sock --data-root "$nd/docker" --storage-driver vfs $bridge_flags \
   --iptables=false --ip-forward=false --ip-masq=false --cgroup-parent "/$cgroup" </dev/null >"$nd/dockerd.log" 2>&1 &
 until timeout 20 docker version >/dev/null 2>&1; do
   [ "$(left)" -gt 0 ] || late "dockerd did not answer" dockerd
   sleep 0.2
+done
+# registry: Debian's docker-registry binary, the libraries it links and a config as the upstream image's
+# (no auth, storage in /var/lib/registry), cached as a tarball keyed by the binary's and libc's digests.
+registry_image() {
+  bounded "the registry image was not looked up" docker image inspect ${REGISTRY_IMAGE} >/dev/null 2>&1 && return 0
+  reg=/usr/bin/docker-registry
+  [ -x "$reg" ] || { echo "no docker-registry at $reg (apt-get install -y docker-registry)" >&2; exit 1; }
+  libs=$(ldd "$reg" | awk '$3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
+  sum=$(cat "$reg" $libs | sha256sum | cut -c1-16)
+  tar="$cache/registry-$sum.tar"
+  if [ ! -s "$tar" ]; then
+    mkdir -p "$cache" && root=$(mktemp -d "$nd/registry-root.XXXXXX") || exit 1
+    chmod 0755 "$root" && mkdir -p "$root/usr/bin" "$root/etc/docker/registry" "$root/var/lib/registry" "$root/tmp" &&
+      cp "$reg" "$root/usr/bin/" && for lib in $libs; do mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib" || exit 1; done &&
+      printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /var/lib/registry\nhttp:\n  addr: :5000\n' > "$root/etc/docker/registry/config.yml" &&
+      part=$(mktemp "$cache/registry.XXXXXX") && tar --numeric-owner --owner=0 --group=0 -C "$root" -cf "$part" . &&
+      mv -f "$part" "$tar" || { echo "building the registry image failed" >&2; exit 1; }
+    rm -rf -- "$root"
+  fi
+  bounded "the registry image was not imported yet" docker import --change 'ENTRYPOINT ["/usr/bin/docker-registry"]' \
+    --change 'CMD ["serve", "/etc/docker/registry/config.yml"]' --change 'EXPOSE 5000/tcp' \
+    --message "macvlab: Debian's docker-registry ($sum)" "$tar" ${REGISTRY_IMAGE} >/dev/null ||
+    late "importing the registry image failed or did not finish" dockerd
+}
+for image in $images; do
+  case "$image" in registry) registry_image ;; *) echo "unknown image $image" >&2; exit 1 ;; esac
 done
 bounded "the busybox image was not looked up" docker image inspect ${BUSYBOX_IMAGE} >/dev/null 2>&1 && exit 0
 bb=/bin/busybox
@@ -111,7 +141,16 @@ export async function startEngines(host: LabHost, layout: NetnsLayout, lab: Lab,
   await atMost(NODES_AT_ONCE, dockerNodes(lab), async (node) => {
     const cgroup = `macvlab-${randomBytes(8).toString("hex")}`;
     const budget = String(ENGINE_BUDGET_S);
-    await mustRun(host, [...layout.enter(node), "sh", script, layout.nodeDir(node), imageCache, cgroup, budget], {
+    const engine = dockerEngine(lab.nodes[node] ?? { docker: true }) ?? { bridge: false, images: [] };
+    const args = [
+      layout.nodeDir(node),
+      imageCache,
+      cgroup,
+      budget,
+      engine.bridge ? "docker0" : "none",
+      engine.images.join(" "),
+    ];
+    await mustRun(host, [...layout.enter(node), "sh", script, ...args], {
       what: `starting node ${node}'s Docker engine`,
       timeoutMs: (ENGINE_BUDGET_S + 30) * 1000,
     });
