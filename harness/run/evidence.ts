@@ -16,8 +16,17 @@ const NODE_EVIDENCE = [
   "cat /proc/sys/net/ipv4/ip_forward",
   "ip netns list",
 ];
-/** A node's own Docker engine: its containers and networks, as `docker` lists them. */
-const DOCKER_EVIDENCE = ["docker ps -a", "docker network ls"];
+/**
+ * A node's own Docker engine: its containers and networks as `docker` lists them, each network's
+ * driver, options (parent, mode) and addresses, and the end of the engine's log (linked into the
+ * node's private /run by the engine's start, see docker-engine.ts).
+ */
+const DOCKER_EVIDENCE = [
+  "docker ps -a",
+  "docker network ls",
+  "docker network ls -q | xargs -r docker network inspect --format '{{.Name}}: driver {{.Driver}}, options {{json .Options}}, ipam {{json .IPAM.Config}}'",
+  "tail -n 20 /run/macvlab-dockerd.log",
+];
 
 /** What a node shows of itself, or of a namespace or container on it (links, addresses, routes). */
 function script(place: Place & { readonly docker?: boolean }): string {

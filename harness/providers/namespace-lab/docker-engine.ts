@@ -87,6 +87,8 @@ until timeout 20 docker version >/dev/null 2>&1; do
   [ "$(left)" -gt 0 ] || late "dockerd did not answer" dockerd
   sleep 0.2
 done
+# Where a failed check's evidence finds the engine's log: the node's private /run, gone with the node.
+ln -sfn "$nd/dockerd.log" /run/macvlab-dockerd.log || exit 1
 # registry: Debian's docker-registry binary, the libraries it links and a config as the upstream image's
 # (no auth, storage in /var/lib/registry), cached as a tarball keyed by the binary's and libc's digests.
 registry_image() {
