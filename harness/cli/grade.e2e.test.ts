@@ -99,6 +99,40 @@ describe("graded mode end to end (root, netns provider)", () => {
     expect(junit).to.match(/tests="8" failures="3" skipped="1"/);
   });
 
+  it("grades part by part: --stage 1 passes on a lab whose second stage is still wrong, the full grade does not", () => {
+    expect(cli("lab", "up", "two-hosts", "--solve", SCENARIO, "--mistake", "other-subnet").status).to.equal(0);
+    const first = cli("grade", SCENARIO, "--stage", "1", "--student", "s-042", "--results", join(work, "results"));
+    expect(first.status, first.stdout + first.stderr).to.equal(0);
+    const staged = JSON.parse(readFileSync(join(PROJECT_ROOT, "reports", "grade.json"), "utf8"));
+    expect(staged).to.include({ points: 5, earned: 5, passed: true, throughStage: 1 });
+    expect(staged.scenarios[0].stages).to.deep.equal([
+      { stage: 1, title: "the hosts' parents and node2's container on macvlan", points: 5, earned: 5, graded: true },
+      {
+        stage: 2,
+        title: "the containers reach each other across hosts, untagged",
+        points: 0,
+        earned: 0,
+        graded: false,
+      },
+    ]);
+    const later = staged.scenarios[0].checks.filter((c: { stage: number }) => c.stage === 2);
+    expect(later.map((c: { status: string }) => c.status)).to.deep.equal(Array(3).fill("not-graded"));
+    expect(first.stdout).to.match(
+      /stage 2: the containers reach each other across hosts, untagged — not graded yet \(--stage 1\)/,
+    );
+    const whole = grade();
+    expect(whole.result.status, whole.result.stdout).to.equal(1);
+    expect(whole.json.scenarios[0].stages[1]).to.include({ stage: 2, graded: true, earned: 0 });
+    expect(whole.result.stdout).to.match(
+      /untagged-on-the-wire +0\/1 +blocked\n +blocked by box1-reaches-box2 \(stage 2\)/,
+    );
+    for (const bad of ["3", "0", "x"]) {
+      const refused = cli("grade", SCENARIO, "--stage", bad);
+      expect(refused.status, `--stage ${bad}`).to.equal(2);
+      expect(refused.stderr).to.match(/--stage/);
+    }
+  });
+
   it("refuses to grade a lab that is not up (exit 2), and a pass mark that is not a percentage", () => {
     const missing = cli("grade", SCENARIO);
     expect(missing.status).to.equal(2);

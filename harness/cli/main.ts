@@ -276,16 +276,19 @@ export function buildProgram(): Command {
     .addOption(providerOption())
     .option("--student <id>", "student or lab id for grade.json (default: $MACVLAB_STUDENT or user@host)")
     .option("--pass-mark <percent>", "percentage of points needed to pass", "100")
+    .option("--stage <n>", "grade only stages 1..n of scenarios that have stages (the pass mark applies to those)")
     .option("--results <dir>", "Allure results directory", DEFAULT_RESULTS_DIR)
     .addOption(waitOption())
     .action(
       async (
         files: string[],
-        opts: { provider: string; student?: string; passMark: string; results: string; wait?: boolean },
+        opts: { provider: string; student?: string; passMark: string; stage?: string; results: string; wait?: boolean },
       ) => {
         const passMark = Number(opts.passMark);
         if (!Number.isFinite(passMark) || passMark < 0 || passMark > 100)
           throw new InputError(`--pass-mark must be a percentage (0–100), got "${opts.passMark}"`);
+        if (opts.stage !== undefined && !/^[1-9][0-9]?$/.test(opts.stage))
+          throw new InputError(`--stage must be a stage number (1, 2, …), got "${opts.stage}"`);
         const summary = await gradeScenarios({
           files,
           provider: opts.provider,
@@ -294,6 +297,7 @@ export function buildProgram(): Command {
           resultsDir: opts.results,
           reporting: allureReporting,
           wait: opts.wait,
+          ...(opts.stage === undefined ? {} : { throughStage: Number(opts.stage) }),
         });
         publishGrade(summary, { json: GRADE_JSON, junit: GRADE_JUNIT }, (text) => process.stdout.write(text));
         process.stdout.write(

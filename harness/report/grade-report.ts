@@ -9,6 +9,10 @@ export function gradeTable(summary: GradeSummary): string {
   const lines: string[] = [];
   for (const scenario of summary.scenarios) {
     lines.push(`${scenario.id} (lab ${scenario.lab}): ${scenario.earned}/${scenario.points}`);
+    for (const st of scenario.stages ?? [])
+      lines.push(
+        `  stage ${st.stage}: ${st.title} — ${st.graded ? `${st.earned}/${st.points}` : `not graded yet (--stage ${summary.throughStage})`}`,
+      );
     for (const g of scenario.checks) {
       const result = { passed: "pass", failed: "FAIL", blocked: "blocked", "not-graded": "not graded" }[g.status];
       lines.push(`  ${g.check.padEnd(40)} ${`${g.earned}/${g.points}`.padStart(5)}  ${result}`);
@@ -33,7 +37,8 @@ export function gradeJunit(summary: GradeSummary): string {
           : g.status === "blocked" || g.status === "not-graded"
             ? `<skipped message="${xml(g.reason ?? g.status)}"/>`
             : "";
-      return `    <testcase classname="${xml(s.id)}" name="${xml(g.check)}"><properties><property name="points" value="${g.points}"/><property name="earned" value="${g.earned}"/></properties>${body}</testcase>`;
+      const stage = g.stage === undefined ? "" : `<property name="stage" value="${g.stage}"/>`;
+      return `    <testcase classname="${xml(s.id)}" name="${xml(g.check)}"><properties><property name="points" value="${g.points}"/><property name="earned" value="${g.earned}"/>${stage}</properties>${body}</testcase>`;
     });
     const count = (st: string) => s.checks.filter((g) => g.status === st).length;
     return `  <testsuite name="${xml(s.id)}" tests="${s.checks.length}" failures="${count("failed")}" skipped="${count("blocked") + count("not-graded")}" timestamp="${summary.timestamp}">\n${cases.join("\n")}\n  </testsuite>`;

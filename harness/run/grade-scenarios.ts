@@ -4,6 +4,7 @@ import { checkName, StudentId } from "../model/names.ts";
 import { DEFAULT_RESULTS_DIR, writableStateRoot } from "../model/paths.ts";
 import { providersFor } from "../providers/registry.ts";
 import { loadScenarios } from "../scenario/load-all.ts";
+import { stageNumbers } from "../scenario/schema.ts";
 import { type Reporting, runSuites } from "./engine.ts";
 import type { CheckGrade } from "./grade-check.ts";
 import { type GradeSummary, summarize } from "./grade-summary.ts";
@@ -22,6 +23,8 @@ export interface GradeOptions {
   readonly resultsDir?: string;
   /** A lab another process is changing (a run, `lab up`/`down`): wait for it instead of failing with exit 2. */
   readonly wait?: boolean;
+  /** `--stage N`: grade only the checks of stages 1..N of scenarios that have stages. */
+  readonly throughStage?: number;
 }
 
 /**
@@ -57,6 +60,16 @@ async function grade(options: GradeOptions): Promise<GradeSummary> {
     }
     return { scenario, lab, provider };
   });
+  const through = options.throughStage;
+  if (through !== undefined) {
+    const staged = plans.filter((p) => p.scenario.stages.length > 0);
+    if (staged.length === 0)
+      throw new InputError(
+        `--stage ${through}: ${plans.map((p) => p.scenario.id).join(", ")} ha${plans.length > 1 ? "ve" : "s"} no stages`,
+      );
+    const most = Math.max(...staged.map((p) => p.scenario.stages.length));
+    if (through > most) throw new InputError(`--stage ${through}: the scenarios graded have at most ${most} stages`);
+  }
   const grades: CheckGrade[] = [];
   const locks = await lockLabs(
     plans.flatMap((p) => (p.provider ? [{ provider: p.provider.name, lab: p.lab.name }] : [])),
@@ -67,6 +80,7 @@ async function grade(options: GradeOptions): Promise<GradeSummary> {
     await runSuites(plans, {
       mode: "grade",
       onGrade: (g) => grades.push(g),
+      ...(through === undefined ? {} : { throughStage: through }),
       resultsDir,
       reporting: options.reporting,
     });
@@ -75,24 +89,32 @@ async function grade(options: GradeOptions): Promise<GradeSummary> {
   }
   const graded = new Set(grades.map((g) => `${g.scenario}/${g.check}`));
   // A check that never reported (the connection to the lab broke) scores nothing.
-  for (const { scenario } of plans)
-    for (const check of scenario.checks)
-      if (!graded.has(`${scenario.id}/${check.id}`))
-        grades.push({
-          scenario: scenario.id,
-          check: check.id,
-          title: check.title,
-          points: check.points,
-          earned: 0,
-          status: "failed",
-          hint: check.hint,
-          reason: "not graded: the lab could not be reached",
-        });
+  for (const { scenario } of plans) {
+    const stageOf = stageNumbers(scenario);
+    for (const check of scenario.checks) {
+      const stage = stageOf.get(check.id);
+      if (graded.has(`${scenario.id}/${check.id}`) || (through !== undefined && stage !== undefined && stage > through))
+        continue;
+      grades.push({
+        scenario: scenario.id,
+        check: check.id,
+        title: check.title,
+        points: check.points,
+        earned: 0,
+        status: "failed",
+        hint: check.hint,
+        reason: "not graded: the lab could not be reached",
+        ...(stage === undefined ? {} : { stage }),
+      });
+    }
+  }
   return summarize(grades, {
     student,
     provider: [...new Set(plans.map((p) => p.provider?.name ?? "none"))].join(", "),
     passMarkPercent: options.passMarkPercent,
     labs: Object.fromEntries(plans.map((p) => [p.scenario.id, p.lab.name])),
+    stages: Object.fromEntries(plans.map((p) => [p.scenario.id, p.scenario.stages.map((s) => s.title)])),
+    ...(through === undefined ? {} : { throughStage: through }),
   });
 }
 

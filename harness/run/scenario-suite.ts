@@ -19,7 +19,7 @@ import { attachTracked, downTracked } from "./active-labs.ts";
 import { type ClaimRow, claimsCsv, recordClaim } from "./claims.ts";
 import { attachEvidence } from "./evidence.ts";
 import { failpoint, failpointArmed } from "./failpoint.ts";
-import { type CheckGrade, gradeCheck } from "./grade-check.ts";
+import { type CheckGrade, gradeCheck, stagePlan } from "./grade-check.ts";
 import { deadlineOf, judgeCheck, type PerformSteps, probeEnv } from "./judge.ts";
 import { type CleanupProof, LabPool } from "./lab-pool.ts";
 import type { ScenarioPlan } from "./plan.ts";
@@ -50,6 +50,8 @@ export interface SuiteOptions {
   readonly mode?: "run" | "grade" | "rubric";
   /** Grade mode: every check's grade, in order. */
   readonly onGrade?: (grade: CheckGrade) => void;
+  /** Grade mode, `--stage N`: only the checks of stages 1..N are graded. */
+  readonly throughStage?: number;
   /** Where labs come from and go back to (reuse with proof); without one, a fresh lab per scenario. */
   readonly pool?: LabPool;
   /** Each check's claim and what was measured, as it is judged (run mode, not the negative controls). */
@@ -238,7 +240,7 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
       async function () {
         await metadata(check);
         if (grading) {
-          const grade = await gradeCheck(scenario.id, check, env(), passed);
+          const grade = await gradeCheck(scenario.id, check, env(), passed, stagePlan(scenario, options.throughStage));
           options.onGrade?.(grade);
           if (grade.status === "passed") passed.add(check.id);
           if (grade.status === "blocked" || grade.status === "not-graded") {

@@ -135,6 +135,34 @@ describe("lab and scenario files", () => {
     ).to.match(/every scenario needs a negative control/);
   });
 
+  it("refuses stages that name unknown checks, place a check twice or not at all, or let a check need a later stage", () => {
+    const second = `  - id: back
+    title: b reaches a
+    hint: check the addresses
+    needs: [reach]
+    ping: { from: b, to: 172.16.5.2, ttl: 64 }
+negative_controls:`;
+    const two = SCENARIO.replace("negative_controls:", second);
+    const staged = (stages: string, text = two) =>
+      loadScenario(scenario(text.replace("negative_controls:", `stages:\n${stages}\nnegative_controls:`)));
+    const issues = (stages: string, text = two) => refusal(() => staged(stages, text)).issues.join("\n");
+    expect(
+      staged("  - { title: one, checks: [reach] }\n  - { title: two, checks: [back] }").scenario.stages,
+    ).to.have.length(2);
+    expect(issues("  - { title: one, checks: [reach, nope, back] }")).to.match(
+      /stages\.0\.checks\.1: no check "nope" in this scenario/,
+    );
+    expect(issues("  - { title: one, checks: [reach] }\n  - { title: two, checks: [reach, back] }")).to.match(
+      /stages\.1\.checks\.0: check "reach" is already in stage 1/,
+    );
+    expect(issues("  - { title: one, checks: [reach] }")).to.match(
+      /stages: with stages, every check belongs to one: back belong to none/,
+    );
+    expect(issues("  - { title: one, checks: [back] }\n  - { title: two, checks: [reach] }")).to.match(
+      /checks\.1\.needs\.0: "reach" is graded in stage 2, after this check's stage 1/,
+    );
+  });
+
   it("requires exactly one kind per check", () => {
     const error = refusal(() =>
       loadScenario(

@@ -113,6 +113,7 @@ function crossCheck(scenario: Scenario, lab: Lab, source: YamlSource): string[] 
     for (const [j, id] of check.needs.entries())
       if (!checkIds.has(id) || id === check.id)
         issues.push(source.issue(["checks", i, "needs", j], `"${id}" is not an earlier check of this scenario`));
+  issues.push(...stageIssues(scenario, source));
   scenario.negative_controls.forEach((control, i) => {
     if (i < scenario.negative_controls.length - 1 && control.restore.length === 0)
       issues.push(
@@ -145,4 +146,36 @@ export function scenarioFiles(paths: readonly string[], defaultDir: string): str
       .sort()
       .map((f) => resolve(p, f));
   });
+}
+
+/** Stages name checks of this scenario, each check in one stage, and no check needs one of a later stage. */
+function stageIssues(scenario: Scenario, source: YamlSource): string[] {
+  if (scenario.stages.length === 0) return [];
+  const issues: string[] = [];
+  const ids = new Set(scenario.checks.map((c) => c.id));
+  const placed = new Map<string, number>();
+  for (const [i, stage] of scenario.stages.entries())
+    for (const [j, id] of stage.checks.entries()) {
+      const where = ["stages", i, "checks", j];
+      if (!ids.has(id)) issues.push(source.issue(where, `no check "${id}" in this scenario`));
+      else if (placed.has(id)) issues.push(source.issue(where, `check "${id}" is already in stage ${placed.get(id)}`));
+      else placed.set(id, i + 1);
+    }
+  const unplaced = scenario.checks.filter((c) => !placed.has(c.id)).map((c) => c.id);
+  if (unplaced.length)
+    issues.push(
+      source.issue(["stages"], `with stages, every check belongs to one: ${unplaced.join(", ")} belong to none`),
+    );
+  for (const [i, check] of scenario.checks.entries())
+    for (const [j, id] of check.needs.entries()) {
+      const [own, needed] = [placed.get(check.id), placed.get(id)];
+      if (own !== undefined && needed !== undefined && needed > own)
+        issues.push(
+          source.issue(
+            ["checks", i, "needs", j],
+            `"${id}" is graded in stage ${needed}, after this check's stage ${own}: a check may need only its own or earlier stages`,
+          ),
+        );
+    }
+  return issues;
 }

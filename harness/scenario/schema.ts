@@ -93,6 +93,15 @@ export const Source = z.strictObject({
   section: z.string().min(1),
 });
 
+/**
+ * A part of an exercise, graded in order (`grade --stage N` grades stages 1..N): a title the task
+ * sheet shows and the checks that belong to it. With stages, every check belongs to exactly one.
+ */
+export const Stage = z.strictObject({
+  title: z.string().min(1),
+  checks: z.array(Id).min(1),
+});
+
 export const ScenarioSchema = z.strictObject({
   id: Id,
   title: z.string().min(1),
@@ -105,6 +114,7 @@ export const ScenarioSchema = z.strictObject({
   tags: z.array(z.string().regex(/^[a-z0-9.-]+$/)).default([]),
   setup: z.array(Step).default([]),
   checks: z.array(Check).min(1),
+  stages: z.array(Stage).default([]),
   negative_controls: z
     .array(NegativeControl)
     .min(1, "every scenario needs a negative control that proves its checks can fail"),
@@ -116,6 +126,12 @@ export type StepSpec = z.infer<typeof Step>;
 export type CommandStepSpec = z.infer<typeof CommandStep>;
 export type CheckSpec = z.infer<typeof Check>;
 export type NegativeControlSpec = z.infer<typeof NegativeControl>;
+export type StageSpec = z.infer<typeof Stage>;
+
+/** Each check's stage (1-based), for a scenario with stages; empty without. */
+export function stageNumbers(scenario: Pick<Scenario, "stages">): ReadonlyMap<string, number> {
+  return new Map(scenario.stages.flatMap((stage, i) => stage.checks.map((id) => [id, i + 1] as const)));
+}
 
 export function isCommandStep(step: StepSpec): step is CommandStepSpec {
   return "node" in step;
