@@ -133,6 +133,43 @@ describe("graded mode end to end (root, netns provider)", () => {
     }
   });
 
+  it("lab up --to-stage 1 builds the first stage only; the student does the second over ssh and the full grade passes", () => {
+    const up = cli("lab", "up", "two-hosts", "--solve", SCENARIO, "--to-stage", "1");
+    expect(up.status, up.stderr).to.equal(0);
+    expect(up.stdout).to.match(/through stage 1 \(the hosts' parents and node2's container on macvlan\)/);
+    const first = cli("grade", SCENARIO, "--stage", "1", "--results", join(work, "results"));
+    expect(first.status, first.stdout).to.equal(0);
+    expect(cli("grade", SCENARIO, "--results", join(work, "results")).status).to.equal(1);
+    // Stage 2 as a student would type it on node3 (the scenario's own stage-2 commands).
+    const stage2 = [
+      "ip netns add net1",
+      "ip link add link enp0s3 mac1 type macvlan mode bridge",
+      "ip link set dev mac1 netns net1",
+      "ip netns exec net1 ip link set dev mac1 name eth0",
+      "ip netns exec net1 ip addr add 172.16.5.3/24 dev eth0",
+      "ip netns exec net1 ip link set dev eth0 up",
+      "",
+    ].join("\n");
+    const typed = spawnSync(process.execPath, [BIN, "ssh", "node3", "--lab", "two-hosts"], {
+      encoding: "utf8",
+      env,
+      input: stage2,
+      timeout: 60_000,
+    });
+    expect(typed.status, typed.stderr).to.equal(0);
+    const { result, json } = grade();
+    expect(result.status, result.stdout).to.equal(0);
+    expect(json).to.include({ points: 11, earned: 11, passed: true });
+    for (const refused of [
+      cli("lab", "up", "two-hosts", "--solve", SCENARIO, "--to-stage", "3"),
+      cli("lab", "up", "two-hosts", "--to-stage", "1"),
+      cli("lab", "up", "two-hosts", "--solve", SCENARIO, "--to-stage", "1", "--mistake", "parent-down"),
+    ]) {
+      expect(refused.status, refused.stderr).to.equal(2);
+      expect(refused.stderr).to.match(/--to-stage/);
+    }
+  });
+
   it("refuses to grade a lab that is not up (exit 2), and a pass mark that is not a percentage", () => {
     const missing = cli("grade", SCENARIO);
     expect(missing.status).to.equal(2);

@@ -185,12 +185,32 @@ export function buildProgram(): Command {
         "with --solve: then apply that negative control (a deliberate mistake)",
         nameArg(Id, "--mistake"),
       )
+      .option(
+        "--to-stage <n>",
+        "with --solve: only the setup of stages 1..n (a student who is stuck continues from stage n+1)",
+      )
       .addOption(waitOption())
-      .action(async (lab: string, opts: { provider: string; solve?: string; mistake?: string; wait?: boolean }) => {
-        if (opts.mistake && !opts.solve) throw new InputError("--mistake needs --solve <scenario>");
-        const solve = opts.solve ? { scenario: opts.solve, mistake: opts.mistake } : undefined;
-        process.stdout.write(`${await labUp(lab, opts.provider, solve, { wait: opts.wait })}\n`);
-      });
+      .action(
+        async (
+          lab: string,
+          opts: { provider: string; solve?: string; mistake?: string; toStage?: string; wait?: boolean },
+        ) => {
+          if (opts.mistake && !opts.solve) throw new InputError("--mistake needs --solve <scenario>");
+          if (opts.toStage !== undefined && !opts.solve) throw new InputError("--to-stage needs --solve <scenario>");
+          if (opts.toStage !== undefined && opts.mistake)
+            throw new InputError("--to-stage and --mistake do not go together: a mistake is made on the whole setup");
+          if (opts.toStage !== undefined && !/^[1-9][0-9]?$/.test(opts.toStage))
+            throw new InputError(`--to-stage must be a stage number (1, 2, …), got "${opts.toStage}"`);
+          const solve = opts.solve
+            ? {
+                scenario: opts.solve,
+                mistake: opts.mistake,
+                ...(opts.toStage === undefined ? {} : { toStage: Number(opts.toStage) }),
+              }
+            : undefined;
+          process.stdout.write(`${await labUp(lab, opts.provider, solve, { wait: opts.wait })}\n`);
+        },
+      );
     parent
       .command("down")
       .description(

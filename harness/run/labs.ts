@@ -19,6 +19,7 @@ import {
 import type { Provider } from "../providers/provider.ts";
 import { PROVIDER_NAMES, providerNamed, providersFor } from "../providers/registry.ts";
 import { loadScenarios } from "../scenario/load-all.ts";
+import { isCommandStep } from "../scenario/schema.ts";
 import type { ShellResult } from "../transport/shell.ts";
 import { downByNameTracked, downTracked, forget, upTracked } from "./active-labs.ts";
 import { failpoint } from "./failpoint.ts";
@@ -56,6 +57,13 @@ export interface LockChoice {
   readonly wait?: boolean;
 }
 
+/** `--solve`: a scenario's setup, then maybe one of its mistakes, or only the steps of its stages 1..toStage. */
+export interface Solve {
+  readonly scenario: string;
+  readonly mistake?: string;
+  readonly toStage?: number;
+}
+
 /**
  * A trainer's lab: up and left running. `solve` applies a scenario's setup (a worked solution to show
  * or grade), `mistake` then one of its negative controls (a deliberate mistake for a demo or a test).
@@ -64,7 +72,7 @@ export interface LockChoice {
 export function labUp(
   nameOrFile: string,
   providerName: string,
-  solve?: { scenario: string; mistake?: string },
+  solve?: Solve,
   choice: LockChoice = {},
 ): Promise<string> {
   return interruptible(() => bringUp(nameOrFile, providerName, solve, choice));
@@ -73,7 +81,7 @@ export function labUp(
 async function bringUp(
   nameOrFile: string,
   providerName: string,
-  solve: { scenario: string; mistake?: string } | undefined,
+  solve: Solve | undefined,
   choice: LockChoice,
 ): Promise<string> {
   const solution = solve ? loadScenarios([scenarioFile(solve.scenario)])[0] : undefined;
@@ -84,6 +92,12 @@ async function bringUp(
   const mistake = solve?.mistake ? solution?.scenario.negative_controls.find((c) => c.id === solve.mistake) : undefined;
   if (solve?.mistake && !mistake)
     throw new InputError(`scenario ${solution?.scenario.id} has no negative control "${solve.mistake}"`);
+  const toStage = solve?.toStage;
+  const stages = solution?.scenario.stages ?? [];
+  if (toStage !== undefined && stages.length === 0)
+    throw new InputError(`--to-stage ${toStage}: scenario ${solution?.scenario.id} has no stages`);
+  if (toStage !== undefined && toStage > stages.length)
+    throw new InputError(`--to-stage ${toStage}: scenario ${solution?.scenario.id} has ${stages.length} stages`);
   // A lab for later commands (ssh, grade) must outlive this process: only providers that can attach.
   const provider = providersFor(providerName).find((p) => p.attach);
   if (!provider) {
@@ -99,7 +113,11 @@ async function bringUp(
     try {
       await failpoint("setup");
       const outcomes = new Map<string, ShellResult>();
-      if (solution) await runSteps(started, solution.scenario.setup, outcomes, { recorder: silentRecorder });
+      // Through a stage: the setup steps that build stages 1..N (a step names its stage; none means 1).
+      const setup = solution?.scenario.setup.filter(
+        (step) => toStage === undefined || !isCommandStep(step) || (step.stage ?? 1) <= toStage,
+      );
+      if (setup) await runSteps(started, setup, outcomes, { recorder: silentRecorder });
       if (mistake) await runSteps(started, mistake.break, outcomes, { recorder: silentRecorder });
     } catch (error) {
       await downTracked(started);
@@ -111,8 +129,9 @@ async function bringUp(
   } finally {
     await lock.release();
   }
+  const through = toStage === undefined ? "" : ` through stage ${toStage} (${stages[toStage - 1]?.title})`;
   const applied = solution
-    ? `, with the setup of ${solution.scenario.id}${mistake ? ` and the mistake "${mistake.title}"` : ""}`
+    ? `, with the setup of ${solution.scenario.id}${through}${mistake ? ` and the mistake "${mistake.title}"` : ""}`
     : "";
   return `lab ${lab.name} is up on ${provider.name} (nodes: ${nodes})${applied}; \`macvlab down ${lab.name}\` removes it`;
 }

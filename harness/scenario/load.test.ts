@@ -161,6 +161,18 @@ negative_controls:`;
     expect(issues("  - { title: one, checks: [back] }\n  - { title: two, checks: [reach] }")).to.match(
       /checks\.1\.needs\.0: "reach" is graded in stage 2, after this check's stage 1/,
     );
+    const stepStage = (n: number) =>
+      two.replace("    run: ip link set dev enp0s3 up", `    stage: ${n}\n    run: ip link set dev enp0s3 up`);
+    expect(issues("  - { title: one, checks: [reach, back] }", stepStage(2))).to.match(
+      /setup\.0\.stage: stage 2: the scenario has 1 stages/,
+    );
+    expect(refusal(() => loadScenario(scenario(stepStage(1)))).issues.join("\n")).to.match(
+      /setup\.0\.stage: a stage needs the scenario's `stages:`/,
+    );
+    const inBreak = two.replace("      - node: b\n        run:", "      - node: b\n        stage: 1\n        run:");
+    expect(issues("  - { title: one, checks: [reach, back] }", inBreak)).to.match(
+      /negative_controls\.0\.break\.0\.stage: only setup steps build a stage/,
+    );
   });
 
   it("requires exactly one kind per check", () => {

@@ -148,10 +148,37 @@ export function scenarioFiles(paths: readonly string[], defaultDir: string): str
   });
 }
 
-/** Stages name checks of this scenario, each check in one stage, and no check needs one of a later stage. */
+/**
+ * Stages name checks of this scenario, each check in one stage, and no check needs one of a later
+ * stage; a step's stage is one of them, and only setup steps have one (they build the stages).
+ */
 function stageIssues(scenario: Scenario, source: YamlSource): string[] {
-  if (scenario.stages.length === 0) return [];
   const issues: string[] = [];
+  const count = scenario.stages.length;
+  scenario.setup.forEach((step, i) => {
+    if (isCommandStep(step) && step.stage !== undefined && step.stage > count)
+      issues.push(
+        source.issue(
+          ["setup", i, "stage"],
+          count ? `stage ${step.stage}: the scenario has ${count} stages` : "a stage needs the scenario's `stages:`",
+        ),
+      );
+  });
+  const elsewhere: Array<[readonly StepSpec[], Path]> = [
+    [scenario.cleanup, ["cleanup"]],
+    ...scenario.negative_controls.flatMap(
+      (c, i): Array<[readonly StepSpec[], Path]> => [
+        [c.break, ["negative_controls", i, "break"]],
+        [c.restore, ["negative_controls", i, "restore"]],
+      ],
+    ),
+  ];
+  for (const [list, path] of elsewhere)
+    list.forEach((step, i) => {
+      if (isCommandStep(step) && step.stage !== undefined)
+        issues.push(source.issue([...path, i, "stage"], "only setup steps build a stage"));
+    });
+  if (count === 0) return issues;
   const ids = new Set(scenario.checks.map((c) => c.id));
   const placed = new Map<string, number>();
   for (const [i, stage] of scenario.stages.entries())

@@ -12,6 +12,8 @@ export const CommandStep = z
     /** The documents say this command fails (e.g. a second passthru child): a `step` check asserts how. */
     expect_failure: z.boolean().default(false),
     timeout_ms: z.number().int().positive().max(600_000).default(30_000),
+    /** A setup step of a scenario with stages: the stage it builds (default 1), for `lab up --solve … --to-stage N`. */
+    stage: z.number().int().min(1).max(99).optional(),
   })
   .refine((step) => !step.expect_failure || typeof step.run === "string" || step.run.length === 1, {
     message: "a step with expect_failure runs exactly one command (otherwise an earlier failure would go unnoticed)",
