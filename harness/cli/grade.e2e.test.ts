@@ -178,7 +178,9 @@ describe("graded mode end to end (root, netns provider)", () => {
   });
 
   it("`ssh` without a terminal reads commands from stdin, ends at its end and passes the shell's exit on", () => {
+    expect(cli("lab", "list").stdout).to.equal("no lab is up\n");
     expect(cli("lab", "up", "two-hosts").status).to.equal(0);
+    expect(cli("lab", "list").stdout).to.match(/^ {2}netns: two-hosts — up less than a minute, by root\n$/);
     const ssh = (input: string) =>
       spawnSync(process.execPath, [BIN, "ssh", "node2", "--lab", "two-hosts"], {
         encoding: "utf8",

@@ -26,7 +26,7 @@ import { gradeScenarios } from "../run/grade-scenarios.ts";
 import { labGraph } from "../run/graph.ts";
 import { parseJobs } from "../run/job-plan.ts";
 import { serveJob } from "../run/job-worker.ts";
-import { labDown, labUp, listAll } from "../run/labs.ts";
+import { labDown, labUp, listAll, listRunning } from "../run/labs.ts";
 import { setProgressSink } from "../run/progress.ts";
 import { listScenarios, runScenarios } from "../run/run-scenarios.ts";
 import { parseShard, type Shard } from "../run/shard.ts";
@@ -224,7 +224,15 @@ export function buildProgram(): Command {
       );
   };
   addUpDown(program);
-  addUpDown(program.command("lab").description("labs for training: up, down"));
+  const lab = program.command("lab").description("labs for training: up, list, down");
+  addUpDown(lab);
+  lab
+    .command("list")
+    .description("the labs up in this state dir: provider, how long up, who brought it up, who uses it now")
+    .action(async () => {
+      const running = await listRunning();
+      process.stdout.write(`${running.length ? running.join("\n") : "no lab is up"}\n`);
+    });
 
   program
     .command("ssh")

@@ -155,6 +155,12 @@ export function holderOf(provider: string, lab: string): string {
     .join("; ");
 }
 
+/** The live holders of a lab, as one phrase, or nothing when no process holds it. */
+export function liveHolders(provider: string, lab: string): string | undefined {
+  const owners = liveOwners(provider, lab);
+  return owners.length ? owners.map((o) => `pid ${o.pid}: ${o.command}`).join("; ") : undefined;
+}
+
 function liveOwners(provider: string, lab: string): LabOwner[] {
   const dir = locksDir(provider);
   return ownerFiles(dir, lab).flatMap(({ pid, file }) => {

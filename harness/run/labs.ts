@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { InputError } from "../model/errors.ts";
@@ -18,13 +18,14 @@ import {
 } from "../model/paths.ts";
 import type { Provider } from "../providers/provider.ts";
 import { PROVIDER_NAMES, providerNamed, providersFor } from "../providers/registry.ts";
+import { STATE_MARKER } from "../providers/state-marker.ts";
 import { loadScenarios } from "../scenario/load-all.ts";
 import { isCommandStep } from "../scenario/schema.ts";
 import type { ShellResult } from "../transport/shell.ts";
 import { downByNameTracked, downTracked, forget, upTracked } from "./active-labs.ts";
 import { failpoint } from "./failpoint.ts";
 import { interruptible } from "./interrupt.ts";
-import { type HeldLock, holderOf, LabBusyError, lockLab, lockLabs, releaseLocks } from "./lab-lock.ts";
+import { type HeldLock, holderOf, LabBusyError, liveHolders, lockLab, lockLabs, releaseLocks } from "./lab-lock.ts";
 import { silentRecorder } from "./recorder.ts";
 import { runSteps } from "./steps.ts";
 
@@ -234,11 +235,52 @@ export async function listAll(): Promise<string[]> {
     lines.push(
       `  ${scenario.id} (lab ${scenario.lab}${scenario.requires.length ? `, requires ${scenario.requires.join(" ")}` : ""}): ${scenario.title}`,
     );
-  lines.push("running:");
+  return [...lines, "running:", ...(await listRunning())];
+}
+
+/** The labs up in this state dir (provider, age, who brought it up, who uses it) and those parallel jobs left. */
+export async function listRunning(): Promise<string[]> {
+  const lines: string[] = [];
   for (const name of PROVIDER_NAMES)
-    for (const lab of await providerNamed(name).list()) lines.push(`  ${name}: ${lab}`);
+    for (const lab of await providerNamed(name).list()) lines.push(`  ${name}: ${lab}${aboutRunning(name, lab)}`);
   for (const root of jobStateRoots())
     for (const name of PROVIDER_NAMES)
       for (const lab of labStateNames(name, root)) lines.push(`  ${name}: ${lab} (${relative(stateRoot(), root)})`);
   return lines;
+}
+
+/**
+ * How long a running lab has been up and who brought it up (its state marker's age and owner), and
+ * the process using it now, if any: what a trainer asks of `macvlab list` before taking a lab down.
+ */
+function aboutRunning(provider: string, lab: string): string {
+  const marker = join(stateRoot(), provider, lab, STATE_MARKER);
+  const facts: string[] = [];
+  try {
+    const { mtimeMs, uid } = lstatSync(marker);
+    facts.push(`up ${duration(Date.now() - mtimeMs)}`, `by ${userName(uid)}`);
+  } catch {
+    // no marker (vagrant keeps its own state): nothing to say about age and owner
+  }
+  const holder = liveHolders(provider, lab);
+  if (holder) facts.push(`in use by ${holder}`);
+  return facts.length ? ` — ${facts.join(", ")}` : "";
+}
+
+function duration(ms: number): string {
+  const minutes = Math.max(0, Math.floor(ms / 60_000));
+  if (minutes < 1) return "less than a minute";
+  if (minutes < 120) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/** A uid's name from /etc/passwd (the file is small; read bounded), else the number. */
+function userName(uid: number): string {
+  try {
+    const passwd = readFileSync("/etc/passwd", { encoding: "utf8" }).slice(0, 1 << 20);
+    const entry = passwd.split("\n").find((line) => line.split(":")[2] === String(uid));
+    return entry?.split(":")[0] || `uid ${uid}`;
+  } catch {
+    return `uid ${uid}`;
+  }
 }
