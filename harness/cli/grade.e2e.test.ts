@@ -170,6 +170,41 @@ describe("graded mode end to end (root, netns provider)", () => {
     }
   });
 
+  it("a class: two students' labs of one lab side by side, each graded on its own, and the class summary", () => {
+    const classDir = join(PROJECT_ROOT, "reports", "class");
+    rmSync(classDir, { recursive: true, force: true });
+    try {
+      expect(cli("lab", "up", "two-hosts", "--as", "s-1", "--solve", SCENARIO).status).to.equal(0);
+      expect(cli("lab", "up", "two-hosts", "--as", "s-2", "--solve", SCENARIO, "--to-stage", "1").status).to.equal(0);
+      const listed = cli("lab", "list").stdout;
+      expect(listed).to.match(/netns: two-hosts \(as s-1\)/);
+      expect(listed).to.match(/netns: two-hosts \(as s-2\)/);
+      expect(cli("lab", "list", "--as", "s-2").stdout).to.match(
+        /^ {2}netns: two-hosts — up less than a minute, by root\n$/,
+      );
+      const first = cli("grade", SCENARIO, "--as", "s-1");
+      expect(first.status, first.stdout + first.stderr).to.equal(0);
+      const second = cli("grade", SCENARIO, "--as", "s-2");
+      expect(second.status, second.stdout).to.equal(1);
+      const own = (id: string) => JSON.parse(readFileSync(join(classDir, id, "grade.json"), "utf8"));
+      expect(own("s-1")).to.include({ student: "s-1", earned: 11, passed: true });
+      expect(own("s-2")).to.include({ student: "s-2", earned: 5, passed: false });
+      const summary = cli("class");
+      expect(summary.status, summary.stderr).to.equal(1);
+      expect(summary.stdout).to.match(/s-1 +11\/11 +100% +PASSED\ns-2 +5\/11 +45\.5% +NOT PASSED/);
+      const csv = readFileSync(join(classDir, "class.csv"), "utf8").split("\n");
+      expect(csv[0]).to.equal(
+        `student,macvlan-same-network stage 1: the hosts' parents and node2's container on macvlan,"macvlan-same-network stage 2: the containers reach each other across hosts, untagged",total,percent,passed,graded at`,
+      );
+      expect(csv[1]).to.match(/^s-1,5\/5,6\/6,11\/11,100,yes,/);
+      expect(csv[2]).to.match(/^s-2,5\/5,0\/6,5\/11,45\.5,no,/);
+      expect(readFileSync(join(classDir, "class-junit.xml"), "utf8")).to.match(/tests="2" failures="1"/);
+    } finally {
+      for (const id of ["s-1", "s-2"]) expect(cli("lab", "down", "--as", id).status).to.equal(0);
+    }
+    expect(cli("lab", "list").stdout).to.equal("no lab is up\n");
+  });
+
   it("refuses to grade a lab that is not up (exit 2), and a pass mark that is not a percentage", () => {
     const missing = cli("grade", SCENARIO);
     expect(missing.status).to.equal(2);

@@ -1,8 +1,11 @@
+import { join } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { NIGHTLY_DEFAULTS, renderManifests, writeManifests } from "../deploy/k8s.ts";
 import { exitCodeFor, InputError, MacvlabError } from "../model/errors.ts";
 import { Id, LabName, NodeName } from "../model/names.ts";
 import {
+  CLASS_REPORTS_DIR,
+  classRoot,
   DEFAULT_RESULTS_DIR,
   GRADE_JSON,
   GRADE_JUNIT,
@@ -15,6 +18,7 @@ import { display } from "../model/yaml-source.ts";
 import { PROVIDER_NAMES } from "../providers/registry.ts";
 import { allureReporting } from "../report/allure-reporting.ts";
 import { claimsText } from "../report/claims-table.ts";
+import { publishClass } from "../report/class-summary.ts";
 import { flakeRows, flakesText } from "../report/flakes.ts";
 import { publishGrade } from "../report/grade-report.ts";
 import { publishReport } from "../report/publish-report.ts";
@@ -61,6 +65,11 @@ const jobsOption = () =>
 
 const waitOption = () =>
   new Option("--wait", "when another macvlab process holds the lab, wait for it instead of failing with exit 2");
+/** A student of a class: their labs in a state root of their own (`<state dir>/class/<id>`), their grade apart. */
+const asOption = () =>
+  new Option("--as <student>", "a class's student: labs and grade of their own (an id like s-042)").argParser(
+    nameArg(Id, "--as"),
+  );
 
 export function buildProgram(): Command {
   const program = new Command("macvlab")
@@ -70,7 +79,12 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     // A bad cap must stop every command before it builds anything, not fail mid-run.
-    .hook("preAction", () => void outputCapFromEnv());
+    .hook("preAction", () => void outputCapFromEnv())
+    // `--as s-042`: every state path of this command is the student's own (the id is checked by its parser).
+    .hook("preAction", (_program, action) => {
+      const student = action.opts().as;
+      if (typeof student === "string") process.env.MACVLAB_STATE_DIR = join(classRoot(), student);
+    });
 
   program
     .command("run")
@@ -189,6 +203,7 @@ export function buildProgram(): Command {
         "--to-stage <n>",
         "with --solve: only the setup of stages 1..n (a student who is stuck continues from stage n+1)",
       )
+      .addOption(asOption())
       .addOption(waitOption())
       .action(
         async (
@@ -217,6 +232,7 @@ export function buildProgram(): Command {
         "tear labs down (default: every lab with state in this state dir, except those another process is using); safe to repeat",
       )
       .argument("[labs...]", "lab ids", namesArg(LabName, "down: lab argument"))
+      .addOption(asOption())
       .addOption(waitOption())
       .action(
         async (labs: string[], opts: { wait?: boolean }) =>
@@ -228,7 +244,10 @@ export function buildProgram(): Command {
   addUpDown(lab);
   lab
     .command("list")
-    .description("the labs up in this state dir: provider, how long up, who brought it up, who uses it now")
+    .description(
+      "the labs up in this state dir: provider, how long up, who brought it up, who uses it now (a class's labs too)",
+    )
+    .addOption(asOption())
     .action(async () => {
       const running = await listRunning();
       process.stdout.write(`${running.length ? running.join("\n") : "no lab is up"}\n`);
@@ -240,6 +259,7 @@ export function buildProgram(): Command {
     .argument("<node>", "node name, e.g. node2", nameArg(NodeName, "ssh: node argument"))
     .requiredOption("-l, --lab <lab>", "the lab the node belongs to", nameOrFileArg(LabName, "--lab"))
     .addOption(providerOption())
+    .addOption(asOption())
     .action(async (node: string, opts: { lab: string; provider: string }) => {
       process.exitCode = await sshInto(node, opts.lab, opts.provider);
     });
@@ -306,34 +326,58 @@ export function buildProgram(): Command {
     .option("--pass-mark <percent>", "percentage of points needed to pass", "100")
     .option("--stage <n>", "grade only stages 1..n of scenarios that have stages (the pass mark applies to those)")
     .option("--results <dir>", "Allure results directory", DEFAULT_RESULTS_DIR)
+    .addOption(asOption())
     .addOption(waitOption())
     .action(
       async (
         files: string[],
-        opts: { provider: string; student?: string; passMark: string; stage?: string; results: string; wait?: boolean },
+        opts: {
+          provider: string;
+          student?: string;
+          passMark: string;
+          stage?: string;
+          results: string;
+          as?: string;
+          wait?: boolean;
+        },
       ) => {
         const passMark = Number(opts.passMark);
         if (!Number.isFinite(passMark) || passMark < 0 || passMark > 100)
           throw new InputError(`--pass-mark must be a percentage (0–100), got "${opts.passMark}"`);
         if (opts.stage !== undefined && !/^[1-9][0-9]?$/.test(opts.stage))
           throw new InputError(`--stage must be a stage number (1, 2, …), got "${opts.stage}"`);
+        // A class's student: their grade files and results apart from everyone else's.
+        const own = opts.as ? join(CLASS_REPORTS_DIR, opts.as) : undefined;
+        const results = own && opts.results === DEFAULT_RESULTS_DIR ? join(own, "allure-results") : opts.results;
         const summary = await gradeScenarios({
           files,
           provider: opts.provider,
-          student: opts.student,
+          student: opts.student ?? opts.as,
           passMarkPercent: passMark,
-          resultsDir: opts.results,
+          resultsDir: results,
           reporting: allureReporting,
           wait: opts.wait,
           ...(opts.stage === undefined ? {} : { throughStage: Number(opts.stage) }),
         });
-        publishGrade(summary, { json: GRADE_JSON, junit: GRADE_JUNIT }, (text) => process.stdout.write(text));
-        process.stdout.write(
-          `written: reports/grade.json, reports/grade-junit.xml, Allure results in ${opts.results}\n`,
-        );
+        const gradeFiles = own
+          ? { json: join(own, "grade.json"), junit: join(own, "grade-junit.xml") }
+          : { json: GRADE_JSON, junit: GRADE_JUNIT };
+        publishGrade(summary, gradeFiles, (text) => process.stdout.write(text));
+        process.stdout.write(`written: ${gradeFiles.json}, ${gradeFiles.junit}, Allure results in ${results}\n`);
         process.exitCode = summary.passed ? 0 : 1;
       },
     );
+
+  program
+    .command("class")
+    .description(
+      "a class's summary from every student's last grade (grade --as <student>): a line each, class.csv and class-junit.xml",
+    )
+    .action(() => {
+      const { table, csv, junit, failed } = publishClass(CLASS_REPORTS_DIR);
+      process.stdout.write(`${table}\nwritten: ${csv}, ${junit}\n`);
+      process.exitCode = failed ? 1 : 0;
+    });
 
   program
     .command("list")

@@ -57,6 +57,10 @@ const EXITS: Record<string, readonly number[]> = {
   "bin/macvlab.js doctor": [0, 2],
   // A bare lab: the student has done nothing yet.
   "bin/macvlab.js grade scenarios/macvlan-same-network.yaml --student s-042 --pass-mark 80": [1],
+  // The class's labs are bare too: no student has done anything, so no one passes.
+  "bin/macvlab.js grade scenarios/macvlan-same-network.yaml --as s-001 --stage 1": [1],
+  "for s in s-001 s-002 s-003; do bin/macvlab.js grade scenarios/macvlan-same-network.yaml --as $s; done": [1],
+  "bin/macvlab.js class": [1],
 };
 
 interface Command {

@@ -1,4 +1,4 @@
-import { accessSync, constants, lstatSync, mkdirSync, readdirSync } from "node:fs";
+import { accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { InputError } from "./errors.ts";
@@ -26,6 +26,8 @@ export const KNOWN_ISSUES_FILE = join(PROJECT_ROOT, "known-issues.yaml");
 export const TOPOLOGY_DIR = join(REPORTS_DIR, "topology");
 export const GRADE_JSON = join(REPORTS_DIR, "grade.json");
 export const GRADE_JUNIT = join(REPORTS_DIR, "grade-junit.xml");
+/** A class's grades, one directory per student (`grade --as s-042`), and the class summary beside them. */
+export const CLASS_REPORTS_DIR = join(REPORTS_DIR, "class");
 export const DEFAULT_STATE_ROOT = join(PROJECT_ROOT, ".macvlab");
 /** The command line's entry point: a parallel run starts its jobs through it. */
 export const CLI_ENTRY = join(PROJECT_ROOT, "bin", "macvlab.js");
@@ -155,4 +157,19 @@ function refuseSymlink(path: string): void {
     throw new InputError(
       `refusing state directory ${path}: it is a symbolic link (the harness deletes below its state directories, so they must be its own); remove the link`,
     );
+}
+
+/** Where the students of a class keep their labs: a state root each, below this one (`--as s-042`). */
+export function classRoot(): string {
+  return join(stateRoot(), "class");
+}
+
+/** The state roots of the class's students that exist, by student id. */
+export function classMembers(): Array<{ student: string; root: string }> {
+  const dir = classRoot();
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !e.isSymbolicLink() && /^[a-z0-9][a-z0-9-]{0,62}$/.test(e.name))
+    .map((e) => ({ student: e.name, root: join(dir, e.name) }))
+    .sort((a, b) => a.student.localeCompare(b.student));
 }

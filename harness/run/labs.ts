@@ -8,6 +8,7 @@ import { loadLab } from "../model/load-lab.ts";
 import { checkName, Id, LabName } from "../model/names.ts";
 import {
   CLI_ENTRY,
+  classMembers,
   jobStateRoots,
   LABS_DIR,
   labStateNames,
@@ -246,6 +247,10 @@ export async function listRunning(): Promise<string[]> {
   for (const root of jobStateRoots())
     for (const name of PROVIDER_NAMES)
       for (const lab of labStateNames(name, root)) lines.push(`  ${name}: ${lab} (${relative(stateRoot(), root)})`);
+  // A class's labs (`lab up … --as s-042`), each in its student's own state root.
+  for (const { student, root } of classMembers())
+    for (const name of PROVIDER_NAMES)
+      for (const lab of labStateNames(name, root)) lines.push(`  ${name}: ${lab} (as ${student})`);
   return lines;
 }
 
