@@ -21,6 +21,7 @@ export const NAMESPACE_TWINS: Readonly<Record<string, string>> = {
   "docker-macvlan-modes": "macvlan-modes",
   "docker-macvlan-vlans": "vlan-isolation",
   "docker-macvlan-routed": "vlan-routed",
+  "docker-ipvlan": "ipvlan-vs-macvlan",
 };
 
 /** The lab as written, and a copy of it named `<name>-bare` whose nodes run no engine. */
