@@ -46,3 +46,10 @@ export const parseShardCount = (value: string) => {
     throw new InputError(`--shards ${quoteName(value)}: give a whole number from 1 to 999`);
   return Number(value);
 };
+
+/** `--stage n`, `--to-stage n`: a stage number, 1 to 99 (a scenario's stages are counted from 1). */
+export const stageArg = (flag: string) => (value: string) => {
+  if (!/^[1-9][0-9]?$/.test(value))
+    throw new InputError(`${flag} must be a stage number (1, 2, …), got ${quoteName(value)}`);
+  return Number(value);
+};

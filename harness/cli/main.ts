@@ -47,6 +47,7 @@ import {
   parseRetries,
   parseShardCount,
   providerArg,
+  stageArg,
 } from "./arguments.ts";
 
 const providerOption = () =>
@@ -202,25 +203,24 @@ export function buildProgram(): Command {
       .option(
         "--to-stage <n>",
         "with --solve: only the setup of stages 1..n (a student who is stuck continues from stage n+1)",
+        stageArg("--to-stage"),
       )
       .addOption(asOption())
       .addOption(waitOption())
       .action(
         async (
           lab: string,
-          opts: { provider: string; solve?: string; mistake?: string; toStage?: string; wait?: boolean },
+          opts: { provider: string; solve?: string; mistake?: string; toStage?: number; wait?: boolean },
         ) => {
           if (opts.mistake && !opts.solve) throw new InputError("--mistake needs --solve <scenario>");
           if (opts.toStage !== undefined && !opts.solve) throw new InputError("--to-stage needs --solve <scenario>");
           if (opts.toStage !== undefined && opts.mistake)
             throw new InputError("--to-stage and --mistake do not go together: a mistake is made on the whole setup");
-          if (opts.toStage !== undefined && !/^[1-9][0-9]?$/.test(opts.toStage))
-            throw new InputError(`--to-stage must be a stage number (1, 2, …), got "${opts.toStage}"`);
           const solve = opts.solve
             ? {
                 scenario: opts.solve,
                 mistake: opts.mistake,
-                ...(opts.toStage === undefined ? {} : { toStage: Number(opts.toStage) }),
+                ...(opts.toStage === undefined ? {} : { toStage: opts.toStage }),
               }
             : undefined;
           process.stdout.write(`${await labUp(lab, opts.provider, solve, { wait: opts.wait })}\n`);
@@ -324,7 +324,11 @@ export function buildProgram(): Command {
     .addOption(providerOption())
     .option("--student <id>", "student or lab id for grade.json (default: $MACVLAB_STUDENT or user@host)")
     .option("--pass-mark <percent>", "percentage of points needed to pass", "100")
-    .option("--stage <n>", "grade only stages 1..n of scenarios that have stages (the pass mark applies to those)")
+    .option(
+      "--stage <n>",
+      "grade only stages 1..n of scenarios that have stages (the pass mark applies to those)",
+      stageArg("--stage"),
+    )
     .option("--results <dir>", "Allure results directory", DEFAULT_RESULTS_DIR)
     .addOption(asOption())
     .addOption(waitOption())
@@ -335,7 +339,7 @@ export function buildProgram(): Command {
           provider: string;
           student?: string;
           passMark: string;
-          stage?: string;
+          stage?: number;
           results: string;
           as?: string;
           wait?: boolean;
@@ -344,8 +348,6 @@ export function buildProgram(): Command {
         const passMark = Number(opts.passMark);
         if (!Number.isFinite(passMark) || passMark < 0 || passMark > 100)
           throw new InputError(`--pass-mark must be a percentage (0–100), got "${opts.passMark}"`);
-        if (opts.stage !== undefined && !/^[1-9][0-9]?$/.test(opts.stage))
-          throw new InputError(`--stage must be a stage number (1, 2, …), got "${opts.stage}"`);
         // A class's student: their grade files and results apart from everyone else's.
         const own = opts.as ? join(CLASS_REPORTS_DIR, opts.as) : undefined;
         const results = own && opts.results === DEFAULT_RESULTS_DIR ? join(own, "allure-results") : opts.results;
@@ -357,7 +359,7 @@ export function buildProgram(): Command {
           resultsDir: results,
           reporting: allureReporting,
           wait: opts.wait,
-          ...(opts.stage === undefined ? {} : { throughStage: Number(opts.stage) }),
+          ...(opts.stage === undefined ? {} : { throughStage: opts.stage }),
         });
         const gradeFiles = own
           ? { json: join(own, "grade.json"), junit: join(own, "grade-junit.xml") }
