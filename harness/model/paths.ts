@@ -169,7 +169,7 @@ export function classMembers(): Array<{ student: string; root: string }> {
   const dir = classRoot();
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && !e.isSymbolicLink() && /^[a-z0-9][a-z0-9-]{0,62}$/.test(e.name))
+    .filter((e) => e.isDirectory() && !e.isSymbolicLink() && Id.safeParse(e.name).success)
     .map((e) => ({ student: e.name, root: join(dir, e.name) }))
     .sort((a, b) => a.student.localeCompare(b.student));
 }
