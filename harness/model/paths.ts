@@ -173,3 +173,13 @@ export function classMembers(): Array<{ student: string; root: string }> {
     .map((e) => ({ student: e.name, root: join(dir, e.name) }))
     .sort((a, b) => a.student.localeCompare(b.student));
 }
+
+/** Where the articles the scenarios come from are kept, beside this project (`../shared/seeds`). */
+export const ARTICLES_DIR = resolve(PROJECT_ROOT, "..", "shared", "seeds");
+
+/** An article's file by its seed number (`001` → `001_<hash>.txt`), if it is here. */
+export function articleFile(seed: string): string | undefined {
+  if (!/^\d{3}$/.test(seed) || !existsSync(ARTICLES_DIR)) return undefined;
+  const name = readdirSync(ARTICLES_DIR).find((f) => f.startsWith(`${seed}_`) && f.endsWith(".txt"));
+  return name ? join(ARTICLES_DIR, name) : undefined;
+}

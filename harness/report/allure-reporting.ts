@@ -26,6 +26,7 @@ export const allureRecorder: Recorder = {
     for (const p of meta.parameters)
       await allure.parameter(p.name, p.value, p.excluded ? { excluded: true } : undefined);
     await allure.description(meta.description);
+    for (const l of meta.links ?? []) await allure.link(l.url, l.name, "article");
   },
   note: async (markdown) => allure.description(markdown),
 };

@@ -15,6 +15,8 @@ export interface TestMetadata {
   readonly testCaseId: string;
   readonly parameters: ReadonlyArray<{ name: string; value: string; excluded?: boolean }>;
   readonly description: string;
+  /** The article sections the test comes from, as links a reader can follow. */
+  readonly links?: ReadonlyArray<{ name: string; url: string }>;
 }
 
 /**

@@ -1,8 +1,10 @@
+import { pathToFileURL } from "node:url";
 import { AssertionError } from "chai";
 import Mocha from "mocha";
 import { assertOutcome, assertOutcomeFails, holds, type Outcome } from "../expect/outcome.ts";
 import { InfrastructureError, InputError } from "../model/errors.ts";
 import type { Lab } from "../model/lab.ts";
+import { articleFile } from "../model/paths.ts";
 import type { Provider, StartedLab } from "../providers/provider.ts";
 import { renderSvg } from "../scenario/render-svg.ts";
 import {
@@ -129,6 +131,7 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
         ...(variant ? {} : { parentSuite: `${scenario.id}: ${scenario.title}`, suite: "checks" }),
       },
       testCaseId: variant?.testCaseId ?? `${scenario.id}/${check.id}`,
+      links: scenario.source.map((s) => ({ name: `article ${s.seed}: ${s.section}`, url: articleUrl(s.seed) })),
       parameters: [
         { name: "provider", value: plan.provider?.name ?? "none" },
         { name: "kernel", value: plan.capabilities?.kernel ?? "unknown", excluded: true },
@@ -392,4 +395,10 @@ export function addScenarioSuite(parent: Mocha.Suite, plan: ScenarioPlan, option
 function attach(provider: Provider, lab: Lab): Promise<StartedLab> {
   if (!provider.attach) throw new InputError(`provider ${provider.name} cannot attach to a lab that is up`);
   return attachTracked(provider, lab);
+}
+
+/** An article as a link: its file here when the articles sit beside the project, else where they belong. */
+function articleUrl(seed: string): string {
+  const file = articleFile(seed);
+  return file ? pathToFileURL(file).href : `../shared/seeds/${seed}`;
 }
