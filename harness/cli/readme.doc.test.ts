@@ -38,7 +38,7 @@ const NOT_RUN: Record<string, string> = {
   "harness/providers/vagrant/node-image/engine.sh start /tmp/engine": VAGRANT_BLOCK,
   "export DOCKER_HOST=unix:///tmp/engine/docker.sock": VAGRANT_BLOCK,
   "harness/providers/vagrant/node-image/build.sh": VAGRANT_BLOCK,
-  "nsenter --net=/tmp/engine/net env MACVLAB_VAGRANT_PROVIDER=docker bin/macvlab.js run --provider vagrant scenarios/macvlan-same-network.yaml scenarios/host-macvlan-limitation.yaml scenarios/l3-routed.yaml":
+  "nsenter --net=/tmp/engine/net env MACVLAB_VAGRANT_PROVIDER=docker bin/macvlab.js run --provider vagrant scenarios/macvlan-same-network.yaml scenarios/host-macvlan-limitation.yaml":
     VAGRANT_BLOCK,
   "harness/providers/vagrant/node-image/engine.sh stop /tmp/engine": VAGRANT_BLOCK,
   "deploy/runner-image/build.sh macvlab-runner:latest": RUNNER_IMAGE,
