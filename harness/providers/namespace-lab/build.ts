@@ -78,13 +78,7 @@ function fstabWord(path: string): string {
 /** The switch: a network namespace holding one bridge per segment, all up. */
 export async function createFabric(host: LabHost, layout: NetnsLayout, map: PortMap): Promise<void> {
   // No STP and no forward delay: a lab switch forwards as soon as a port comes up.
-  const batch = [
-    "link set dev lo up",
-    ...Object.values(map.bridges).flatMap((bridge) => [
-      `link add name ${bridge} type bridge stp_state 0 forward_delay 0`,
-      `link set dev ${bridge} up`,
-    ]),
-  ];
+  const batch = ["link set dev lo up", ...switchBridgeLines(map)];
   const script = [
     'umask 077 && mkdir -p -- "$(dirname -- "$1")" && (set -C && : > "$1") || exit 1',
     `exec unshare --net="$1" ip -b - <<'EOF'`,
@@ -129,8 +123,11 @@ node_up() {
   [ "$line" = ready ] || { echo "node $1: its init did not start: $line" >&2; return 1; }
 }`;
 
-/** The node's side of the lab: loopback up, and each NIC a veth named and MAC-addressed as the lab says, up. */
-function nodeBatch(lab: Lab, node: string, n: number, map: PortMap): string {
+/**
+ * The node's side of the lab, as `ip -b` lines run in the node's network namespace with the switch's
+ * namespace open as fd 3: loopback up, and each NIC a veth named and MAC-addressed as the lab says, up.
+ */
+export function nodeBatch(lab: Lab, node: string, n: number, map: PortMap): string {
   const lines = ["link set dev lo up"];
   for (const [k, nic] of (lab.nodes[node]?.nics ?? []).entries()) {
     const mac = nic.mac ?? `02:6d:76:6c:${hex(n)}:${hex(k)}`;
@@ -171,6 +168,17 @@ export async function startNodes(host: LabHost, layout: NetnsLayout, lab: Lab, m
 
 /** The fabric's end of every NIC: named after its node and NIC (alias), into its segment's bridge, up. */
 async function plugPorts(host: LabHost, layout: NetnsLayout, lab: Lab, map: PortMap): Promise<void> {
+  const lines = switchPortLines(lab, map);
+  if (lines.length === 0) return;
+  const script = `exec nsenter --net="$1" ip -b - <<'EOF'\n${lines.join("\n")}\nEOF`;
+  await mustRun(host, ["sh", "-c", script, "macvlab-ports", layout.fabricNet], {
+    what: "plugging the switch ports",
+    timeoutMs: 30_000 + 100 * lines.length,
+  });
+}
+
+/** `ip -b` lines, run in the switch's namespace, that plug every NIC's fabric end into its segment's bridge. */
+export function switchPortLines(lab: Lab, map: PortMap): string[] {
   const lines: string[] = [];
   for (const [node, spec] of Object.entries(lab.nodes))
     for (const nic of spec.nics) {
@@ -183,12 +191,15 @@ async function plugPorts(host: LabHost, layout: NetnsLayout, lab: Lab, map: Port
       // the node, `promisc on` is the articles' own step, left to the scenario (or the student).
       if (nic.promiscuous) lines.push(`link set dev ${port} promisc on`);
     }
-  if (lines.length === 0) return;
-  const script = `exec nsenter --net="$1" ip -b - <<'EOF'\n${lines.join("\n")}\nEOF`;
-  await mustRun(host, ["sh", "-c", script, "macvlab-ports", layout.fabricNet], {
-    what: "plugging the switch ports",
-    timeoutMs: 30_000 + 100 * lines.length,
-  });
+  return lines;
+}
+
+/** `ip -b` lines that make the switch: one bridge per segment, no STP and no forward delay, all up. */
+export function switchBridgeLines(map: PortMap): string[] {
+  return Object.values(map.bridges).flatMap((bridge) => [
+    `link add name ${bridge} type bridge stp_state 0 forward_delay 0`,
+    `link set dev ${bridge} up`,
+  ]);
 }
 
 function hex(n: number): string {

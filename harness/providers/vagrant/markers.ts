@@ -9,7 +9,7 @@ import type { Lab, NicSpec } from "../../model/lab.ts";
 
 /**
  * First three octets of the segment's private marker subnet (never used by scenarios: 10.200–249.x.0/24).
- * With an instance id (see instance.ts) the subnet differs per state dir as well: Vagrant's docker
+ * With an instance id (see ../instance.ts) the subnet differs per state dir as well: Vagrant's docker
  * provider joins machines to an existing network with the same subnet, which would join two
  * instances of one lab into one segment.
  */

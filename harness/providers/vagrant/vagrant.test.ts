@@ -3,8 +3,8 @@ import { expect } from "chai";
 import { InfrastructureError, InputError } from "../../model/errors.ts";
 import type { Lab } from "../../model/lab.ts";
 import type { Shell, ShellResult } from "../../transport/shell.ts";
+import { labInstanceId } from "../instance.ts";
 import { providersFor } from "../registry.ts";
-import { labInstanceId } from "./instance.ts";
 import { markerAddress, nicMac, nicMarkers, segmentPrefix } from "./markers.ts";
 import { assignNics, type GuestLink, nicScript } from "./nic-map.ts";
 import { SudoShell, wrapForRoot } from "./sudo-shell.ts";
@@ -212,8 +212,8 @@ describe("vagrant provider", () => {
   });
 
   describe("registry", () => {
-    it("auto never picks vagrant; --provider vagrant does", () => {
-      expect(providersFor("auto").map((p) => p.name)).to.deep.equal(["netns", "uml"]);
+    it("auto never picks vagrant (it takes containers last); --provider vagrant does", () => {
+      expect(providersFor("auto").map((p) => p.name)).to.deep.equal(["netns", "uml", "containers"]);
       expect(providersFor("vagrant").map((p) => p.name)).to.deep.equal(["vagrant"]);
     });
 
