@@ -6,10 +6,13 @@
  * - the scenarios both providers can run, each on both (uml / netns);
  * - every scenario on `auto`: a fresh lab each (`--fresh-lab`), labs reused, and `--jobs N` (ratios);
  * - a Docker lab up with and without its engines, and each Docker scenario beside its namespace twin;
+ * - where a Docker engine answers (DOCKER_HOST): the containers provider's lab up by size and each
+ *   scenario it can run, beside netns;
  * - every scenario split into 1, 2 and 3 shards run at once on this machine (`run --shard i/n`, each a
  *   process with its own state dir, as on n machines), and the merge of their results into one report.
  * Usage: npm run bench [-- --boots 3] [-- --sizes 2,8,32,64] [-- --uml-sizes 2,8,32,64]
  *        [-- --jobs 2,4 | none] [-- --pairs none] [-- --docker none] [-- --shards 1,2,3 | none]
+ *        [-- --container-sizes 2,8,32 | none]
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -24,6 +27,7 @@ import { readAttempts } from "../harness/report/results-read.ts";
 import { parseJobs } from "../harness/run/job-plan.ts";
 import { runScenarios } from "../harness/run/run-scenarios.ts";
 import { loadScenarios } from "../harness/scenario/load-all.ts";
+import { containerScenarioTimes, containerSizes, containersUnavailable } from "./containers.ts";
 import { engineUps, twinTimes } from "./docker.ts";
 import { type Floor, floors, type LabUp, labUp, median, syntheticLab } from "./lab-sizes.ts";
 
@@ -40,6 +44,7 @@ const suiteJobs = flag("--jobs", "2,4") === "none" ? [] : flag("--jobs", "2,4").
 const pairs = flag("--pairs", "all") !== "none";
 const dockerRows = flag("--docker", "all") !== "none";
 const shardCounts = list("--shards", "1,2,3");
+const containerSizeList = list("--container-sizes", "2,8,32");
 const work = mkdtempSync(join(tmpdir(), "macvlab-bench-"));
 // Every lab of the benchmark lives in its own state dir, removed at the end.
 process.env.MACVLAB_STATE_DIR = join(work, "state");
@@ -94,6 +99,11 @@ const engineRows = dockerRows
     ])
   : [];
 const twinRows = dockerRows ? await twinTimes(work) : [];
+
+// The containers provider beside netns, where an engine answers.
+const noContainers = containerSizeList.length ? await containersUnavailable() : "not asked (--container-sizes none)";
+const containerSizeRows = noContainers ? [] : await containerSizes(labsDir, containerSizeList);
+const containerScenarioRows = noContainers ? [] : await containerScenarioTimes(work);
 
 // The whole suite on auto: fresh labs one after another (as before reuse), reused labs, then each --jobs.
 const suiteRows: Array<[string, number]> = [];
@@ -201,6 +211,25 @@ if (twinRows.length) {
     console.log(
       `${docker.padEnd(30)}${s(dockerMs).padStart(10)}${twin.padStart(26)}${s(twinMs).padStart(10)}${ratio(dockerMs, twinMs).padStart(8)}`,
     );
+}
+if (noContainers) console.log(`\ncontainers provider: not measured (${noContainers})`);
+if (containerSizeRows.length) {
+  console.log(
+    `\n${"lab up".padEnd(22)}${"containers".padStart(12)}${"netns".padStart(10)}${"ratio".padStart(8)}${"docker exec".padStart(13)}${"ssh (netns)".padStart(13)}${"ratio".padStart(8)}`,
+  );
+  for (const { nodes, containers, netns } of containerSizeRows)
+    console.log(
+      `${`${nodes} nodes`.padEnd(22)}${s(containers.upMs).padStart(12)}${s(netns.upMs).padStart(10)}${ratio(containers.upMs, netns.upMs).padStart(8)}${`${containers.execMs.toFixed(1)} ms`.padStart(13)}${`${netns.execMs.toFixed(1)} ms`.padStart(13)}${ratio(containers.execMs, netns.execMs).padStart(8)}${containers.error ? `  failed: ${containers.error}` : ""}`,
+    );
+}
+if (containerScenarioRows.length) {
+  console.log(`\n${"scenario".padEnd(28)}${"containers".padStart(12)}${"netns".padStart(10)}${"ratio".padStart(8)}`);
+  for (const [id, containers, netns] of containerScenarioRows)
+    console.log(
+      `${id.padEnd(28)}${s(containers).padStart(12)}${s(netns).padStart(10)}${ratio(containers, netns).padStart(8)}`,
+    );
+  const [c, n] = containerScenarioRows.reduce(([a, b], [, x, y]) => [a + x, b + y], [0, 0]);
+  console.log(`${"all of them".padEnd(28)}${s(c).padStart(12)}${s(n).padStart(10)}${ratio(c, n).padStart(8)}`);
 }
 const first = suiteRows[0]?.[1];
 if (first) {

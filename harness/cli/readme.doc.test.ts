@@ -18,6 +18,8 @@ const RUNNER_IMAGE =
   ".ci/runner-image runs exactly these (the image built, a shard run in it as uid 1000 with no capability, beside the same shard run directly)";
 const VAGRANT_BLOCK =
   ".ci/vagrant runs this block as written, read from this file, and checks that the run was on vagrant, reused the lab two-hosts and left nothing";
+const CONTAINERS_BLOCK =
+  ".ci/containers does this on its own private dockerd: every scenario the engine's kernel can run on --provider containers, their rubric, the same verdicts as netns, the engine tests, nothing left";
 const NO_CLUSTER =
   "this machine has no Kubernetes cluster: npm test validates the manifests `macvlab k8s` writes against the API schema";
 
@@ -41,6 +43,11 @@ const NOT_RUN: Record<string, string> = {
   "nsenter --net=/tmp/engine/net env MACVLAB_VAGRANT_PROVIDER=docker bin/macvlab.js run --provider vagrant scenarios/macvlan-same-network.yaml scenarios/host-macvlan-limitation.yaml":
     VAGRANT_BLOCK,
   "harness/providers/vagrant/node-image/engine.sh stop /tmp/engine": VAGRANT_BLOCK,
+  "harness/providers/vagrant/node-image/engine.sh start /tmp/cengine": CONTAINERS_BLOCK,
+  "export DOCKER_HOST=unix:///tmp/cengine/docker.sock": CONTAINERS_BLOCK,
+  "bin/macvlab.js run --provider containers scenarios/macvlan-same-network.yaml scenarios/l3-routed.yaml":
+    CONTAINERS_BLOCK,
+  "harness/providers/vagrant/node-image/engine.sh stop /tmp/cengine": CONTAINERS_BLOCK,
   "deploy/runner-image/build.sh macvlab-runner:latest": RUNNER_IMAGE,
   "mkdir -p /tmp/shard-2 && chown 1000:1000 /tmp/shard-2": RUNNER_IMAGE,
   "docker run --rm --network none --user 1000:1000 --cap-drop ALL --security-opt no-new-privileges -v /tmp/shard-2:/results -e SHARD=2/3 macvlab-runner:latest":

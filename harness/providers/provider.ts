@@ -62,6 +62,11 @@ export interface UpOptions {
    * there must leave nothing). A rejection aborts the build like any failure of `up`.
    */
   readonly onFirstResource?: () => Promise<void>;
+  /**
+   * The lab is for later commands (`macvlab lab up`): a provider whose engine reaps a process's
+   * resources when it exits (testcontainers' Ryuk) must not hand this one to it.
+   */
+  readonly outlivesProcess?: boolean;
 }
 
 export interface Provider {

@@ -1,4 +1,5 @@
 import { InputError } from "../model/errors.ts";
+import { ContainersProvider } from "./containers/containers-provider.ts";
 import { NetnsProvider } from "./netns/netns-provider.ts";
 import type { Provider } from "./provider.ts";
 import { UmlProvider } from "./uml/uml-provider.ts";
@@ -8,12 +9,14 @@ import { VagrantProvider } from "./vagrant/vagrant-provider.ts";
 const FACTORIES: ReadonlyArray<[string, () => Provider]> = [
   ["netns", () => new NetnsProvider()],
   ["uml", () => new UmlProvider()],
+  // Last of those `auto` may choose: it answers only where a Docker engine does.
+  ["containers", () => new ContainersProvider()],
   // Only when asked for (`--provider vagrant`): `auto` never boots VMs.
   ["vagrant", () => new VagrantProvider()],
 ];
 
 /** Providers `auto` may choose. */
-const AUTO = new Set(["netns", "uml"]);
+const AUTO = new Set(["netns", "uml", "containers"]);
 
 export const PROVIDER_NAMES = FACTORIES.map(([name]) => name);
 

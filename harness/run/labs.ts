@@ -111,7 +111,10 @@ async function bringUp(
   const lock = await lockLab({ provider: provider.name, lab: lab.name, mode: "exclusive", wait: choice.wait });
   let nodes: string;
   try {
-    const started = await upTracked(provider, lab, { onFirstResource: () => failpoint("build") });
+    const started = await upTracked(provider, lab, {
+      onFirstResource: () => failpoint("build"),
+      outlivesProcess: true,
+    });
     try {
       await failpoint("setup");
       const outcomes = new Map<string, ShellResult>();

@@ -1,13 +1,14 @@
 import { InputError } from "../model/errors.ts";
 import { providersFor } from "../providers/registry.ts";
-import { SshSession } from "../transport/ssh-session.ts";
+import { isInteractive } from "../transport/shell.ts";
 import { attachTracked, downTracked } from "./active-labs.ts";
 import { interruptible } from "./interrupt.ts";
 import { lockLab } from "./lab-lock.ts";
 import { resolveLab } from "./labs.ts";
 
 /**
- * An interactive shell on a node of a lab that is up, over the same SSH transport the checks use.
+ * An interactive shell on a node of a lab that is up, over the same transport the checks use (SSH;
+ * the engine's exec on containers).
  * The lab is locked shared meanwhile (a run or `down` of it waits or fails); a signal disconnects.
  */
 export function sshInto(nodeName: string, labName: string, providerChoice: string): Promise<number> {
@@ -25,8 +26,7 @@ async function shellOn(nodeName: string, labName: string, providerChoice: string
       const started = await attachTracked(provider, lab);
       try {
         const shell = started.node(nodeName).shell;
-        if (!(shell instanceof SshSession))
-          throw new InputError(`provider ${provider.name} offers no interactive shell`);
+        if (!isInteractive(shell)) throw new InputError(`provider ${provider.name} offers no interactive shell`);
         return await shell.interactive({ stdin: process.stdin, stdout: process.stdout });
       } finally {
         await downTracked(started);

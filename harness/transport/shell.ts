@@ -33,3 +33,18 @@ export interface Shell {
   exec(command: string, options?: ExecOptions): Promise<ShellResult>;
   close(): Promise<void>;
 }
+
+/** The terminal an interactive shell is wired to (`macvlab ssh`). */
+export interface TerminalIo {
+  readonly stdin: NodeJS.ReadStream;
+  readonly stdout: NodeJS.WriteStream;
+}
+
+/** A shell that can also hand a person a login shell on the node; resolves with its exit code. */
+export interface InteractiveShell extends Shell {
+  interactive(io: TerminalIo): Promise<number>;
+}
+
+export function isInteractive(shell: Shell): shell is InteractiveShell {
+  return typeof (shell as Partial<InteractiveShell>).interactive === "function";
+}
