@@ -2,7 +2,7 @@
 # A private Docker engine for the vagrant provider's docker backend, inside its OWN network namespace
 # (its docker0/br-* bridges, iptables and published ports live there, never in the host's root one).
 #
-#   engine.sh start DIR   # prints: DOCKER_HOST=unix://DIR/docker.sock  NETNS=DIR/net
+#   engine.sh start DIR   # prints: DOCKER_HOST=unix://DIR/docker.sock  NETNS=DIR/net  STORAGE=overlay2|vfs
 #   engine.sh stop DIR    # stops dockerd and every container, unmounts and removes DIR
 #
 # Run vagrant and the harness in that namespace too:  nsenter --net=DIR/net env DOCKER_HOST=... cmd
@@ -87,8 +87,20 @@ start() {
   nsenter --net="$dir/net" ip link set lo up
   mkdir -p "$dir/data" "$dir/exec"
   [ -e /opt/containerd ] || : >"$dir/opt-containerd-absent"
+  # overlay2 where the filesystem under $dir takes an overlay mount (a container then starts in ~0.7 s
+  # instead of ~5 s: vfs copies the whole image per container); vfs where it does not (a nested engine).
+  storage=${MACVLAB_ENGINE_STORAGE:-}
+  if [ -z "$storage" ]; then
+    mkdir -p "$dir/probe/l" "$dir/probe/u" "$dir/probe/w" "$dir/probe/m"
+    storage=vfs
+    if mount -t overlay macvlab-probe -o "lowerdir=$dir/probe/l,upperdir=$dir/probe/u,workdir=$dir/probe/w" "$dir/probe/m" 2>/dev/null; then
+      umount "$dir/probe/m" && storage=overlay2
+    fi
+    rm -rf "$dir/probe"
+  fi
+  case "$storage" in overlay2 | vfs) ;; *) echo "engine.sh: MACVLAB_ENGINE_STORAGE=$storage: overlay2 or vfs" >&2; stop; exit 2 ;; esac
   # setsid: dockerd is not in our process group (a Ctrl-C of the caller must not half-kill it).
-  nsenter --net="$dir/net" setsid dockerd --storage-driver=vfs --data-root "$dir/data" --exec-root "$dir/exec" \
+  nsenter --net="$dir/net" setsid dockerd --storage-driver="$storage" --data-root "$dir/data" --exec-root "$dir/exec" \
     -H "unix://$dir/docker.sock" --pidfile "$dir/dockerd.pid" --ip-forward=false --ip-masq=false --iptables=false \
     --userland-proxy=true >"$dir/dockerd.log" 2>&1 </dev/null &
   # Without job control the job is no group leader, so setsid execs in place: $! is dockerd (a start
@@ -97,7 +109,7 @@ start() {
   for _ in $(seq 1 120); do
     if DOCKER_HOST="unix://$dir/docker.sock" timeout 5 docker info >/dev/null 2>&1; then
       identity "$(cat "$dir/dockerd.pid")" >"$dir/dockerd.identity"
-      echo "DOCKER_HOST=unix://$dir/docker.sock NETNS=$dir/net"
+      echo "DOCKER_HOST=unix://$dir/docker.sock NETNS=$dir/net STORAGE=$storage"
       return 0
     fi
     sleep 0.5
