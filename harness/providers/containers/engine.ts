@@ -1,6 +1,7 @@
 import type { ContainerInfo } from "dockerode";
 import { type ContainerRuntimeClient, getContainerRuntimeClient, ImageName } from "testcontainers";
 import { InfrastructureError, InputError } from "../../model/errors.ts";
+import { currentContextEndpoint } from "./docker-context.ts";
 
 /** How long finding and asking the Docker engine may take before the provider says it has none. */
 const ENGINE_WAIT_MS = 20_000;
@@ -22,11 +23,20 @@ export const LABEL = {
 let client: Promise<ContainerRuntimeClient> | undefined;
 
 /**
- * The Docker engine as testcontainers finds it: DOCKER_HOST, the current docker context,
- * ~/.testcontainers.properties, then the usual sockets. One client per process; bounded in time.
+ * The Docker engine as the docker CLI would pick it: DOCKER_HOST, else the current docker context
+ * (handed to testcontainers as DOCKER_HOST, which it reads), then what testcontainers finds itself
+ * (~/.testcontainers.properties, the usual sockets). One client per process; bounded in time.
  */
 export function engine(): Promise<ContainerRuntimeClient> {
   client ??= (async () => {
+    const endpoint = currentContextEndpoint();
+    if (endpoint) {
+      process.env.DOCKER_HOST = endpoint.host;
+      if (endpoint.certPath) {
+        process.env.DOCKER_TLS_VERIFY = "1";
+        process.env.DOCKER_CERT_PATH = endpoint.certPath;
+      }
+    }
     let timer: NodeJS.Timeout | undefined;
     const giveUp = new Promise<never>((_, reject) => {
       timer = setTimeout(
