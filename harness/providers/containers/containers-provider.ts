@@ -64,8 +64,10 @@ export class ContainersProvider implements Provider {
   private async probe(): Promise<CapabilityReport> {
     await this.refuseMissing();
     const instance = this.instance();
-    const labels = { [LABEL.instance]: instance, [LABEL.role]: "probe" };
-    const name = `macvlab-${instance}.probe-${process.pid}-${randomBytes(3).toString("hex")}`;
+    const probeId = `probe-${process.pid}-${randomBytes(3).toString("hex")}`;
+    // Its own id among the labels: another process's probe on the same state root is not this one's to remove.
+    const labels = { [LABEL.instance]: instance, [LABEL.role]: "probe", [LABEL.node]: probeId };
+    const name = `macvlab-${instance}.${probeId}`;
     try {
       const probe = await startContainer({ image: nodeImage(), name, labels, host: NODE_HOST_CONFIG }, "probe");
       const report = await probeCapabilities(shellHost(probe.shell), this.name);

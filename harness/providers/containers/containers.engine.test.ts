@@ -3,9 +3,9 @@
  * runs on a private dockerd). Not part of `npm test`: that runs where no engine may exist. Here an
  * engine is required, and its absence is a failure, not a skip.
  */
-import { execFile, spawnSync } from "node:child_process";
+import { execFile, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -135,5 +135,60 @@ describe("containers provider on a Docker engine", function () {
       rmSync(other, { recursive: true, force: true });
     }
     expect(await labContainers("two-hosts")).to.deep.equal([]);
+  });
+
+  /** A run of l3-routed on its own state dir, signalled once its lab's containers exist. */
+  async function signalledRun(signal: NodeJS.Signals) {
+    const state = mkdtempSync(join(tmpdir(), "macvlab-containers-signal-"));
+    const child = spawn(
+      process.execPath,
+      [
+        CLI_ENTRY,
+        "run",
+        join(SCENARIOS_DIR, "l3-routed.yaml"),
+        "--provider",
+        "containers",
+        "--results",
+        join(state, "r"),
+      ],
+      { env: { ...process.env, MACVLAB_STATE_DIR: state }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let output = "";
+    child.stdout.on("data", (c: Buffer) => (output += c));
+    child.stderr.on("data", (c: Buffer) => (output += c));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const deadline = Date.now() + 120_000;
+    while ((await labContainers("routed")).length < 4 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
+    expect(await labContainers("routed"), output).to.have.length(4); // the switch and three nodes
+    child.kill(signal);
+    return { state, code: await exited, output: () => output };
+  }
+
+  it("SIGTERM during a run: the run says so, exits 143, and leaves no container and no state", async () => {
+    const { state, code, output } = await signalledRun("SIGTERM");
+    try {
+      expect(code, output()).to.equal(143);
+      expect(output()).to.include("interrupted by SIGTERM; nothing this command started is left; exit 143");
+      expect(await labContainers("routed")).to.deep.equal([]);
+      expect(existsSync(join(state, "containers", "routed"))).to.equal(false);
+    } finally {
+      rmSync(state, { recursive: true, force: true });
+    }
+  });
+
+  it("SIGKILL during a run: the label sweep of `down` removes what the killed run left (Ryuk's image is absent here)", async () => {
+    const { state, code, output } = await signalledRun("SIGKILL");
+    try {
+      expect(code, output()).to.equal(null);
+      expect(await labContainers("routed")).to.have.length(4);
+      const down = await cli(["down", "routed"], state);
+      expect(down.code, down.out).to.equal(0);
+      expect(await labContainers("routed")).to.deep.equal([]);
+      expect(existsSync(join(state, "containers", "routed"))).to.equal(false);
+    } finally {
+      await cli(["down", "routed"], state);
+      rmSync(state, { recursive: true, force: true });
+    }
   });
 });
