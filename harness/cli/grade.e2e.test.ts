@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -174,8 +174,18 @@ describe("graded mode end to end (root, netns provider)", () => {
     const classDir = join(PROJECT_ROOT, "reports", "class");
     rmSync(classDir, { recursive: true, force: true });
     try {
-      expect(cli("lab", "up", "two-hosts", "--as", "s-1", "--solve", SCENARIO).status).to.equal(0);
-      expect(cli("lab", "up", "two-hosts", "--as", "s-2", "--solve", SCENARIO, "--to-stage", "1").status).to.equal(0);
+      // netns does not isolate a student from this host: a class lab there needs the trainer to say so.
+      const refused = cli("lab", "up", "two-hosts", "--as", "s-1");
+      expect(refused.status, refused.stderr).to.equal(2);
+      expect(refused.stderr).to.match(/provider netns does not isolate a student.*nsenter -t 1 -a.*--no-isolation/s);
+      expect(existsSync(join(work, "state", "class", "s-1")), "a refused lab up made nothing").to.equal(false);
+      expect(cli("lab", "up", "two-hosts", "--no-isolation").status).to.equal(2);
+      const up = cli("lab", "up", "two-hosts", "--as", "s-1", "--no-isolation", "--solve", SCENARIO);
+      expect(up.status, up.stderr).to.equal(0);
+      expect(up.stdout).to.match(/not isolated \(--no-isolation\): a node is namespaces on this host/);
+      expect(
+        cli("lab", "up", "two-hosts", "--as", "s-2", "--no-isolation", "--solve", SCENARIO, "--to-stage", "1").status,
+      ).to.equal(0);
       const listed = cli("lab", "list").stdout;
       expect(listed).to.match(/netns: two-hosts \(as s-1\)/);
       expect(listed).to.match(/netns: two-hosts \(as s-2\)/);

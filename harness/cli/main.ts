@@ -206,12 +206,25 @@ export function buildProgram(): Command {
         stageArg("--to-stage"),
       )
       .addOption(asOption())
+      .option(
+        "--no-isolation",
+        "with --as: make the lab on a provider that does not isolate the student from this host (netns, uml, containers: a node's root reaches it)",
+      )
       .addOption(waitOption())
       .action(
         async (
           lab: string,
-          opts: { provider: string; solve?: string; mistake?: string; toStage?: number; wait?: boolean },
+          opts: {
+            provider: string;
+            solve?: string;
+            mistake?: string;
+            toStage?: number;
+            wait?: boolean;
+            as?: string;
+            isolation: boolean;
+          },
         ) => {
+          if (!opts.isolation && !opts.as) throw new InputError("--no-isolation goes with --as <student>");
           if (opts.mistake && !opts.solve) throw new InputError("--mistake needs --solve <scenario>");
           if (opts.toStage !== undefined && !opts.solve) throw new InputError("--to-stage needs --solve <scenario>");
           if (opts.toStage !== undefined && opts.mistake)
@@ -223,7 +236,8 @@ export function buildProgram(): Command {
                 ...(opts.toStage === undefined ? {} : { toStage: opts.toStage }),
               }
             : undefined;
-          process.stdout.write(`${await labUp(lab, opts.provider, solve, { wait: opts.wait })}\n`);
+          const forStudent = opts.as ? { student: opts.as, acceptNoIsolation: !opts.isolation } : undefined;
+          process.stdout.write(`${await labUp(lab, opts.provider, solve, { wait: opts.wait }, forStudent)}\n`);
         },
       );
     parent

@@ -69,8 +69,18 @@ export interface UpOptions {
   readonly outlivesProcess?: boolean;
 }
 
+/**
+ * Whether a student who is root on a node is kept from this machine, the grader's files and other
+ * labs (`lab up --as`): said plainly, with the reason, in `doctor` and where a class lab is made.
+ */
+export interface StudentIsolation {
+  readonly isolates: boolean;
+  readonly why: string;
+}
+
 export interface Provider {
   readonly name: string;
+  studentIsolation(): StudentIsolation;
   /**
    * What a command on a node costs, relative to a namespace on this host (1): parallel runs hand out
    * the costliest scenarios first. A VM provider also says its labs go one at a time unless asked.

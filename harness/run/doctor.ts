@@ -7,15 +7,18 @@ export async function doctor(): Promise<{ lines: string[]; ready: boolean }> {
   let ready = false;
   for (const name of PROVIDER_NAMES) {
     const provider = providerNamed(name);
+    const isolation = provider.studentIsolation();
+    const students = `  students isolated from this host: ${isolation.isolates ? "yes" : "no"} (${isolation.why})`;
     const missing = await provider.missingRequirements();
     if (missing.length) {
       lines.push(`${name}: not ready`);
       for (const m of missing) lines.push(`  missing ${m.what}: ${m.install}`);
+      lines.push(students);
       continue;
     }
     ready = true;
     const report = await provider.capabilities();
-    lines.push(`${name}: ready (kernel ${report.kernel})`);
+    lines.push(`${name}: ready (kernel ${report.kernel})`, students);
     for (const capability of Object.keys(CAPABILITIES) as Capability[])
       lines.push(
         report.has.has(capability)

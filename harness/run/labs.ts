@@ -71,13 +71,23 @@ export interface Solve {
  * or grade), `mistake` then one of its negative controls (a deliberate mistake for a demo or a test).
  * The lab is locked while it is built; once it is up and released, later commands may attach or take it down.
  */
+/**
+ * A lab for a class's student (`--as`): on a provider that does not keep the student's root on a
+ * node from this host, only when the trainer said so (`--no-isolation`).
+ */
+export interface ForStudent {
+  readonly student: string;
+  readonly acceptNoIsolation: boolean;
+}
+
 export function labUp(
   nameOrFile: string,
   providerName: string,
   solve?: Solve,
   choice: LockChoice = {},
+  forStudent?: ForStudent,
 ): Promise<string> {
-  return interruptible(() => bringUp(nameOrFile, providerName, solve, choice));
+  return interruptible(() => bringUp(nameOrFile, providerName, solve, choice, forStudent));
 }
 
 async function bringUp(
@@ -85,10 +95,10 @@ async function bringUp(
   providerName: string,
   solve: Solve | undefined,
   choice: LockChoice,
+  forStudent?: ForStudent,
 ): Promise<string> {
   const solution = solve ? loadScenarios([scenarioFile(solve.scenario)])[0] : undefined;
   const lab = solution ? solution.lab : resolveLab(nameOrFile);
-  writableStateRoot();
   if (solution && solution.lab.name !== nameOrFile && !nameOrFile.endsWith(".yaml"))
     throw new InputError(`scenario ${solution.scenario.id} runs on lab ${solution.lab.name}, not ${nameOrFile}`);
   const mistake = solve?.mistake ? solution?.scenario.negative_controls.find((c) => c.id === solve.mistake) : undefined;
@@ -108,6 +118,13 @@ async function bringUp(
       `provider ${providerName} cannot attach to a lab from a later command (ssh, grade); \`lab up\` needs one that can (${able})`,
     );
   }
+  const isolation = provider.studentIsolation();
+  if (forStudent && !isolation.isolates && !forStudent.acceptNoIsolation)
+    throw new InputError(
+      `--as ${forStudent.student}: provider ${provider.name} does not isolate a student from this host: ${isolation.why}. Add --no-isolation to make this lab anyway (for a class you trust), or use a provider that isolates (\`macvlab doctor\` says which)`,
+    );
+  // Only now, with every argument accepted: a refused `lab up` leaves no directory behind.
+  writableStateRoot();
   const lock = await lockLab({ provider: provider.name, lab: lab.name, mode: "exclusive", wait: choice.wait });
   let nodes: string;
   try {
@@ -138,7 +155,8 @@ async function bringUp(
   const applied = solution
     ? `, with the setup of ${solution.scenario.id}${through}${mistake ? ` and the mistake "${mistake.title}"` : ""}`
     : "";
-  return `lab ${lab.name} is up on ${provider.name} (nodes: ${nodes})${applied}; \`macvlab down ${lab.name}\` removes it`;
+  const warning = forStudent && !isolation.isolates ? `\nnot isolated (--no-isolation): ${isolation.why}` : "";
+  return `lab ${lab.name} is up on ${provider.name} (nodes: ${nodes})${applied}; \`macvlab down ${lab.name}\` removes it${warning}`;
 }
 
 /** `--solve` takes a scenario file, or the id of one in scenarios/. */

@@ -29,6 +29,9 @@ function provider(name: string): Provider {
   return {
     name,
     commandCost: 1,
+    studentIsolation: () => {
+      throw new Error(`${name}: planning must not call this`);
+    },
     missingRequirements: unused,
     capabilities: unused,
     up: unused,

@@ -9,7 +9,7 @@ import type { HostResult } from "../host-exec.ts";
 import { labInstanceId } from "../instance.ts";
 import { probeCapabilities } from "../namespace-lab/capabilities.ts";
 import type { LabHost } from "../namespace-lab/lab-host.ts";
-import type { CapabilityReport, Missing, Provider, StartedLab, UpOptions } from "../provider.ts";
+import type { CapabilityReport, Missing, Provider, StartedLab, StudentIsolation, UpOptions } from "../provider.ts";
 import { assertOurs, createMarkedDir, removeMarkedDir } from "../state-marker.ts";
 import { ContainersLab, type ContainersLabOptions, labLabels } from "./containers-lab.ts";
 import { engine, imageExists, LABEL, NODE_IMAGE_ENV, nodeImage, removeLabelled } from "./engine.ts";
@@ -32,6 +32,13 @@ export class ContainersProvider implements Provider {
   readonly name = "containers";
   readonly commandCost = 1;
   private report?: Promise<CapabilityReport>;
+
+  studentIsolation(): StudentIsolation {
+    return {
+      isolates: false,
+      why: "nodes hold SYS_ADMIN with AppArmor unconfined (the articles' `ip netns` needs it), and the switch sees the engine host's processes: not a security boundary",
+    };
+  }
 
   async missingRequirements(): Promise<readonly Missing[]> {
     const image = nodeImage();

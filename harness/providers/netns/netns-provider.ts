@@ -6,7 +6,7 @@ import { probeCapabilities } from "../namespace-lab/capabilities.ts";
 import { NamespaceLab, type NamespaceLabOptions } from "../namespace-lab/namespace-lab.ts";
 import { requiredTools } from "../namespace-lab/requirements.ts";
 import { teardown } from "../namespace-lab/teardown.ts";
-import type { CapabilityReport, Missing, Provider, StartedLab, UpOptions } from "../provider.ts";
+import type { CapabilityReport, Missing, Provider, StartedLab, StudentIsolation, UpOptions } from "../provider.ts";
 import { LocalHost } from "./local-host.ts";
 
 /** Nodes are sets of namespaces on the host kernel; segments are bridges in a private fabric namespace. */
@@ -15,6 +15,13 @@ export class NetnsProvider implements Provider {
   readonly commandCost = 1;
   private readonly host = new LocalHost();
   private report?: Promise<CapabilityReport>;
+
+  studentIsolation(): StudentIsolation {
+    return {
+      isolates: false,
+      why: "a node is namespaces on this host: its root is this host's root (`nsenter -t 1 -a sh`), and a bind mount in a node can replace the tools a check runs there",
+    };
+  }
 
   missingRequirements(): Promise<readonly Missing[]> {
     return requiredTools({ needsRoot: true });

@@ -8,7 +8,7 @@ import { imageCacheDir, labStateNames, stateDir } from "../../model/paths.ts";
 import { probeCapabilities } from "../namespace-lab/capabilities.ts";
 import { NamespaceLab } from "../namespace-lab/namespace-lab.ts";
 import { requiredTools } from "../namespace-lab/requirements.ts";
-import type { CapabilityReport, Missing, Provider, StartedLab, UpOptions } from "../provider.ts";
+import type { CapabilityReport, Missing, Provider, StartedLab, StudentIsolation, UpOptions } from "../provider.ts";
 import { assertOurs, createMarkedDir, isMarked, removeMarkedDir } from "../state-marker.ts";
 import { bootUml, killStrayUml, UML_KERNEL } from "./boot.ts";
 import { MAX_CONSOLE_COMMAND_BYTES } from "./console-limit.ts";
@@ -44,6 +44,13 @@ export class UmlProvider implements Provider {
   private report?: Promise<CapabilityReport>;
 
   constructor(private readonly settings: UmlSettings = umlSettingsFromEnv()) {}
+
+  studentIsolation(): StudentIsolation {
+    return {
+      isolates: false,
+      why: "the kernel's root filesystem is this host's (hostfs, read-write as the user who runs the kernel): root on a node writes this host's files with that user's rights",
+    };
+  }
 
   async missingRequirements(): Promise<readonly Missing[]> {
     const kernel = await access(UML_KERNEL).then(

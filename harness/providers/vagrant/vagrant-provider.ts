@@ -9,7 +9,15 @@ import type { SshSession } from "../../transport/ssh-session.ts";
 import { labInstanceId } from "../instance.ts";
 import { probeCapabilities } from "../namespace-lab/capabilities.ts";
 import { ShellHost } from "../namespace-lab/shell-host.ts";
-import type { CapabilityReport, LabNode, Missing, Provider, StartedLab, UpOptions } from "../provider.ts";
+import type {
+  CapabilityReport,
+  LabNode,
+  Missing,
+  Provider,
+  StartedLab,
+  StudentIsolation,
+  UpOptions,
+} from "../provider.ts";
 import { assertOurs, createMarkedDir, removeMarkedDir } from "../state-marker.ts";
 import { connectMachine, HostKeyPins } from "./guest-ssh.ts";
 import { nicMarkers } from "./markers.ts";
@@ -80,6 +88,15 @@ export class VagrantProvider implements Provider {
   private get settings(): VagrantSettings {
     this.settingsCache ??= this.explicitSettings ?? vagrantSettingsFromEnv();
     return this.settingsCache;
+  }
+
+  studentIsolation(): StudentIsolation {
+    return this.settings.backend === "docker"
+      ? {
+          isolates: false,
+          why: "Vagrant's docker backend makes containers with SYS_ADMIN: not a boundary between a node's root and this host",
+        }
+      : { isolates: true, why: `each node is a ${this.settings.backend} VM with a kernel and disk of its own` };
   }
 
   async missingRequirements(): Promise<readonly Missing[]> {
