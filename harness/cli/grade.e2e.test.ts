@@ -222,6 +222,34 @@ describe("graded mode end to end (root, netns provider)", () => {
     expect(cli("grade", SCENARIO, "--pass-mark", "150").status).to.equal(2);
   });
 
+  it("a fake ping bind-mounted in a node (the attack that earned points) is found, reported, and earns nothing", () => {
+    expect(cli("lab", "up", "two-hosts").status).to.equal(0);
+    // As a student who is root on node3: a script that prints a perfect reply, over the real ping, and
+    // the namespace the check looks in. Everything in the node's own /run and mount namespace.
+    const tamper = spawnSync(process.execPath, [BIN, "ssh", "node3", "--lab", "two-hosts"], {
+      encoding: "utf8",
+      env,
+      input: [
+        "printf '%s\\n' '#!/bin/sh' 'echo \"64 bytes from 172.16.5.2: icmp_seq=1 ttl=64 time=0.04 ms\"' 'echo \"3 packets transmitted, 3 received, 0% packet loss, time 2003ms\"' 'echo \"rtt min/avg/max/mdev = 0.04/0.04/0.04/0.00 ms\"' > /run/fakeping",
+        "chmod 755 /run/fakeping && mount --bind /run/fakeping /usr/bin/ping && ip netns add net1",
+        "ping -c 3 172.16.5.2 | head -1",
+      ].join("\n"),
+      timeout: 60_000,
+    });
+    expect(tamper.status, tamper.stderr).to.equal(0);
+    expect(tamper.stdout, "the fake is in place").to.include("64 bytes from 172.16.5.2");
+    const { result, json } = grade();
+    expect(result.status, result.stdout).to.equal(1);
+    expect(result.stdout).to.include("GRADE WITHHELD: tampering detected");
+    expect(result.stdout).to.match(/lab two-hosts: node3: \/usr\/bin\/ping is mounted over inside the node/);
+    expect(json).to.include({ earned: 0, passed: false });
+    expect(json.tampering).to.have.length(1);
+    const check = json.scenarios[0].checks.find((c: { check: string }) => c.check === "box2-reaches-box1");
+    expect(check).to.include({ earned: 0, status: "failed" });
+    expect(check.reason).to.match(/withheld/);
+    expect(cli("lab", "down").status).to.equal(0);
+  });
+
   it("`ssh` without a terminal reads commands from stdin, ends at its end and passes the shell's exit on", () => {
     expect(cli("lab", "list").stdout).to.equal("no lab is up\n");
     expect(cli("lab", "up", "two-hosts").status).to.equal(0);

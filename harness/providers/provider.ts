@@ -109,6 +109,11 @@ export interface Provider {
    * needs the lab file the lab was brought up from (its Vagrantfile reads it to destroy).
    */
   down(labName: string): Promise<void>;
+  /**
+   * What a student did to the tools the checks run (grading's integrity check), from outside the
+   * nodes: each finding says where. Providers that cannot look (a VM's disk, a container) do not offer it.
+   */
+  tamperFindings?(labName: string): Promise<string[]>;
   /** Labs that have state on this machine: up, released, or left behind (a crashed run, a failed uml `up`). */
   list(): Promise<readonly string[]>;
 }

@@ -21,6 +21,10 @@ export function gradeTable(summary: GradeSummary): string {
       if (g.status === "failed" || g.status === "blocked") lines.push(`      hint: ${g.hint}`);
     }
   }
+  if (summary.tampering?.length) {
+    lines.push("GRADE WITHHELD: tampering detected");
+    for (const finding of summary.tampering) lines.push(`  ${finding}`);
+  }
   lines.push(
     `total ${summary.earned}/${summary.points} (${summary.percent}%), pass mark ${summary.passMarkPercent}%: ${summary.passed ? "PASSED" : "NOT PASSED"}`,
   );

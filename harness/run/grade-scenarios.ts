@@ -70,7 +70,8 @@ async function grade(options: GradeOptions): Promise<GradeSummary> {
     const most = Math.max(...staged.map((p) => p.scenario.stages.length));
     if (through > most) throw new InputError(`--stage ${through}: the scenarios graded have at most ${most} stages`);
   }
-  const grades: CheckGrade[] = [];
+  let grades: CheckGrade[] = [];
+  const tampering: string[] = [];
   const locks = await lockLabs(
     plans.flatMap((p) => (p.provider ? [{ provider: p.provider.name, lab: p.lab.name }] : [])),
     "shared",
@@ -84,6 +85,11 @@ async function grade(options: GradeOptions): Promise<GradeSummary> {
       resultsDir,
       reporting: options.reporting,
     });
+    // Still under the lock: what the checks ran was what the lab held while they ran.
+    for (const plan of plans) {
+      const findings = (await plan.provider?.tamperFindings?.(plan.lab.name)) ?? [];
+      tampering.push(...findings.map((f) => `lab ${plan.lab.name}: ${f}`));
+    }
   } finally {
     await releaseLocks(locks);
   }
@@ -108,6 +114,14 @@ async function grade(options: GradeOptions): Promise<GradeSummary> {
       });
     }
   }
+  // Tampered tools make every verdict worthless: no points, and the findings say why.
+  if (tampering.length)
+    grades = grades.map((g) => ({
+      ...g,
+      earned: 0,
+      status: g.status === "passed" ? "failed" : g.status,
+      reason: "withheld: the tools the checks run were tampered with (see the findings)",
+    }));
   return summarize(grades, {
     student,
     provider: [...new Set(plans.map((p) => p.provider?.name ?? "none"))].join(", "),
@@ -115,6 +129,7 @@ async function grade(options: GradeOptions): Promise<GradeSummary> {
     labs: Object.fromEntries(plans.map((p) => [p.scenario.id, p.lab.name])),
     stages: Object.fromEntries(plans.map((p) => [p.scenario.id, p.scenario.stages.map((s) => s.title)])),
     ...(through === undefined ? {} : { throughStage: through }),
+    ...(tampering.length ? { tampering: [...new Set(tampering)] } : {}),
   });
 }
 

@@ -12,6 +12,8 @@ export interface GradeSummary {
   readonly passed: boolean;
   /** `grade --stage N`: only stages 1..N were graded. */
   readonly throughStage?: number;
+  /** What was found done to the tools the checks run: the grade is withheld (no points) when any. */
+  readonly tampering?: readonly string[];
   readonly scenarios: ReadonlyArray<{
     id: string;
     lab: string;
@@ -33,6 +35,7 @@ export function summarize(
     /** Each scenario's stage titles, in order (none: no stages). */
     stages?: Record<string, readonly string[]>;
     throughStage?: number;
+    tampering?: readonly string[];
   },
 ): GradeSummary {
   const graded = grades.filter((g) => g.status !== "not-graded");
@@ -48,8 +51,9 @@ export function summarize(
     points,
     earned,
     percent,
-    passed: points > 0 && percent >= meta.passMarkPercent,
+    passed: points > 0 && percent >= meta.passMarkPercent && !meta.tampering?.length,
     ...(meta.throughStage === undefined ? {} : { throughStage: meta.throughStage }),
+    ...(meta.tampering?.length ? { tampering: meta.tampering } : {}),
     scenarios: ids.map((id) => {
       const checks = grades.filter((g) => g.scenario === id);
       const counted = checks.filter((g) => g.status !== "not-graded");

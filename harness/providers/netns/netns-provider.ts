@@ -5,6 +5,7 @@ import { hostExec } from "../host-exec.ts";
 import { probeCapabilities } from "../namespace-lab/capabilities.ts";
 import { NamespaceLab, type NamespaceLabOptions } from "../namespace-lab/namespace-lab.ts";
 import { requiredTools } from "../namespace-lab/requirements.ts";
+import { tamperFindings } from "../namespace-lab/tampering.ts";
 import { teardown } from "../namespace-lab/teardown.ts";
 import type { CapabilityReport, Missing, Provider, StartedLab, StudentIsolation, UpOptions } from "../provider.ts";
 import { LocalHost } from "./local-host.ts";
@@ -54,6 +55,10 @@ export class NetnsProvider implements Provider {
 
   async down(labName: string): Promise<void> {
     await teardown(this.host, stateDir(this.name, labName));
+  }
+
+  tamperFindings(labName: string): Promise<string[]> {
+    return tamperFindings(this.host, stateDir(this.name, labName));
   }
 
   async list(): Promise<readonly string[]> {
