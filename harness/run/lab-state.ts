@@ -16,7 +16,11 @@ export interface LabState {
   readonly switchPorts?: Readonly<Record<string, string>>;
 }
 
-const STATE_TIMEOUT_MS = 30_000;
+/**
+ * A deadline, not a speed: inside UML, with a Docker engine on each node and other kernels busy on
+ * the same two CPUs, reading a node's state has taken over 30 s (two Docker labs failed at acquire so).
+ */
+const STATE_TIMEOUT_MS = 120_000;
 
 /** One command per node, a few nodes at a time (see NODES_AT_ONCE). */
 export async function labState(lab: StartedLab): Promise<LabState> {
