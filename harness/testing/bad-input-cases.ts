@@ -383,7 +383,7 @@ export const CASES: Case[] = [
   {
     name: "run with an unknown provider",
     args: (w) => [...run(w), "--provider", "../x"],
-    says: () => /--provider "\.\.\/x": choose one of auto, netns, uml, vagrant/,
+    says: () => /--provider "\.\.\/x": choose one of auto, netns, uml, containers, vagrant/,
   },
   {
     name: "run with an unknown flag",
