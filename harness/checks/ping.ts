@@ -87,7 +87,10 @@ export const ping: CheckKindModule<PingCheckSpec> = defineCheckKind({
   graded: true,
   async probe(spec, env, { checkId, deadlineMs }) {
     const place = where({ node: spec.from, netns: spec.netns, container: spec.container });
-    const result = await env.exec(spec.from, pingCommand(spec, deadlineMs), { timeoutMs: deadlineMs + 5000 });
+    // The exec's own deadline, beyond ping's: entering a container asks its node's engine first (over a
+    // second in a UML node, many more with other kernels busy on the same CPUs), and that is not the ping.
+    const overheadMs = spec.container ? 60_000 : 5000;
+    const result = await env.exec(spec.from, pingCommand(spec, deadlineMs), { timeoutMs: deadlineMs + overheadMs });
     const text = `${result.stdout}\n${result.stderr}`;
     if (result.exitCode !== 0 && result.exitCode !== 1 && !UNREACHABLE_TEXT.test(text)) {
       const status = result.exitCode ?? result.signal;
