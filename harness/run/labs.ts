@@ -67,11 +67,6 @@ export interface Solve {
 }
 
 /**
- * A trainer's lab: up and left running. `solve` applies a scenario's setup (a worked solution to show
- * or grade), `mistake` then one of its negative controls (a deliberate mistake for a demo or a test).
- * The lab is locked while it is built; once it is up and released, later commands may attach or take it down.
- */
-/**
  * A lab for a class's student (`--as`): on a provider that does not keep the student's root on a
  * node from this host, only when the trainer said so (`--no-isolation`).
  */
@@ -80,6 +75,11 @@ export interface ForStudent {
   readonly acceptNoIsolation: boolean;
 }
 
+/**
+ * A trainer's lab: up and left running. `solve` applies a scenario's setup (a worked solution to show
+ * or grade), `mistake` then one of its negative controls (a deliberate mistake for a demo or a test).
+ * The lab is locked while it is built; once it is up and released, later commands may attach or take it down.
+ */
 export function labUp(
   nameOrFile: string,
   providerName: string,
