@@ -81,7 +81,7 @@ async function pool<T>(jobs: Array<() => Promise<T>>, limit: number): Promise<T[
 }
 
 describe("bad input: exit 2, the place or the flag named, nothing changed", function () {
-  this.timeout(120_000);
+  this.timeout(300_000); // a deadline for 78 CLI runs and their validations, four at a time, on a busy machine
   let root: string;
   let hostBefore: string;
   let straysBefore: string[];

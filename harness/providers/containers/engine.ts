@@ -1,5 +1,5 @@
 import type { ContainerInfo } from "dockerode";
-import { type ContainerRuntimeClient, getContainerRuntimeClient, ImageName } from "testcontainers";
+import type { ContainerRuntimeClient } from "testcontainers";
 import { InfrastructureError, InputError } from "../../model/errors.ts";
 import { currentContextEndpoint } from "./docker-context.ts";
 
@@ -19,6 +19,14 @@ export const LABEL = {
   role: "org.macvlab.role",
   node: "org.macvlab.node",
 } as const;
+
+/**
+ * testcontainers, loaded on first use: it costs most of a second to load, and every `macvlab` command
+ * builds the provider list, while only the containers provider needs it.
+ */
+export function testcontainers(): Promise<typeof import("testcontainers")> {
+  return import("testcontainers");
+}
 
 let client: Promise<ContainerRuntimeClient> | undefined;
 
@@ -45,6 +53,7 @@ export function engine(): Promise<ContainerRuntimeClient> {
       );
     });
     try {
+      const { getContainerRuntimeClient } = await testcontainers();
       return await Promise.race([getContainerRuntimeClient(), giveUp]);
     } finally {
       clearTimeout(timer);
@@ -65,6 +74,7 @@ export function nodeImage(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export async function imageExists(image: string): Promise<boolean> {
+  const { ImageName } = await testcontainers();
   return (await engine()).image.exists(ImageName.fromString(image));
 }
 

@@ -1,7 +1,6 @@
 import type { Container, HostConfig } from "dockerode";
-import { GenericContainer } from "testcontainers";
 import { InfrastructureError } from "../../model/errors.ts";
-import { chooseReaper, engine, LABEL } from "./engine.ts";
+import { chooseReaper, engine, LABEL, testcontainers } from "./engine.ts";
 import { ExecShell } from "./exec-shell.ts";
 
 /**
@@ -38,12 +37,18 @@ export const SWITCH_HOST_CONFIG: Partial<HostConfig> = {
   PidMode: "host",
 };
 
-/** testcontainers' builder, with the host settings it has no method for (pid mode, security options). */
-class LabContainer extends GenericContainer {
-  withHostSettings(settings: Partial<HostConfig>): this {
-    Object.assign(this.hostConfig, structuredClone(settings));
-    return this;
-  }
+/**
+ * testcontainers' builder, with the host settings it has no method for (pid mode, security options);
+ * made once testcontainers is loaded (see `testcontainers()`).
+ */
+async function labContainerClass() {
+  const { GenericContainer } = await testcontainers();
+  return class LabContainer extends GenericContainer {
+    withHostSettings(settings: Partial<HostConfig>): this {
+      Object.assign(this.hostConfig, structuredClone(settings));
+      return this;
+    }
+  };
 }
 
 export interface ContainerRequest {
@@ -68,6 +73,7 @@ export interface LabContainerHandle {
 
 /** Starts one container through testcontainers, with no port, no network and the reaping init. */
 export async function startContainer(request: ContainerRequest, shellName: string): Promise<LabContainerHandle> {
+  const LabContainer = await labContainerClass();
   const builder = new LabContainer(request.image)
     .withName(request.name)
     .withLabels(request.labels)
@@ -77,7 +83,7 @@ export async function startContainer(request: ContainerRequest, shellName: strin
   if (request.hostname) builder.withHostname(request.hostname);
   if (request.outlivesProcess) builder.withReuse();
   else await chooseReaper();
-  let started: Awaited<ReturnType<LabContainer["start"]>>;
+  let started: Awaited<ReturnType<InstanceType<typeof LabContainer>["start"]>>;
   try {
     started = await builder.start();
   } catch (error) {
