@@ -63,9 +63,8 @@ export class ContainersLab implements StartedLab {
 
   static async build(options: ContainersLabOptions): Promise<ContainersLab> {
     const { lab, instance, image } = options;
+    // The provider's `up` has cleared what a crashed run left of this lab (its `down` first).
     const labels = labLabels(instance, lab.name);
-    // A crashed run may have left this lab behind: clear it before building on top.
-    await removeLabelled(labels);
     const outlivesProcess = options.outlivesProcess;
     const started: LabContainerHandle[] = [];
     try {

@@ -101,11 +101,16 @@ async function decideReaper(): Promise<"ryuk" | "label sweep"> {
   return "label sweep";
 }
 
-/** Containers (running or not) carrying every one of `labels`. */
-export async function containersLabelled(labels: Record<string, string>): Promise<ContainerInfo[]> {
+/** Containers carrying every one of `labels`: running or not, or only the running ones. */
+export async function containersLabelled(
+  labels: Record<string, string>,
+  which: "all" | "running" = "all",
+): Promise<ContainerInfo[]> {
   const docker = (await engine()).container.dockerode;
   const label = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
-  return docker.listContainers({ all: true, filters: { label } });
+  return which === "all"
+    ? docker.listContainers({ all: true, filters: { label } })
+    : docker.listContainers({ filters: { label, status: ["running"] } });
 }
 
 /** Removes the containers (and their anonymous volumes) carrying every one of `labels`; returns their names. */

@@ -1,6 +1,6 @@
 import type { Container, HostConfig } from "dockerode";
 import { InfrastructureError } from "../../model/errors.ts";
-import { chooseReaper, engine, LABEL, testcontainers } from "./engine.ts";
+import { chooseReaper, containersLabelled, engine, LABEL, testcontainers } from "./engine.ts";
 import { ExecShell } from "./exec-shell.ts";
 
 /**
@@ -106,11 +106,9 @@ export async function hostPid(handle: LabContainerHandle): Promise<number> {
 
 /** A running container of the lab by its labels, as a handle; undefined when there is none. */
 export async function findContainer(labels: Record<string, string>, shellName: string) {
-  const docker = (await engine()).container.dockerode;
-  const label = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
-  const [found] = await docker.listContainers({ filters: { label, status: ["running"] } });
+  const [found] = await containersLabelled(labels, "running");
   if (!found) return undefined;
-  const container = docker.getContainer(found.Id);
+  const container = (await engine()).container.getById(found.Id);
   const name = (found.Names[0] ?? found.Id).replace(/^\//, "");
   return { name, container, shell: new ExecShell(shellName, container) } satisfies LabContainerHandle;
 }
