@@ -22,9 +22,9 @@ describe("capture", () => {
       const frames = parseTcpdumpE(fixture("tcpdump-e-vlan.txt"));
       expect(judgeCapture(spec(200), frames, "n1/enp0s3")).to.deep.equal({
         subject: "n1/enp0s3: frames of n2/box1 → 172.16.20.11",
-        expected: "ICMP to 172.16.20.11 tagged vlan 200",
-        actual: "ICMP to 172.16.20.11 tagged vlan 200",
-        detail: "15 frames captured, 3 of them echo requests to 172.16.20.11",
+        expected: "frames to 172.16.20.11 tagged vlan 200",
+        actual: "frames to 172.16.20.11 tagged vlan 200",
+        detail: "15 frames captured: 3 echo requests to 172.16.20.11, 0 ARP requests for it",
       });
     });
 
@@ -32,23 +32,46 @@ describe("capture", () => {
       const frames = parseTcpdumpE(fixture("tcpdump-e-untagged.txt"));
       const outcome = judgeCapture(spec(null, "10.98.0.2"), frames, "n1/veth0");
       expect([outcome.expected, outcome.actual]).to.deep.equal([
-        "ICMP to 10.98.0.2 untagged",
-        "ICMP to 10.98.0.2 untagged",
+        "frames to 10.98.0.2 untagged",
+        "frames to 10.98.0.2 untagged",
       ]);
     });
 
     it("says every tagging it saw, stacked tags outermost first", () => {
       const frames = [echo("172.16.20.11", [200]), echo("172.16.20.11", []), echo("172.16.20.11", [10, 200])];
       expect(judgeCapture(spec(200), frames, "n1/enp0s3").actual).to.equal(
-        "ICMP to 172.16.20.11 tagged vlan 200 and untagged and tagged vlan 10/200",
+        "frames to 172.16.20.11 tagged vlan 200 and untagged and tagged vlan 10/200",
+      );
+    });
+
+    it("counts the ARP requests of a ping whose target stopped answering: they carry the tag too", () => {
+      const arp = (who: string, vlans: number[]): CapturedFrame => ({
+        time: "11:58:19.000001",
+        src: "08:00:27:00:01:03",
+        dst: "ff:ff:ff:ff:ff:ff",
+        vlans,
+        payload: `ethertype ARP (0x0806), Request who-has ${who} tell 172.16.20.10, length 28`,
+      });
+      const tagged = judgeCapture(spec(200), [arp("172.16.20.11", [200]), arp("172.16.20.11", [200])], "n1/enp0s3");
+      expect([tagged.expected, tagged.actual, tagged.detail]).to.deep.equal([
+        "frames to 172.16.20.11 tagged vlan 200",
+        "frames to 172.16.20.11 tagged vlan 200",
+        "2 frames captured: 0 echo requests to 172.16.20.11, 2 ARP requests for it",
+      ]);
+      expect(judgeCapture(spec(200), [arp("172.16.20.11", [])], "n1/enp0s3").actual).to.equal(
+        "frames to 172.16.20.11 untagged",
+      );
+      // ARP for another address (172.16.20.110 starts like the target) is not the check's.
+      expect(judgeCapture(spec(200), [arp("172.16.20.110", [200])], "n1/enp0s3").actual).to.equal(
+        "no frame to 172.16.20.11 captured",
       );
     });
 
     it("ignores echo requests to other hosts", () => {
       const outcome = judgeCapture(spec(200), [echo("172.16.20.12", [200])], "n1/enp0s3");
       expect([outcome.actual, outcome.detail]).to.deep.equal([
-        "no ICMP to 172.16.20.11 captured",
-        "1 frames captured, 0 of them echo requests to 172.16.20.11",
+        "no frame to 172.16.20.11 captured",
+        "1 frames captured: 0 echo requests to 172.16.20.11, 0 ARP requests for it",
       ]);
     });
   });
@@ -118,7 +141,7 @@ describe("capture", () => {
             : fake.env.exec(node, command, options),
       };
       const outcome = await capture.probe(spec(200), env, { checkId: "tag", deadlineMs: 0 });
-      expect(outcome.actual).to.equal("ICMP to 172.16.20.11 tagged vlan 200");
+      expect(outcome.actual).to.equal("frames to 172.16.20.11 tagged vlan 200");
       const after = fake.ran.slice(fake.ran.findIndex((r) => r.includes("ping")) + 1).map((r) => r.split(": ")[1]);
       expect(after.slice(0, 4)).to.deep.equal([
         "tcpdump -e -nn -r /run/macvlab-tag.pcap",
@@ -153,7 +176,7 @@ describe("capture", () => {
       const { env, slept } = listening(1000);
       const outcome = await capture.probe(spec(100), env, { checkId: "tag", deadlineMs: 0 });
       expect(slept.reduce((a, b) => a + b, 0)).to.equal(2000);
-      expect(outcome.actual).to.equal("no ICMP to 172.16.20.11 captured");
+      expect(outcome.actual).to.equal("no frame to 172.16.20.11 captured");
     });
 
     it("attaches the pcap decoded from base64, and tcpdump's text, and judges that text", async () => {
@@ -164,7 +187,7 @@ describe("capture", () => {
         return command.startsWith("tcpdump -e -nn -r ") ? { stdout: text } : {};
       });
       const outcome = await capture.probe(spec(200), env, { checkId: "tag", deadlineMs: 0 });
-      expect(outcome.actual).to.equal("ICMP to 172.16.20.11 tagged vlan 200");
+      expect(outcome.actual).to.equal("frames to 172.16.20.11 tagged vlan 200");
       expect(attached).to.deep.equal([
         {
           name: "capture n1/enp0s3.pcap",
@@ -178,7 +201,7 @@ describe("capture", () => {
     it("accepts tcpdump ending by itself after 50 frames (exit 0), and calls any other exit the check's own failure", async () => {
       const full = listening(0, () => ({ exitCode: 0 }));
       expect((await capture.probe(spec(100), full.env, { checkId: "tag", deadlineMs: 0 })).actual).to.equal(
-        "no ICMP to 172.16.20.11 captured",
+        "no frame to 172.16.20.11 captured",
       );
       const broken = listening(0, (command) =>
         command.startsWith("echo $$ > ")

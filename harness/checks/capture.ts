@@ -69,21 +69,36 @@ function captureCommands(checkId: string, spec: CaptureCheckSpec) {
   };
 }
 
-/** Judges the frames of the check's own ping (echo requests to the target), not whatever else was on the wire. */
+/** The check's own ping's echo requests to the target (all of them in the pcap: the capture can stop). */
 function echoRequestsTo(to: string, frames: readonly CapturedFrame[]): CapturedFrame[] {
   return frames.filter((f) => f.payload.includes(`> ${to}: ICMP echo request`));
 }
 
+/** ARP requests for the target: what the ping's sender puts on the wire while it has no MAC for it. */
+function arpRequestsFor(to: string, frames: readonly CapturedFrame[]): CapturedFrame[] {
+  return frames.filter((f) => f.payload.includes(`Request who-has ${to} `));
+}
+
+/**
+ * Judges the frames of the check's own ping, not whatever else was on the wire: its echo requests and
+ * the ARP requests it makes. Both go through the same (sub-)interface, so both carry the tag. The ARP
+ * requests count because a target that no longer answers gets no echo request at all once the
+ * sender's neighbour entry has failed, a few seconds after its last answer: the tag is on the wire
+ * all the same.
+ */
 export function judgeCapture(spec: CaptureCheckSpec, frames: readonly CapturedFrame[], place: string): Outcome {
-  const mine = echoRequestsTo(spec.traffic.to, frames);
+  const to = spec.traffic.to;
+  const echoes = echoRequestsTo(to, frames);
+  const arps = arpRequestsFor(to, frames);
+  const mine = [...echoes, ...arps];
   const describe = (vlans: readonly number[]) => (vlans.length ? `tagged vlan ${vlans.join("/")}` : "untagged");
   const sender = where({ node: spec.traffic.from, netns: spec.traffic.netns, container: spec.traffic.container });
-  const subject = `${place}: frames of ${sender} → ${spec.traffic.to}`;
-  const expected = `ICMP to ${spec.traffic.to} ${describe(spec.vlan === null ? [] : [spec.vlan])}`;
-  const detail = `${frames.length} frames captured, ${mine.length} of them echo requests to ${spec.traffic.to}`;
-  if (mine.length === 0) return { subject, expected, actual: `no ICMP to ${spec.traffic.to} captured`, detail };
+  const subject = `${place}: frames of ${sender} → ${to}`;
+  const expected = `frames to ${to} ${describe(spec.vlan === null ? [] : [spec.vlan])}`;
+  const detail = `${frames.length} frames captured: ${echoes.length} echo requests to ${to}, ${arps.length} ARP requests for it`;
+  if (mine.length === 0) return { subject, expected, actual: `no frame to ${to} captured`, detail };
   const seen = [...new Set(mine.map((f) => describe(f.vlans)))];
-  return { subject, expected, actual: `ICMP to ${spec.traffic.to} ${seen.join(" and ")}`, detail };
+  return { subject, expected, actual: `frames to ${to} ${seen.join(" and ")}`, detail };
 }
 
 /**

@@ -122,8 +122,8 @@ describe("check kinds", () => {
 
     it("judges only the check's own echo requests, with the tags they carried", () => {
       expect(holds(judgeCapture(spec(200), frames, "n1/enp0s3"))).to.equal(true);
-      expect(judgeCapture(spec(null), frames, "n1/enp0s3").actual).to.equal("ICMP to 172.16.20.11 tagged vlan 200");
-      expect(judgeCapture(spec(200), [], "n1/enp0s3").actual).to.equal("no ICMP to 172.16.20.11 captured");
+      expect(judgeCapture(spec(null), frames, "n1/enp0s3").actual).to.equal("frames to 172.16.20.11 tagged vlan 200");
+      expect(judgeCapture(spec(200), [], "n1/enp0s3").actual).to.equal("no frame to 172.16.20.11 captured");
     });
 
     it("captures while the traffic runs, attaches the pcap and its text, and removes the file", async () => {
