@@ -25,6 +25,9 @@ async function cli(args: string[], state: string) {
   return run(process.execPath, [CLI_ENTRY, ...args], {
     env: { ...process.env, MACVLAB_STATE_DIR: state },
     maxBuffer: 16 << 20,
+    // Past mocha's own deadline a command left running would outlive the suite (mocha --exit does not wait).
+    timeout: 240_000,
+    killSignal: "SIGKILL",
   }).then(
     (r) => ({ code: 0, out: r.stdout + r.stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
