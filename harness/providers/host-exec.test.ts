@@ -20,7 +20,7 @@ describe("hostExec", () => {
   it("kills a program at its deadline: exit 124, as timeout(1)", async () => {
     const started = Date.now();
     const result = await hostExec(["sleep", "10"], { timeoutMs: 200 });
-    expect(Date.now() - started).to.be.below(2000);
+    expect(Date.now() - started).to.be.below(8000);
     expect(result).to.deep.equal({ stdout: "", stderr: "macvlab: killed after 200 ms (timeout)\n", exitCode: 124 });
   });
 
@@ -30,7 +30,7 @@ describe("hostExec", () => {
     expect(capped.stdout).to.match(/^1\n2\n[\s\S]*\n… 2893 bytes cut …\n[\s\S]*\n1000\n$/);
     const started = Date.now();
     const runaway = await hostExec(["yes"], { outputCapBytes: 4096 });
-    expect(Date.now() - started).to.be.below(5000);
+    expect(Date.now() - started).to.be.below(10_000);
     expect(runaway.exitCode).to.equal(137);
     expect(runaway.stdout).to.match(/^(y\n){1024}… \d+ bytes cut …\n(y\n){1024}$/);
     expect(runaway.stderr).to.equal(

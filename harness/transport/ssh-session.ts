@@ -24,9 +24,10 @@ export interface SshSessionOptions {
   /** Send SSH keepalives this often; three unanswered ones end the connection. @default off */
   readonly keepaliveIntervalMs?: number;
   /**
-   * Channels open at once; more exec calls wait. sshd refuses channels beyond its MaxSessions (10);
-   * the default leaves headroom for sessions sshd still holds (a timed-out command it has not
-   * let go of yet). @default 8
+   * Channels open at once; more exec calls wait. sshd refuses channels beyond its MaxSessions, and
+   * counts a closed one until it has collected it: when commands end together, every one of them may
+   * still count while their successors open. The server must allow twice this
+   * (SERVER_SESSIONS_PER_CHANNEL). @default DEFAULT_MAX_CHANNELS
    */
   readonly maxChannels?: number;
   /**
@@ -51,6 +52,15 @@ export interface SshSessionOptions {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_CHANNEL_WAIT_MS = 30_000;
+/** Channels a session opens at once unless told otherwise. */
+export const DEFAULT_MAX_CHANNELS = 8;
+/**
+ * MaxSessions per client channel. sshd frees a closed channel's session only when it collects it,
+ * after it has read what came with the close: a burst of commands that end together and the next
+ * ones opening behind them can hold a closed session for every open channel (seen here: with 8
+ * channels against MaxSessions 10, 20 short commands at once were refused a channel under load).
+ */
+export const SERVER_SESSIONS_PER_CHANNEL = 2;
 /** Of a long-running stream's stderr (a nested sshd's log), the tail kept for diagnostics. */
 const STREAM_STDERR_BYTES = 16_384;
 
@@ -107,7 +117,7 @@ export class SshSession implements Shell {
   private constructor(options: SshSessionOptions) {
     this.node = options.node;
     this.options = options;
-    this.maxChannels = Math.max(1, options.maxChannels ?? 8);
+    this.maxChannels = Math.max(1, options.maxChannels ?? DEFAULT_MAX_CHANNELS);
     this.channelWaitMs = options.channelWaitMs ?? DEFAULT_CHANNEL_WAIT_MS;
     this.outputCapBytes = options.outputCapBytes ?? outputCapFromEnv();
   }

@@ -24,7 +24,7 @@ describe("sshdConfig", () => {
       "PermitUserRC no",
       "DisableForwarding yes",
       "PidFile none",
-      "MaxSessions 10",
+      "MaxSessions 16",
       "SetEnv LC_ALL=C",
       "LogLevel ERROR",
     ]);

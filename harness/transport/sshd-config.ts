@@ -2,6 +2,7 @@ import { isAbsolute } from "node:path";
 import { InfrastructureError } from "../model/errors.ts";
 import type { LabKeys } from "./keys.ts";
 import { EXEC_ID_ENV } from "./remote-kill.ts";
+import { DEFAULT_MAX_CHANNELS, SERVER_SESSIONS_PER_CHANNEL } from "./ssh-session.ts";
 
 /**
  * sshd_config text for one `sshd -i` (inetd mode: one connection over stdin/stdout, no listener).
@@ -37,8 +38,8 @@ export function sshdConfig(
     "PidFile none",
     "PrintMotd no",
     "PrintLastLog no",
-    // The client caps its open channels below this (see SshSession maxChannels).
-    "MaxSessions 10",
+    // Room for every channel the client opens at once and for as many closed ones not yet collected.
+    `MaxSessions ${DEFAULT_MAX_CHANNELS * SERVER_SESSIONS_PER_CHANNEL}`,
     // Stable, parseable output from every command regardless of the host's locale.
     "SetEnv LC_ALL=C",
     // Lets SshSession find and kill a timed-out command (see remote-kill.ts).

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { InfrastructureError } from "../../model/errors.ts";
-import { SshSession } from "../../transport/ssh-session.ts";
+import { SERVER_SESSIONS_PER_CHANNEL, SshSession } from "../../transport/ssh-session.ts";
 import { MAX_CONSOLE_COMMAND_BYTES } from "./console-limit.ts";
 import { consoleHint, summarizeConsole } from "./console-summary.ts";
 import { DEFAULT_UML_MODULES, MODULES_FAILED_FILE } from "./init-script.ts";
@@ -19,8 +19,6 @@ export { killStrayUml } from "./stray.ts";
 export type { UmlMachine } from "./uml-machine.ts";
 
 export const UML_KERNEL = "/usr/bin/linux";
-/** MaxSessions above the client's own channel limit: closed channels sshd has not let go of yet. */
-const SERVER_SESSION_HEADROOM = 2;
 
 export interface UmlBootOptions {
   /** Per-run directory (keys, init, pid file), readable and writable by this user. */
@@ -42,8 +40,8 @@ export interface UmlBootOptions {
   /**
    * SSH channels the console session may hold open at once: a lab's nodes hold one each for
    * their sshd, for as long as the lab is up, and commands need the rest. The kernel's sshd is
-   * told to allow a little more (MaxSessions), since it counts a closed channel until its command
-   * is gone. @default 8
+   * told to allow twice as many (MaxSessions), since it counts a closed channel until it has
+   * collected it. @default 8
    */
   readonly channels?: number;
   /** "auto": only on AMX hosts (see xstate-shim.ts). @default "auto" */
@@ -75,7 +73,7 @@ export async function bootUml(options: UmlBootOptions): Promise<UmlMachine> {
   await killStrayUml(stateDir); // a crashed run's UML would still hold our umid
   const files = await writeUmlStateFiles(stateDir, {
     hostname: name,
-    maxSessions: channels + SERVER_SESSION_HEADROOM,
+    maxSessions: channels * SERVER_SESSIONS_PER_CHANNEL,
     modules: options.modules ?? DEFAULT_UML_MODULES,
     kernel: kernelInfo,
   });

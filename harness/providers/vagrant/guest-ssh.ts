@@ -3,7 +3,7 @@ import { type Socket, connect as tcpConnect } from "node:net";
 import { join } from "node:path";
 import { Client } from "ssh2";
 import { InfrastructureError } from "../../model/errors.ts";
-import { fingerprint, SshSession } from "../../transport/ssh-session.ts";
+import { fingerprint, SERVER_SESSIONS_PER_CHANNEL, SshSession } from "../../transport/ssh-session.ts";
 import type { SshConfig } from "./vagrant-cli.ts";
 
 /** A TCP connection to the machine's SSH port, or an InfrastructureError naming the machine. */
@@ -95,6 +95,9 @@ export class HostKeyPins {
   }
 }
 
+/** The guest's own sshd keeps its default MaxSessions (10): half of it, see SERVER_SESSIONS_PER_CHANNEL. */
+const GUEST_CHANNELS = Math.floor(10 / SERVER_SESSIONS_PER_CHANNEL);
+
 /** SSH session to a machine as reported by `vagrant ssh-config`, with the pinned host key. */
 export async function connectMachine(
   machine: string,
@@ -119,6 +122,7 @@ export async function connectMachine(
     username: config.user,
     readyTimeoutMs: timeoutMs,
     keepaliveIntervalMs: 5000,
+    maxChannels: GUEST_CHANNELS,
     diagnostics: () =>
       `(vagrant machine ${machine} at ${config.host}:${config.port}, pinned host key ${fingerprint(hostKey)})`,
   });
