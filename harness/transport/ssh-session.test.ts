@@ -8,20 +8,20 @@ import { InfrastructureError } from "../model/errors.ts";
 import { type SshdInetd, spawnSshdInetd } from "./child-duplex.ts";
 import { CommandError } from "./command-error.ts";
 import { createLabKeys, type LabKeys } from "./keys.ts";
+import { neutralPasswd } from "./login-shell.ts";
 import { SshSession, type SshSessionOptions } from "./ssh-session.ts";
 import { sshdConfig } from "./sshd-config.ts";
 import { strictModesOverride } from "./strict-modes.ts";
 
-/**
- * Against a real `sshd -i` on this host's network (no network namespace): each test spawns one sshd
- * that speaks SSH over its stdin/stdout, logging in as root. sshd runs every command through root's
- * login shell, so it runs in a mount namespace of its own where root's shell is /bin/sh, as on a lab's
- * nodes: the host's bash would run root's dotfiles, whatever they do, and here they start `pyenv
- * rehash`, whose lock made 20 commands at once take over 15 s on a loaded machine.
- */
 /** Binds $0 over /etc/passwd in the mount namespace unshare made, then becomes the command after it. */
 const NEUTRAL_SHELL = 'mount --bind "$0" /etc/passwd && exec "$@"';
 
+/**
+ * Against a real `sshd -i` on this host's network (no network namespace): each test spawns one sshd
+ * that speaks SSH over its stdin/stdout, logging in as root. It runs in a mount namespace of its own
+ * where root's shell is /bin/sh (neutralPasswd), as on a lab's nodes: with the host's dotfiles, 20
+ * commands at once took over 15 s on a loaded machine.
+ */
 describe("SshSession against a real sshd -i", function () {
   this.timeout(15_000);
 
@@ -43,8 +43,7 @@ describe("SshSession against a real sshd -i", function () {
     configPath = join(dir, "sshd_config");
     await writeFile(configPath, sshdConfig(keys, await strictModesOverride(keys.authorizedKeysPath)));
     passwdPath = join(dir, "passwd");
-    const passwd = await readFile("/etc/passwd", "utf8");
-    await writeFile(passwdPath, passwd.replace(/^(root:.*:)[^:\n]*$/m, "$1/bin/sh"));
+    await writeFile(passwdPath, neutralPasswd(await readFile("/etc/passwd", "utf8")));
   });
 
   afterEach(async () => {

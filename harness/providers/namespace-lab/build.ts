@@ -12,14 +12,6 @@ export interface PortMap {
   readonly ports: Record<string, string>;
 }
 
-/** A passwd whose root shell is /bin/sh: commands must not run through the host user's dotfiles. */
-export function neutralPasswd(passwd: string): string {
-  return passwd
-    .split("\n")
-    .map((line) => (line.startsWith("root:") ? line.replace(/:[^:]*$/, ":/bin/sh") : line))
-    .join("\n");
-}
-
 /** What a switch port or bridge may be called (`ip link` names): read back from ports.json, it reaches argv. */
 const LINK_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
 
