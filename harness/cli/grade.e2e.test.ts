@@ -270,3 +270,79 @@ describe("graded mode end to end (root, netns provider)", () => {
     expect(cli("lab", "down").status).to.equal(0);
   });
 });
+
+const umlSkip = existsSync("/usr/bin/linux")
+  ? undefined
+  : "/usr/bin/linux is absent (apt-get install user-mode-linux kmod)";
+if (umlSkip && process.env.MACVLAB_FORBID_SKIPS === "1") throw new Error(`UML graded tests cannot run: ${umlSkip}`);
+
+/** The keeper and the kernel of a kept uml lab, as this machine's process table shows them. */
+function keptProcesses(stateDir: string): string[] {
+  const table = execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" });
+  return table.split("\n").filter((line) => line.includes("uml-keeper two-hosts") || line.includes(stateDir));
+}
+
+(umlSkip ? describe.skip : describe)(
+  `graded mode on uml: a kernel kept between commands${umlSkip ? ` — skipped: ${umlSkip}` : ""}`,
+  () => {
+    let work: string;
+    let env: NodeJS.ProcessEnv;
+    let hostBefore: string;
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env, timeout: 170_000 });
+    const state = () => join(work, "state");
+
+    beforeEach(() => {
+      work = mkdtempSync(join(tmpdir(), "macvlab-grade-uml-"));
+      env = { ...process.env, MACVLAB_STATE_DIR: join(work, "state") };
+      hostBefore = hostSnapshot();
+    });
+    afterEach(() => {
+      cli("lab", "down");
+      expect(keptProcesses(state()), "a keeper or kernel outlived `lab down`").to.deep.equal([]);
+      expect(hostSnapshot(), "host root namespace changed").to.equal(hostBefore);
+      rmSync(work, { recursive: true, force: true });
+    });
+
+    it("one command brings the lab up, others grade it and work on it while it stays up, a last one takes it down", () => {
+      const up = cli("lab", "up", "two-hosts", "--provider", "uml", "--solve", SCENARIO);
+      expect(up.status, up.stderr).to.equal(0);
+      expect(up.stdout).to.match(/lab two-hosts is up on uml/);
+      expect(keptProcesses(state()), "the kernel ended with the command that booted it").to.not.deep.equal([]);
+      expect(cli("lab", "list").stdout).to.match(/^ {2}uml: two-hosts — up less than a minute, by root\n$/);
+      const first = cli("grade", SCENARIO, "--student", "s-042", "--results", join(work, "results"));
+      expect(first.status, first.stdout + first.stderr).to.equal(0);
+      expect(first.stdout).to.match(/total 11\/11 \(100%\), pass mark 100%: PASSED/);
+      const json = JSON.parse(readFileSync(join(PROJECT_ROOT, "reports", "grade.json"), "utf8"));
+      expect(json).to.include({ provider: "uml", earned: 11 });
+      // A student's mistake, made through a shell of its own: the next grade sees the lab as it is now.
+      const mistake = spawnSync(process.execPath, [BIN, "ssh", "node3", "--lab", "two-hosts"], {
+        encoding: "utf8",
+        env,
+        input: "ip netns exec net1 ip addr del 172.16.5.3/24 dev eth0\nhostname\n",
+        timeout: 60_000,
+      });
+      expect(mistake.status, mistake.stderr).to.equal(0);
+      expect(mistake.stdout).to.equal("node3\n");
+      const second = cli("grade", SCENARIO, "--student", "s-042", "--results", join(work, "results"));
+      expect(second.status, second.stdout).to.equal(1);
+      expect(second.stdout).to.match(/box2-reaches-box1 +0\/3 +FAIL/);
+      const down = cli("lab", "down", "two-hosts");
+      expect(down.status, down.stderr).to.equal(0);
+      expect(keptProcesses(state())).to.deep.equal([]);
+      expect(existsSync(join(state(), "uml", "two-hosts")), "the lab's state dir is left").to.equal(false);
+    });
+
+    it("a killed keeper takes its kernel with it: grading says the lab is gone, `lab down` clears the rest", () => {
+      expect(cli("lab", "up", "two-hosts", "--provider", "uml").status).to.equal(0);
+      const record = JSON.parse(readFileSync(join(state(), "uml", "two-hosts", "keeper.json"), "utf8"));
+      process.kill(record.pid, "SIGKILL");
+      for (let i = 0; i < 100 && keptProcesses(state()).length > 0; i++) execFileSync("sleep", ["0.1"]);
+      expect(keptProcesses(state()), "the kernel outlived its keeper").to.deep.equal([]);
+      const grade = cli("grade", SCENARIO);
+      expect(grade.status).to.not.equal(0);
+      expect(grade.stdout + grade.stderr).to.match(/lab two-hosts is not up on uml: its kernel's keeper is gone/);
+      expect(cli("lab", "down").stdout).to.equal("uml: lab two-hosts down\n");
+    });
+  },
+);

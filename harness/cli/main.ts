@@ -16,6 +16,9 @@ import {
 } from "../model/paths.ts";
 import { display } from "../model/yaml-source.ts";
 import { PROVIDER_NAMES } from "../providers/registry.ts";
+import { keepUml } from "../providers/uml/keeper.ts";
+import { KEEPER_COMMAND } from "../providers/uml/keeper-protocol.ts";
+import { umlSettingsFromEnv } from "../providers/uml/uml-provider.ts";
 import { allureReporting } from "../report/allure-reporting.ts";
 import { claimsText } from "../report/claims-table.ts";
 import { publishClass } from "../report/class-summary.ts";
@@ -191,8 +194,13 @@ export function buildProgram(): Command {
       .argument("<lab>", "lab id (labs/<id>.yaml) or file", nameOrFileArg(LabName, "up: lab argument"))
       .addOption(providerOption())
       .option(
+        "--for <scenario>",
+        "the scenario the lab is for (id or file): on auto, a provider that can run it (a kernel with 8021q for a VLAN exercise)",
+        nameOrFileArg(Id, "--for"),
+      )
+      .option(
         "--solve <scenario>",
-        "also run that scenario's setup (a worked solution): its id or file",
+        "also run that scenario's setup (a worked solution): its id or file (implies --for)",
         nameOrFileArg(Id, "--solve"),
       )
       .option(
@@ -216,6 +224,7 @@ export function buildProgram(): Command {
           lab: string,
           opts: {
             provider: string;
+            for?: string;
             solve?: string;
             mistake?: string;
             toStage?: number;
@@ -237,7 +246,8 @@ export function buildProgram(): Command {
               }
             : undefined;
           const forStudent = opts.as ? { student: opts.as, acceptNoIsolation: !opts.isolation } : undefined;
-          process.stdout.write(`${await labUp(lab, opts.provider, solve, { wait: opts.wait }, forStudent)}\n`);
+          const options = { solve, forScenario: opts.for, lock: { wait: opts.wait }, forStudent };
+          process.stdout.write(`${await labUp(lab, opts.provider, options)}\n`);
         },
       );
     parent
@@ -320,6 +330,17 @@ export function buildProgram(): Command {
         setProgressSink((line) => process.stderr.write(`\x1b[2m${line}\x1b[0m\n`));
       const summary = await serveJob(allureReporting);
       process.exitCode = summary.failures > 0 ? 1 : 0;
+    });
+
+  // Started detached by `lab up --provider uml`: keeps the lab's kernel after that command exits; not for people.
+  program
+    .command(KEEPER_COMMAND, { hidden: true })
+    .description("keeps a uml lab's kernel for later commands")
+    .argument("<lab>", "the lab", nameArg(LabName, "uml-keeper: lab"))
+    .action(async (lab: string) => {
+      const code = await keepUml(lab, umlSettingsFromEnv());
+      // Attach connections and stdin would keep the event loop alive; the kernel is stopped by now.
+      process.exit(code);
     });
 
   program

@@ -44,8 +44,9 @@ export interface StartedLab extends AsyncDisposable {
   switchPorts?(): Promise<string>;
   /**
    * Closes the harness's connections to the nodes and leaves the lab running, for later processes
-   * (`macvlab lab up` for a trainer, then `attach` or `Provider.down`). A uml lab still ends with
-   * this process: a watchdog kills its kernel when the harness exits.
+   * (`macvlab lab up` for a trainer, then `attach` or `Provider.down`). A uml lab outlives this
+   * process only when `up` was told so (`outlivesProcess`: its kernel then has a keeper); otherwise
+   * a watchdog kills its kernel when the harness exits.
    */
   release(): Promise<void>;
   /**

@@ -21,7 +21,7 @@ export function taskSheet(scenario: Scenario, lab: Lab): string {
     `What will be checked (${total} points):`,
     ...(scenario.stages.length ? stagedChecks(scenario) : scenario.checks.filter(graded).map(line)),
     "",
-    `Start: macvlab lab up ${lab.name}   Work: macvlab ssh <node> --lab ${lab.name}   Check: macvlab grade scenarios/${scenario.id}.yaml${scenario.stages.length ? " [--stage N]" : ""}`,
+    `Start: macvlab lab up ${lab.name} --for ${scenario.id}   Work: macvlab ssh <node> --lab ${lab.name}   Check: macvlab grade scenarios/${scenario.id}.yaml${scenario.stages.length ? " [--stage N]" : ""}`,
   ].join("\n");
 }
 

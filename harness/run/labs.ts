@@ -21,12 +21,13 @@ import type { Provider } from "../providers/provider.ts";
 import { PROVIDER_NAMES, providerNamed, providersFor } from "../providers/registry.ts";
 import { STATE_MARKER } from "../providers/state-marker.ts";
 import { loadScenarios } from "../scenario/load-all.ts";
-import { isCommandStep } from "../scenario/schema.ts";
+import { isCommandStep, type Scenario } from "../scenario/schema.ts";
 import type { ShellResult } from "../transport/shell.ts";
 import { downByNameTracked, downTracked, forget, upTracked } from "./active-labs.ts";
 import { failpoint } from "./failpoint.ts";
 import { interruptible } from "./interrupt.ts";
 import { type HeldLock, holderOf, LabBusyError, liveHolders, lockLab, lockLabs, releaseLocks } from "./lab-lock.ts";
+import { type Candidate, planScenario } from "./plan.ts";
 import { silentRecorder } from "./recorder.ts";
 import { runSteps } from "./steps.ts";
 
@@ -75,32 +76,34 @@ export interface ForStudent {
   readonly acceptNoIsolation: boolean;
 }
 
+/** What `lab up` is asked for besides the lab and the provider choice. */
+export interface LabUpOptions {
+  readonly solve?: Solve;
+  /** The scenario the lab is for (`--for`, implied by `--solve`): on `auto`, a provider that can run it. */
+  readonly forScenario?: string;
+  readonly lock?: LockChoice;
+  readonly forStudent?: ForStudent;
+}
+
 /**
  * A trainer's lab: up and left running. `solve` applies a scenario's setup (a worked solution to show
  * or grade), `mistake` then one of its negative controls (a deliberate mistake for a demo or a test).
  * The lab is locked while it is built; once it is up and released, later commands may attach or take it down.
  */
-export function labUp(
-  nameOrFile: string,
-  providerName: string,
-  solve?: Solve,
-  choice: LockChoice = {},
-  forStudent?: ForStudent,
-): Promise<string> {
-  return interruptible(() => bringUp(nameOrFile, providerName, solve, choice, forStudent));
+export function labUp(nameOrFile: string, providerName: string, options: LabUpOptions = {}): Promise<string> {
+  return interruptible(() => bringUp(nameOrFile, providerName, options));
 }
 
-async function bringUp(
-  nameOrFile: string,
-  providerName: string,
-  solve: Solve | undefined,
-  choice: LockChoice,
-  forStudent?: ForStudent,
-): Promise<string> {
-  const solution = solve ? loadScenarios([scenarioFile(solve.scenario)])[0] : undefined;
-  const lab = solution ? solution.lab : resolveLab(nameOrFile);
-  if (solution && solution.lab.name !== nameOrFile && !nameOrFile.endsWith(".yaml"))
-    throw new InputError(`scenario ${solution.scenario.id} runs on lab ${solution.lab.name}, not ${nameOrFile}`);
+async function bringUp(nameOrFile: string, providerName: string, options: LabUpOptions): Promise<string> {
+  const { solve, forStudent } = options;
+  const scenarioArg = solve?.scenario ?? options.forScenario;
+  if (solve && options.forScenario && solve.scenario !== options.forScenario)
+    throw new InputError(`--for ${options.forScenario} and --solve ${solve.scenario}: name one scenario`);
+  const target = scenarioArg ? loadScenarios([scenarioFile(scenarioArg)])[0] : undefined;
+  const solution = solve ? target : undefined;
+  const lab = target ? target.lab : resolveLab(nameOrFile);
+  if (target && target.lab.name !== nameOrFile && !nameOrFile.endsWith(".yaml"))
+    throw new InputError(`scenario ${target.scenario.id} runs on lab ${target.lab.name}, not ${nameOrFile}`);
   const mistake = solve?.mistake ? solution?.scenario.negative_controls.find((c) => c.id === solve.mistake) : undefined;
   if (solve?.mistake && !mistake)
     throw new InputError(`scenario ${solution?.scenario.id} has no negative control "${solve.mistake}"`);
@@ -110,14 +113,7 @@ async function bringUp(
     throw new InputError(`--to-stage ${toStage}: scenario ${solution?.scenario.id} has no stages`);
   if (toStage !== undefined && toStage > stages.length)
     throw new InputError(`--to-stage ${toStage}: scenario ${solution?.scenario.id} has ${stages.length} stages`);
-  // A lab for later commands (ssh, grade) must outlive this process: only providers that can attach.
-  const provider = providersFor(providerName).find((p) => p.attach);
-  if (!provider) {
-    const able = PROVIDER_NAMES.filter((n) => providerNamed(n).attach).join(", ");
-    throw new InputError(
-      `provider ${providerName} cannot attach to a lab from a later command (ssh, grade); \`lab up\` needs one that can (${able})`,
-    );
-  }
+  const provider = await providerForLab(providerName, target?.scenario, lab);
   const isolation = provider.studentIsolation();
   if (forStudent && !isolation.isolates && !forStudent.acceptNoIsolation)
     throw new InputError(
@@ -125,7 +121,7 @@ async function bringUp(
     );
   // Only now, with every argument accepted: a refused `lab up` leaves no directory behind.
   writableStateRoot();
-  const lock = await lockLab({ provider: provider.name, lab: lab.name, mode: "exclusive", wait: choice.wait });
+  const lock = await lockLab({ provider: provider.name, lab: lab.name, mode: "exclusive", wait: options.lock?.wait });
   let nodes: string;
   try {
     const started = await upTracked(provider, lab, {
@@ -159,9 +155,49 @@ async function bringUp(
   return `lab ${lab.name} is up on ${provider.name} (nodes: ${nodes})${applied}; \`macvlab down ${lab.name}\` removes it${warning}`;
 }
 
-/** `--solve` takes a scenario file, or the id of one in scenarios/. */
+/**
+ * Where a lab for later commands goes: a provider that can attach to it from a later command (ssh,
+ * grade) and, when the lab is for a scenario, has every capability the scenario requires: on
+ * `auto` the first such one (a VLAN exercise gets a kernel with 8021q), and a named one is refused
+ * with what it lacks rather than made into a lab where the exercise cannot work.
+ */
+function providerForLab(choice: string, scenario: Scenario | undefined, lab: Lab): Promise<Provider> {
+  return chooseLabProvider(choice, providersFor(choice), scenario, lab);
+}
+
+/** providerForLab among `offered` (what `choice` stands for here): exported for its tests. */
+export async function chooseLabProvider(
+  choice: string,
+  offered: readonly Provider[],
+  scenario: Scenario | undefined,
+  lab: Lab,
+): Promise<Provider> {
+  const attachable = offered.filter((p) => p.attach);
+  if (attachable.length === 0) {
+    const able = PROVIDER_NAMES.filter((n) => providerNamed(n).attach).join(", ");
+    throw new InputError(
+      `provider ${choice} cannot attach to a lab from a later command (ssh, grade); \`lab up\` needs one that can (${able})`,
+    );
+  }
+  const first = attachable[0] as Provider;
+  if (!scenario || scenario.requires.length === 0) return first;
+  const candidates: Candidate[] = [];
+  const reasons: string[] = [];
+  for (const provider of attachable) {
+    const missing = await provider.missingRequirements();
+    if (missing.length) reasons.push(`${provider.name}: not installed (${missing.map((m) => m.what).join(", ")})`);
+    else candidates.push({ provider, capabilities: () => provider.capabilities() });
+  }
+  const plan = await planScenario(scenario, lab, candidates);
+  if (plan.provider) return plan.provider;
+  throw new InputError(
+    `no provider here can run ${scenario.id} (it requires ${scenario.requires.join(", ")}): ${[...reasons, plan.skipReason].filter(Boolean).join(" | ")}`,
+  );
+}
+
+/** `--solve` and `--for` take a scenario file, or the id of one in scenarios/. */
 function scenarioFile(idOrFile: string): string {
-  return idOrFile.endsWith(".yaml") ? idOrFile : join(SCENARIOS_DIR, `${checkName(Id, idOrFile, "--solve")}.yaml`);
+  return idOrFile.endsWith(".yaml") ? idOrFile : join(SCENARIOS_DIR, `${checkName(Id, idOrFile, "scenario")}.yaml`);
 }
 
 /**

@@ -356,6 +356,16 @@ export const CASES: Case[] = [
     says: () => /--solve "\.\.\/\.\.\/etc\/passwd" is not an id/,
   },
   {
+    name: "up --for a scenario of another lab",
+    args: () => ["up", "two-hosts", "--for", "vlan-routed"],
+    says: () => /scenario vlan-routed runs on lab trunk, not two-hosts/,
+  },
+  {
+    name: "up --for and --solve naming two scenarios",
+    args: () => ["up", "two-hosts", "--for", "macvlan-modes", "--solve", "macvlan-same-network"],
+    says: () => /--for macvlan-modes and --solve macvlan-same-network: name one scenario/,
+  },
+  {
     name: "up --mistake carrying shell",
     args: () => ["up", "two-hosts", "--solve", "macvlan-same-network", "--mistake", "x;y"],
     says: () => /--mistake "x;y" is not an id/,

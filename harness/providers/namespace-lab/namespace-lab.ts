@@ -23,6 +23,11 @@ export interface NamespaceLabOptions {
   readonly dir: string;
   /** Runs after the namespaces are gone (the uml provider stops its kernel here). */
   readonly afterDown?: () => Promise<void>;
+  /**
+   * Runs once this process has let go of a lab that stays up: after `release()`, and after `down()`
+   * of an attached lab (a kept uml kernel: the console is closed, a new lab handed to its keeper).
+   */
+  readonly afterRelease?: () => Promise<void>;
   /** Attached to a lab someone else brought up (grading): `down()` only disconnects. */
   readonly attached?: boolean;
   /** See UpOptions: called once the fabric namespace exists. */
@@ -183,7 +188,12 @@ export class NamespaceLab implements StartedLab {
     return mustRun(this.options.host, [...this.layout.enterFabric(), "bridge", "-j", "-d", "link", "show"]);
   }
 
-  release(): Promise<void> {
+  async release(): Promise<void> {
+    await this.disconnect();
+    await this.options.afterRelease?.();
+  }
+
+  private disconnect(): Promise<void> {
     return closeAll(this.nodes, this.daemons, this.options.sessionsAtOnce);
   }
 
@@ -193,13 +203,19 @@ export class NamespaceLab implements StartedLab {
         try {
           await this.options.afterDown();
         } finally {
-          await this.release();
+          await this.disconnect();
         }
         return;
       }
-      await this.release();
-      if (this.attachLogins) await this.options.host.run(["rm", "-rf", "--", this.attachLogins]);
-      if (this.options.attached) return;
+      await this.disconnect();
+      if (this.options.attached) {
+        try {
+          if (this.attachLogins) await this.options.host.run(["rm", "-rf", "--", this.attachLogins]);
+        } finally {
+          await this.options.afterRelease?.();
+        }
+        return;
+      }
       try {
         await teardown(this.options.host, this.options.dir);
       } finally {

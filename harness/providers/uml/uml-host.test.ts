@@ -4,13 +4,12 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { LocalShell } from "../../testing/local-shell.ts";
 import { MAX_CONSOLE_COMMAND_BYTES } from "./console-limit.ts";
-import { umlHost } from "./uml-host.ts";
-import type { UmlMachine } from "./uml-machine.ts";
+import { type UmlConsole, umlHost } from "./uml-host.ts";
 
 /** The kernel's console stood in for by this machine's sh (UML's root filesystem is this machine's). */
 function fakeMachine(stateDir: string) {
   const shell = new LocalShell();
-  const machine = { name: "k", stateDir, shell } as unknown as UmlMachine;
+  const machine = { name: "k", stateDir, shell } as unknown as UmlConsole;
   return { machine, commands: () => shell.calls.map((c) => c.command) };
 }
 

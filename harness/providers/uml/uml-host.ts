@@ -2,12 +2,20 @@ import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { quoteArgv } from "../../transport/shell-quote.ts";
+import type { SshSession } from "../../transport/ssh-session.ts";
 import type { HostResult } from "../host-exec.ts";
 import { writeHostFile, writeHostFiles } from "../host-files.ts";
 import type { FileToWrite, LabHost, WriteFileOptions } from "../namespace-lab/lab-host.ts";
 import { ShellHost } from "../namespace-lab/shell-host.ts";
 import { MAX_CONSOLE_COMMAND_BYTES } from "./console-limit.ts";
-import type { UmlMachine } from "./uml-machine.ts";
+
+/** A session to root inside a UML kernel: the kernel's console, or an attach through its keeper. */
+export interface UmlConsole {
+  readonly name: string;
+  readonly shell: SshSession;
+  /** The kernel's state dir on this machine (hostfs: the same path inside). */
+  readonly stateDir: string;
+}
 
 /**
  * A booted UML kernel as the place where a namespace lab is built: argv over SSH to root inside.
@@ -16,7 +24,7 @@ import type { UmlMachine } from "./uml-machine.ts";
  * crosses the console.
  */
 class UmlHost extends ShellHost {
-  constructor(private readonly machine: UmlMachine) {
+  constructor(private readonly machine: UmlConsole) {
     // Each node's sshd is a nested channel of the one SSH session into the kernel.
     super(machine.shell, `UML kernel ${machine.name}`, (argv) => machine.shell.openStream(quoteArgv(argv)));
   }
@@ -42,6 +50,6 @@ class UmlHost extends ShellHost {
   }
 }
 
-export function umlHost(machine: UmlMachine): LabHost {
+export function umlHost(machine: UmlConsole): LabHost {
   return new UmlHost(machine);
 }

@@ -16,6 +16,8 @@ export interface UmlMachine extends AsyncDisposable {
   readonly stateDir: string;
   /** From the bootUml call to the first successful exec (state files and shim included). */
   readonly bootMs: number;
+  /** Resolves when the kernel process has exited, whoever ended it. */
+  readonly exited: Promise<void>;
   /** The kernel console (boot log, init's messages, sshd -e errors), bounded. */
   consoleLog(): string;
   /** Powers off (briefly), then kills the whole process group and waits until none of it is left. Idempotent. */
@@ -51,6 +53,10 @@ export class UmlMachineImpl implements UmlMachine {
     this.watchdog = parts.watchdog;
     this.kernelVersion = parts.kernelVersion;
     this.bootMs = parts.bootMs;
+  }
+
+  get exited(): Promise<void> {
+    return this.proc.exited;
   }
 
   consoleLog(): string {

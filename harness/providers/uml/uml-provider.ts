@@ -6,12 +6,14 @@ import { InfrastructureError } from "../../model/errors.ts";
 import type { Lab } from "../../model/lab.ts";
 import { imageCacheDir, labStateNames, stateDir } from "../../model/paths.ts";
 import { probeCapabilities } from "../namespace-lab/capabilities.ts";
-import { NamespaceLab } from "../namespace-lab/namespace-lab.ts";
+import { NamespaceLab, type NamespaceLabOptions } from "../namespace-lab/namespace-lab.ts";
 import { requiredTools } from "../namespace-lab/requirements.ts";
 import type { CapabilityReport, Missing, Provider, StartedLab, StudentIsolation, UpOptions } from "../provider.ts";
 import { assertOurs, createMarkedDir, isMarked, removeMarkedDir } from "../state-marker.ts";
 import { bootUml, killStrayUml, UML_KERNEL } from "./boot.ts";
 import { MAX_CONSOLE_COMMAND_BYTES } from "./console-limit.ts";
+import { startUmlKeeper, stopRecordedKeeper } from "./keeper-handle.ts";
+import { connectKeptConsole, type KeptConsole } from "./kept-console.ts";
 import { umlHost } from "./uml-host.ts";
 
 /** Channels of the console session left for commands (building, teardown, evidence) beside the nodes' sshd. */
@@ -94,11 +96,11 @@ export class UmlProvider implements Provider {
     const dir = stateDir(this.name, lab.name);
     await this.down(lab.name);
     await createMarkedDir(dir, { provider: this.name, lab: lab.name });
+    if (options?.outlivesProcess) return this.upKept(lab, dir, options);
     const machine = await bootUml({
       stateDir: join(dir, "kernel"),
       name: lab.name,
-      // Each node's sshd holds a channel of the console session for as long as the lab is up.
-      channels: Object.keys(lab.nodes).length + COMMAND_CHANNELS,
+      channels: labChannels(lab),
       memMb: this.settings.memMb,
       bootTimeoutMs: this.settings.bootTimeoutMs,
     });
@@ -132,13 +134,80 @@ export class UmlProvider implements Provider {
     }
   }
 
+  /**
+   * A lab for later commands (`lab up`): its kernel is booted and kept by a keeper process, and built
+   * through an attach like any later one. `release()` hands it to the keeper; `down()` (a failed
+   * setup, an interrupt) stops the keeper and with it the kernel.
+   */
+  private async upKept(lab: Lab, dir: string, options: UpOptions): Promise<StartedLab> {
+    const keeper = await startUmlKeeper(dir, lab.name, this.settings.bootTimeoutMs);
+    let kept: KeptConsole | undefined;
+    try {
+      await options.onFirstResource?.();
+      kept = await connectKeptConsole(lab.name, join(dir, "kernel"), labChannels(lab));
+      const opened = kept;
+      return await NamespaceLab.build({
+        ...this.labOptions(lab, dir, opened, keeper.kernelVersion),
+        hostEndsWithLab: true,
+        afterRelease: async () => {
+          await opened.close();
+          keeper.detach();
+        },
+        afterDown: async () => {
+          await opened.close();
+          await keeper.stop();
+          await removeMarkedDir(dir);
+        },
+      });
+    } catch (error) {
+      await kept?.close();
+      await keeper.stop();
+      throw error;
+    }
+  }
+
+  /** Connects to a lab `lab up` left with its keeper: `down()` of what this returns only disconnects. */
+  async attach(lab: Lab): Promise<StartedLab> {
+    const dir = stateDir(this.name, lab.name);
+    await assertOurs(dir);
+    const kept = await connectKeptConsole(lab.name, join(dir, "kernel"), labChannels(lab));
+    try {
+      const kernel = (await kept.shell.exec("uname -r", { timeoutMs: 30_000 })).stdout.trim();
+      return await NamespaceLab.attach({
+        ...this.labOptions(lab, dir, kept, kernel),
+        afterRelease: () => kept.close(),
+      });
+    } catch (error) {
+      await kept.close();
+      throw error;
+    }
+  }
+
+  /** The same lab inside a kept kernel, whether built or attached to. */
+  private labOptions(lab: Lab, dir: string, kept: KeptConsole, kernel: string): NamespaceLabOptions {
+    return {
+      host: umlHost(kept),
+      lab,
+      provider: this.name,
+      kernel,
+      dir: join(dir, "lab"),
+      sessionsAtOnce: NODES_AT_ONCE,
+      maxCommandBytes: MAX_CONSOLE_COMMAND_BYTES,
+      imageCache: imageCacheDir(),
+    };
+  }
+
   async down(labName: string): Promise<void> {
     await this.clear(stateDir(this.name, labName));
   }
 
-  /** Kills the kernel a lab dir recorded (if it still is that kernel) and deletes the dir, only if it is ours. */
+  /**
+   * Stops the keeper and the kernel a lab dir recorded (if they still are those processes) and
+   * deletes the dir, only if it is ours.
+   */
   private async clear(dir: string): Promise<void> {
     await assertOurs(dir);
+    await stopRecordedKeeper(dir);
     await killStrayUml(join(dir, "kernel"));
     await removeMarkedDir(dir);
   }
@@ -146,6 +215,11 @@ export class UmlProvider implements Provider {
   async list(): Promise<readonly string[]> {
     return labStateNames(this.name).filter((n) => !n.startsWith(PROBE_PREFIX));
   }
+}
+
+/** Each node's sshd holds a channel of the console session for as long as the lab is up; commands need the rest. */
+function labChannels(lab: Lab): number {
+  return Object.keys(lab.nodes).length + COMMAND_CHANNELS;
 }
 
 /** Probe directories of processes that died while probing (SIGKILL): stop a kernel left there, remove the files. */
