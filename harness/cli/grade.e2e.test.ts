@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -247,6 +247,65 @@ describe("graded mode end to end (root, netns provider)", () => {
     const check = json.scenarios[0].checks.find((c: { check: string }) => c.check === "box2-reaches-box1");
     expect(check).to.include({ earned: 0, status: "failed" });
     expect(check.reason).to.match(/withheld/);
+    expect(cli("lab", "down").status).to.equal(0);
+  });
+
+  it("a student who tampers with how the grader reaches the nodes gains nothing: injected sshd options do nothing, a changed passwd or an sshrc is found", () => {
+    expect(cli("lab", "up", "two-hosts").status).to.equal(0);
+    const labDir = join(work, "state", "netns", "two-hosts");
+    const perfectReply = [
+      "64 bytes from 172.16.5.2: icmp_seq=1 ttl=64 time=0.04 ms",
+      "3 packets transmitted, 3 received, 0% packet loss, time 2003ms",
+    ];
+    const asStudent = (node: string, input: string) =>
+      spawnSync(process.execPath, [BIN, "ssh", node, "--lab", "two-hosts"], {
+        encoding: "utf8",
+        env,
+        input,
+        timeout: 60_000,
+      });
+    // 1. Options put in front of every sshd_config the lab keeps (sshd keeps the first value it reads).
+    const configs = execFileSync("find", [labDir, "-name", "sshd_config"], { encoding: "utf8" }).trim().split("\n");
+    expect(configs.length).to.be.greaterThan(1);
+    for (const config of configs)
+      writeFileSync(
+        config,
+        `ForceCommand /bin/echo '${perfectReply[0]}'\nPermitUserRC yes\n${readFileSync(config, "utf8")}`,
+      );
+    const injected = grade();
+    expect(injected.result.status, injected.result.stdout).to.equal(1);
+    expect(injected.json).to.include({ earned: 0 });
+    expect(injected.json.tampering, "nothing to find: the grader wrote its own configs").to.equal(undefined);
+    // 2. The nodes' passwd in the state dir: root's shell a script that prints a perfect reply to anything.
+    const passwdFile = join(labDir, "passwd");
+    const passwd = readFileSync(passwdFile, "utf8");
+    writeFileSync(join(labDir, "fake-shell"), `#!/bin/sh\nprintf '%s\\n' '${perfectReply.join("' '")}'\n`, {
+      mode: 0o755,
+    });
+    writeFileSync(passwdFile, passwd.replace(/^root:.*$/m, `root:x:0:0:root:/root:${join(labDir, "fake-shell")}`));
+    const shell = grade();
+    expect(shell.result.status, shell.result.stdout).to.equal(1);
+    expect(shell.json).to.include({ earned: 0 });
+    expect(shell.result.stdout).to.include("GRADE WITHHELD: tampering detected");
+    expect(shell.json.tampering).to.deep.equal([
+      "lab two-hosts: the nodes' passwd in the lab's state dir was changed: root's shell there runs every command the grader sends",
+    ]);
+    expect(readFileSync(passwdFile, "utf8"), "the grader put the passwd back").to.equal(passwd);
+    // 3. In node3, an sshrc (sshd runs it before every command, whatever PermitUserRC says) that prints a perfect reply.
+    writeFileSync(join(labDir, "sshrc"), `printf '%s\\n' '${perfectReply.join("' '")}'\n`);
+    const rc = asStudent(
+      "node3",
+      `mount -t tmpfs none /etc/ssh && cp ${join(labDir, "sshrc")} /etc/ssh/sshrc && sh /etc/ssh/sshrc\n`,
+    );
+    expect(rc.status, rc.stderr).to.equal(0);
+    expect(rc.stdout).to.include("64 bytes from 172.16.5.2");
+    const sshrc = grade();
+    expect(sshrc.result.status, sshrc.result.stdout).to.equal(1);
+    expect(sshrc.json).to.include({ earned: 0 });
+    expect(sshrc.json.tampering).to.deep.equal([
+      "lab two-hosts: node3: /etc/ssh is mounted over inside the node (the checks' tools come from there)",
+      "lab two-hosts: node3: /etc/ssh/sshrc exists there: sshd runs it before every command the grader sends",
+    ]);
     expect(cli("lab", "down").status).to.equal(0);
   });
 

@@ -42,6 +42,11 @@ const NOT_RUN: Record<string, string> = {
   "harness/providers/vagrant/node-image/build.sh": VAGRANT_BLOCK,
   "nsenter --net=/tmp/engine/net env MACVLAB_VAGRANT_PROVIDER=docker bin/macvlab.js run --provider vagrant scenarios/macvlan-same-network.yaml scenarios/host-macvlan-limitation.yaml":
     VAGRANT_BLOCK,
+  "nsenter --net=/tmp/engine/net env MACVLAB_VAGRANT_PROVIDER=docker bin/macvlab.js lab up two-hosts --provider vagrant --solve macvlan-same-network":
+    VAGRANT_BLOCK,
+  "nsenter --net=/tmp/engine/net env MACVLAB_VAGRANT_PROVIDER=docker bin/macvlab.js grade scenarios/macvlan-same-network.yaml --provider vagrant --results reports/grade-results":
+    VAGRANT_BLOCK,
+  "nsenter --net=/tmp/engine/net env MACVLAB_VAGRANT_PROVIDER=docker bin/macvlab.js lab down two-hosts": VAGRANT_BLOCK,
   "harness/providers/vagrant/node-image/engine.sh stop /tmp/engine": VAGRANT_BLOCK,
   "harness/providers/vagrant/node-image/engine.sh start /tmp/cengine": CONTAINERS_BLOCK,
   "export DOCKER_HOST=unix:///tmp/cengine/docker.sock": CONTAINERS_BLOCK,

@@ -77,7 +77,15 @@ async function grade(options: GradeOptions): Promise<GradeSummary> {
     "shared",
     options.wait,
   );
+  const lookForTampering = async () => {
+    for (const plan of plans) {
+      const findings = (await plan.provider?.tamperFindings?.(plan.lab.name)) ?? [];
+      tampering.push(...findings.map((f) => `lab ${plan.lab.name}: ${f}`));
+    }
+  };
   try {
+    // Before the checks too: attaching puts back what the grader's login depends on (the nodes' passwd).
+    await lookForTampering();
     await runSuites(plans, {
       mode: "grade",
       onGrade: (g) => grades.push(g),
@@ -86,10 +94,7 @@ async function grade(options: GradeOptions): Promise<GradeSummary> {
       reporting: options.reporting,
     });
     // Still under the lock: what the checks ran was what the lab held while they ran.
-    for (const plan of plans) {
-      const findings = (await plan.provider?.tamperFindings?.(plan.lab.name)) ?? [];
-      tampering.push(...findings.map((f) => `lab ${plan.lab.name}: ${f}`));
-    }
+    await lookForTampering();
   } finally {
     await releaseLocks(locks);
   }
@@ -114,13 +119,14 @@ async function grade(options: GradeOptions): Promise<GradeSummary> {
       });
     }
   }
-  // Tampered tools make every verdict worthless: no points, and the findings say why.
+  // Tampered tools or logins make every verdict worthless: no points, and the findings say why.
   if (tampering.length)
     grades = grades.map((g) => ({
       ...g,
       earned: 0,
       status: g.status === "passed" ? "failed" : g.status,
-      reason: "withheld: the tools the checks run were tampered with (see the findings)",
+      reason:
+        "withheld: the tools the checks run, or the way the grader reaches the nodes, were tampered with (see the findings)",
     }));
   return summarize(grades, {
     student,

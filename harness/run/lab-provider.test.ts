@@ -53,6 +53,12 @@ describe("where `lab up` puts a lab", () => {
     expect(chosen.name).to.equal("uml");
   });
 
+  it("takes a provider named with --provider as given, without measuring it", async () => {
+    const unmeasured: Provider = { ...netns, capabilities: () => Promise.reject(new Error("measured")) };
+    const chosen = await chooseLabProvider("netns", [unmeasured], scenario(["8021q"]), lab);
+    expect(chosen.name).to.equal("netns");
+  });
+
   it("without a scenario, or for one that requires nothing, the first that can attach", async () => {
     expect((await chooseLabProvider("auto", [netns, uml], undefined, lab)).name).to.equal("netns");
     expect((await chooseLabProvider("auto", [netns, uml], scenario([]), lab)).name).to.equal("netns");

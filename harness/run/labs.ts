@@ -157,9 +157,9 @@ async function bringUp(nameOrFile: string, providerName: string, options: LabUpO
 
 /**
  * Where a lab for later commands goes: a provider that can attach to it from a later command (ssh,
- * grade) and, when the lab is for a scenario, has every capability the scenario requires: on
- * `auto` the first such one (a VLAN exercise gets a kernel with 8021q), and a named one is refused
- * with what it lacks rather than made into a lab where the exercise cannot work.
+ * grade). On `auto`, when the lab is for a scenario, the first that has every capability the
+ * scenario requires (a VLAN exercise gets a kernel with 8021q). A provider named with `--provider`
+ * is taken at its word: measuring a VM provider means booting a machine.
  */
 function providerForLab(choice: string, scenario: Scenario | undefined, lab: Lab): Promise<Provider> {
   return chooseLabProvider(choice, providersFor(choice), scenario, lab);
@@ -180,7 +180,7 @@ export async function chooseLabProvider(
     );
   }
   const first = attachable[0] as Provider;
-  if (!scenario || scenario.requires.length === 0) return first;
+  if (choice !== "auto" || !scenario || scenario.requires.length === 0) return first;
   const candidates: Candidate[] = [];
   const reasons: string[] = [];
   for (const provider of attachable) {

@@ -97,11 +97,12 @@ describe("SshSession against a real sshd -i", function () {
 
   it("runs a command and returns exit code, stdout, stderr and duration", async () => {
     const { session } = await connect();
-    const result = await session.exec("echo out; echo err >&2; echo $LC_ALL; sleep 0.2");
+    const result = await session.exec("echo out; echo err >&2; echo $LC_ALL $PATH; sleep 0.2");
     expect(result).to.deep.include({
       node: "n1",
-      command: "echo out; echo err >&2; echo $LC_ALL; sleep 0.2",
-      stdout: "out\nC\n",
+      command: "echo out; echo err >&2; echo $LC_ALL $PATH; sleep 0.2",
+      // sshd's own PATH for root starts with /usr/local, where a student's `ping` would win.
+      stdout: "out\nC /usr/sbin:/usr/bin:/sbin:/bin\n",
       stderr: "err\n",
       exitCode: 0,
       signal: undefined,

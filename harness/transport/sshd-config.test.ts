@@ -25,7 +25,7 @@ describe("sshdConfig", () => {
       "DisableForwarding yes",
       "PidFile none",
       "MaxSessions 16",
-      "SetEnv LC_ALL=C",
+      "SetEnv LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin",
       "LogLevel ERROR",
     ]);
   });

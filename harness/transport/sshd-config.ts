@@ -4,6 +4,9 @@ import type { LabKeys } from "./keys.ts";
 import { EXEC_ID_ENV } from "./remote-kill.ts";
 import { DEFAULT_MAX_CHANNELS, SERVER_SESSIONS_PER_CHANNEL } from "./ssh-session.ts";
 
+/** PATH of every command the harness runs over SSH: the directories Debian's packages install into. */
+export const COMMAND_PATH = "/usr/sbin:/usr/bin:/sbin:/bin";
+
 /**
  * sshd_config text for one `sshd -i` (inetd mode: one connection over stdin/stdout, no listener).
  *
@@ -40,8 +43,10 @@ export function sshdConfig(
     "PrintLastLog no",
     // Room for every channel the client opens at once and for as many closed ones not yet collected.
     `MaxSessions ${DEFAULT_MAX_CHANNELS * SERVER_SESSIONS_PER_CHANNEL}`,
-    // Stable, parseable output from every command regardless of the host's locale.
-    "SetEnv LC_ALL=C",
+    // Stable, parseable output from every command regardless of the host's locale; and the system's
+    // own tools only: sshd's default for root puts /usr/local first, where a tool of the same name
+    // would run instead of the packaged one a check means. One line: sshd keeps its first SetEnv.
+    `SetEnv LC_ALL=C PATH=${COMMAND_PATH}`,
     // Lets SshSession find and kill a timed-out command (see remote-kill.ts).
     `AcceptEnv ${EXEC_ID_ENV}`,
     // With `-e` logs go to stderr, which we keep for diagnostics; keep only real problems.

@@ -1,5 +1,8 @@
+import { readFile } from "node:fs/promises";
 import { InfrastructureError } from "../../model/errors.ts";
+import { neutralPasswd } from "../../transport/login-shell.ts";
 import type { LabHost } from "./lab-host.ts";
+import { NetnsLayout } from "./layout.ts";
 
 /**
  * Where the tools a check runs come from (binaries, their libraries, the loader's configuration). A
@@ -19,7 +22,19 @@ export const TOOL_PATHS = [
   "/libx32",
   "/etc/ld.so.cache",
   "/etc/ld.so.preload",
+  // sshd runs /etc/ssh/sshrc (if there is one) before every command, with the command's stdout.
+  "/etc/ssh",
 ];
+
+/** A mount right on these replaces everything below them (the tool paths, /etc/ssh) at once. */
+const COVERING_PATHS = ["/etc"];
+
+/**
+ * The file sshd runs before every command of a session, whatever PermitUserRC says (that one only
+ * governs ~/.ssh/rc), its output going where the command's goes: a student's sshrc can print a
+ * perfect ping reply ahead of the real one.
+ */
+const SSHRC = "/etc/ssh/sshrc";
 
 /**
  * For each node of the lab in `dir`: the mount points of its mount namespace, read from the host
@@ -36,6 +51,8 @@ for nd in "$dir"/nodes/*/; do
   pid=$(find -L /proc/[0-9]*/ns/mnt -maxdepth 0 -inum "$ino" 2>/dev/null | head -n 1 | cut -d/ -f3)
   echo "node $node"
   [ -n "$pid" ] && awk '{ print $5 }' "/proc/$pid/mountinfo" || echo "?"
+  # What sshd in the node would find there (the node's mounts included).
+  [ -n "$pid" ] && [ -e "/proc/$pid/root${SSHRC}" ] && echo "!sshrc"
 done
 echo host
 awk '{ print $5 }' /proc/self/mountinfo
@@ -45,8 +62,9 @@ if command -v dpkg >/dev/null; then
   dpkg --verify iputils-ping iproute2 tcpdump iptables procps 2>/dev/null | awk '$1 ~ /5/ && $2 != "c" { print $NF }'
 fi`;
 
-/** A mount point over a tool path, or below one, that the host does not have. */
+/** A mount point over a tool path, or below one, or over a directory holding them. */
 function isToolMount(point: string): boolean {
+  if (COVERING_PATHS.includes(point)) return true;
   return TOOL_PATHS.some((path) => path !== "/" && (point === path || point.startsWith(`${path}/`)));
 }
 
@@ -80,11 +98,19 @@ export async function tamperFindings(host: LabHost, dir: string): Promise<string
       findings.push(`${node}: its mount namespace cannot be read (is the node running?)`);
       continue;
     }
-    for (const point of points)
-      if (isToolMount(point) && !hostMounts.has(point))
+    for (const point of points) {
+      if (point === "!sshrc")
+        findings.push(`${node}: ${SSHRC} exists there: sshd runs it before every command the grader sends`);
+      else if (isToolMount(point) && !hostMounts.has(point))
         findings.push(`${node}: ${point} is mounted over inside the node (the checks' tools come from there)`);
+    }
   }
   for (const path of changed)
     findings.push(`this host's ${path} differs from its Debian package (dpkg --verify): the checks run it`);
+  const passwd = await host.run(["cat", new NetnsLayout(dir).passwd]);
+  if (passwd.exitCode === 0 && passwd.stdout !== neutralPasswd(await readFile("/etc/passwd", "utf8")))
+    findings.push(
+      "the nodes' passwd in the lab's state dir was changed: root's shell there runs every command the grader sends",
+    );
   return findings;
 }

@@ -1,9 +1,10 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { delimiter, join, resolve } from "node:path";
+import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { InfrastructureError, InputError } from "../../model/errors.ts";
 import { type Lab, LabSchema } from "../../model/lab.ts";
+import { checkName, LabName } from "../../model/names.ts";
 import { labStateNames, PROJECT_ROOT, stateDir } from "../../model/paths.ts";
 import type { SshSession } from "../../transport/ssh-session.ts";
 import { labInstanceId } from "../instance.ts";
@@ -227,22 +228,9 @@ export class VagrantProvider implements Provider {
       }
       const pins = new HostKeyPins(join(dir, "host-keys"));
       await pins.reset();
-      const nodes: LabNode[] = [];
-      let kernel = "";
-      for (const node of Object.keys(lab.nodes)) {
-        const config = parseSshConfig((await this.call(["ssh-config", node], env, what)).stdout, node);
-        const session = await connectMachine(node, config, pins, this.settings.sshTimeoutMs);
-        sessions.push(session);
-        const shell = new SudoShell(session);
-        const sudo = await shell.exec("true", { timeoutMs: this.settings.sshTimeoutMs });
-        if (sudo.failed)
-          throw new InfrastructureError(
-            `machine ${node}: user ${config.user} cannot run commands as root with \`sudo -n\` (${sudo.stderr.trim() || `exit ${sudo.exitCode}`}); the box must allow passwordless sudo`,
-          );
-        await this.mapNics(lab, node, shell, state.instance);
-        kernel ||= (await shell.exec("uname -r")).stdout.trim();
-        nodes.push({ name: node, shell });
-      }
+      const { nodes, kernel } = await this.connectNodes(lab, env, what, pins, sessions, async (node, shell) =>
+        this.mapNics(lab, node, shell, state.instance),
+      );
       return new VagrantLab(lab, kernel, nodes, destroy);
     } catch (error) {
       await Promise.allSettled(sessions.map((s) => s.close()));
@@ -252,15 +240,78 @@ export class VagrantProvider implements Provider {
     }
   }
 
+  /**
+   * Connects to a lab `lab up --provider vagrant` left running: its machines must be running, and each
+   * must present the host key pinned when the lab came up (a machine replaced since is refused). NICs
+   * keep the names `up` gave them. `down()` of what this returns only disconnects.
+   */
+  async attach(lab: Lab): Promise<StartedLab> {
+    const dir = stateDir(this.name, lab.name);
+    const notUp = () =>
+      new InputError(
+        `lab ${lab.name} is not up on vagrant (start it with \`macvlab lab up ${lab.name} --provider vagrant\`)`,
+      );
+    if (!existsSync(dir)) throw notUp();
+    await assertOurs(dir);
+    const state = parseLabState(
+      await readFile(join(dir, "state.json"), "utf8").catch(() => ""),
+      join(dir, "state.json"),
+    );
+    if (state.labName !== lab.name)
+      throw new InputError(`${join(dir, "state.json")}: it is the state of lab ${state.labName}, not ${lab.name}`);
+    const env = this.env(dir, state);
+    const what = `vagrant lab ${lab.name} (${state.backend})`;
+    const status = parseStatus((await this.call(["status", "--machine-readable"], env, what)).stdout);
+    const stopped = Object.keys(lab.nodes).filter((node) => status.get(node) !== "running");
+    if (stopped.length) throw new InputError(`${notUp().message}: machine ${stopped.join(", ")} is not running`);
+    const sessions: SshSession[] = [];
+    try {
+      const pins = new HostKeyPins(join(dir, "host-keys"));
+      const { nodes, kernel } = await this.connectNodes(lab, env, what, pins, sessions);
+      return new VagrantLab(lab, kernel, nodes, async () => {});
+    } catch (error) {
+      await Promise.allSettled(sessions.map((s) => s.close()));
+      throw error;
+    }
+  }
+
+  /** An SSH session as root (sudo -n) to every machine of the lab, in the lab's order; each one opened is in `sessions`. */
+  private async connectNodes(
+    lab: Lab,
+    env: NodeJS.ProcessEnv,
+    what: string,
+    pins: HostKeyPins,
+    sessions: SshSession[],
+    prepare?: (node: string, shell: SudoShell) => Promise<void>,
+  ): Promise<{ nodes: LabNode[]; kernel: string }> {
+    const nodes: LabNode[] = [];
+    let kernel = "";
+    for (const node of Object.keys(lab.nodes)) {
+      const config = parseSshConfig((await this.call(["ssh-config", node], env, what)).stdout, node);
+      const session = await connectMachine(node, config, pins, this.settings.sshTimeoutMs);
+      sessions.push(session);
+      const shell = new SudoShell(session);
+      const sudo = await shell.exec("true", { timeoutMs: this.settings.sshTimeoutMs });
+      if (sudo.failed)
+        throw new InfrastructureError(
+          `machine ${node}: user ${config.user} cannot run commands as root with \`sudo -n\` (${sudo.stderr.trim() || `exit ${sudo.exitCode}`}); the box must allow passwordless sudo`,
+        );
+      await prepare?.(node, shell);
+      kernel ||= (await shell.exec("uname -r")).stdout.trim();
+      nodes.push({ name: node, shell });
+    }
+    return { nodes, kernel };
+  }
+
   async down(labName: string): Promise<void> {
     const dir = stateDir(this.name, labName);
     if (!existsSync(dir)) return;
     // Before state.json is believed: a directory we did not make names no machines of ours.
     await assertOurs(dir);
-    const state = await readFile(join(dir, "state.json"), "utf8").then(
-      (t) => JSON.parse(t) as LabState,
-      () => undefined,
-    );
+    const file = join(dir, "state.json");
+    // Missing: `up` died before writing it, so no machine was made. Present: checked before it names anything.
+    const text = await readFile(file, "utf8").catch(() => undefined);
+    const state = text === undefined ? undefined : parseLabState(text, file);
     await this.destroyDir(dir, this.env(dir, state));
   }
 
@@ -324,6 +375,26 @@ export class VagrantProvider implements Provider {
         : {}),
     };
   }
+}
+
+/** A lab's state.json, checked before any of it names a machine, a file or an environment variable. */
+export function parseLabState(text: string, file: string): LabState {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new InputError(`${file}: not a lab state (JSON) file`);
+  }
+  const { backend, labFile, labName, instance } = (value ?? {}) as Record<string, unknown>;
+  if (backend !== "virtualbox" && backend !== "docker" && backend !== "libvirt")
+    throw new InputError(`${file}: backend must be virtualbox, docker or libvirt`);
+  if (typeof labFile !== "string" || !isAbsolute(labFile) || /[\0\n]/.test(labFile))
+    throw new InputError(`${file}: labFile must be an absolute path`);
+  if (typeof labName !== "string") throw new InputError(`${file}: labName must be a lab name`);
+  checkName(LabName, labName, `${file}: labName`);
+  if (instance !== undefined && (typeof instance !== "string" || !/^[0-9a-f]{8}$/.test(instance)))
+    throw new InputError(`${file}: instance must be 8 hex digits`);
+  return { backend, labFile, labName, ...(instance === undefined ? {} : { instance }) };
 }
 
 function onPath(program: string): boolean {

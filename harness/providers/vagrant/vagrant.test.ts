@@ -16,6 +16,7 @@ import {
   vagrantFailure,
 } from "./vagrant-cli.ts";
 import { VagrantLab } from "./vagrant-lab.ts";
+import { parseLabState } from "./vagrant-provider.ts";
 
 const lab = {
   name: "routed",
@@ -224,5 +225,30 @@ describe("vagrant provider", () => {
         (e: Error) => expect(e).to.be.instanceOf(InfrastructureError),
       );
     });
+  });
+});
+
+describe("a vagrant lab's state.json", () => {
+  const file = "/state/vagrant/two-hosts/state.json";
+  const good = { backend: "docker", labFile: "/work/labs/two-hosts.yaml", labName: "two-hosts", instance: "0badcafe" };
+
+  it("is read back as `up` wrote it", () => {
+    expect(parseLabState(JSON.stringify(good), file)).to.deep.equal(good);
+    const { instance: _, ...older } = good;
+    expect(parseLabState(JSON.stringify(older), file)).to.deep.equal(older);
+  });
+
+  it("is refused, naming the file and the field, before it names a machine, a file or a variable", () => {
+    for (const [bad, field] of [
+      ["{", /not a lab state/],
+      [JSON.stringify({ ...good, backend: "hyperv" }), /backend must be/],
+      [JSON.stringify({ ...good, labFile: "labs/two-hosts.yaml" }), /labFile must be an absolute path/],
+      [JSON.stringify({ ...good, labName: "../../etc" }), /labName/],
+      [JSON.stringify({ ...good, instance: "$(reboot)" }), /instance must be 8 hex digits/],
+    ] as const)
+      expect(() => parseLabState(bad, file), String(bad))
+        .to.throw(InputError, field)
+        .with.property("message")
+        .that.includes(file);
   });
 });
