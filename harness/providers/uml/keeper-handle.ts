@@ -47,11 +47,11 @@ export async function startUmlKeeper(labDir: string, labName: string, bootTimeou
     child.once("exit", (code, signal) => resolve(signal ? `killed by ${signal}` : `exit code ${code}`));
   });
   const identity = child.pid === undefined ? undefined : processIdentity(child.pid);
-  if (identity) await writeFile(keeperRecordPath(labDir), `${JSON.stringify(identity)}\n`, { mode: 0o600, flag: "wx" });
   const handle = keeperHandle(child, labDir, exited);
   let report: KeeperReport;
   try {
     if (!identity) throw new Error(`the keeper exited at once (${await exited})`);
+    await writeFile(keeperRecordPath(labDir), `${JSON.stringify(identity)}\n`, { mode: 0o600, flag: "wx" });
     if (!child.stdout) throw new Error("the keeper has no stdout");
     const line = await Promise.race([
       readLine(child.stdout, "the keeper's report", bootTimeoutMs + REPORT_GRACE_MS),

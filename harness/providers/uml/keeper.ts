@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { checkName, LabName } from "../../model/names.ts";
 import { stateDir } from "../../model/paths.ts";
 import { quoteArgv } from "../../transport/shell-quote.ts";
-import { assertOurs, isMarked, notOurs } from "../state-marker.ts";
+import { isMarked, notOurs } from "../state-marker.ts";
 import { bootUml, type UmlMachine } from "./boot.ts";
 import { ATTACH_ID, DETACH_LINE, KEEPER_OK, type KeeperReport, readLine, socketPath } from "./keeper-protocol.ts";
 
@@ -29,7 +29,6 @@ export async function keepUml(labName: string, settings: KeeperSettings): Promis
   const labDir = stateDir("uml", labName);
   // Only a lab dir `lab up` just made: the keeper never boots into a directory it cannot prove is ours.
   if (!(await isMarked(labDir))) throw notOurs(labDir);
-  await assertOurs(labDir);
   // Its starter reads one line and then closes the pipes: later writes must not kill the keeper.
   process.stdout.on("error", () => {});
   process.stderr.on("error", () => {});

@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { access, mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { NODES_AT_ONCE } from "../../model/at-most.ts";
-import { InfrastructureError } from "../../model/errors.ts";
+import { InfrastructureError, InputError } from "../../model/errors.ts";
 import type { Lab } from "../../model/lab.ts";
 import { imageCacheDir, labStateNames, stateDir } from "../../model/paths.ts";
 import { probeCapabilities } from "../namespace-lab/capabilities.ts";
@@ -170,6 +171,10 @@ export class UmlProvider implements Provider {
   async attach(lab: Lab): Promise<StartedLab> {
     const dir = stateDir(this.name, lab.name);
     await assertOurs(dir);
+    if (!existsSync(join(dir, "kernel")))
+      throw new InputError(
+        `lab ${lab.name} is not up on uml (start it with \`macvlab lab up ${lab.name} --provider uml\`)`,
+      );
     const kept = await connectKeptConsole(lab.name, join(dir, "kernel"), labChannels(lab));
     try {
       const kernel = (await kept.shell.exec("uname -r", { timeoutMs: 30_000 })).stdout.trim();
