@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { PROJECT_ROOT } from "../model/paths.ts";
 import { hostSnapshot } from "../testing/host-snapshot.ts";
+import { scratchWorkPerTest } from "../testing/scratch-work.ts";
 
 const BIN = join(PROJECT_ROOT, "bin", "macvlab.js");
 const SCENARIO = join(PROJECT_ROOT, "scenarios", "macvlan-same-network.yaml");
@@ -338,30 +339,23 @@ if (umlSkip && process.env.MACVLAB_FORBID_SKIPS === "1") throw new Error(`UML gr
 /** The keeper and the kernel of a kept uml lab, as this machine's process table shows them. */
 function keptProcesses(stateDir: string): string[] {
   const table = execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" });
-  return table.split("\n").filter((line) => line.includes("uml-keeper two-hosts") || line.includes(stateDir));
+  return table.split("\n").filter((line) => line.includes("keep uml two-hosts") || line.includes(stateDir));
 }
 
 (umlSkip ? describe.skip : describe)(
   `graded mode on uml: a kernel kept between commands${umlSkip ? ` — skipped: ${umlSkip}` : ""}`,
   () => {
-    let work: string;
-    let env: NodeJS.ProcessEnv;
-    let hostBefore: string;
+    const state = () => join(work.dir, "state");
+    const env = () => ({ ...process.env, MACVLAB_STATE_DIR: state() });
     const cli = (...args: string[]) =>
-      spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env, timeout: 170_000 });
-    const state = () => join(work, "state");
+      spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env: env(), timeout: 170_000 });
 
-    beforeEach(() => {
-      work = mkdtempSync(join(tmpdir(), "macvlab-grade-uml-"));
-      env = { ...process.env, MACVLAB_STATE_DIR: join(work, "state") };
-      hostBefore = hostSnapshot();
-    });
+    // Registered before the scratch dir's hooks, so it runs before their check: the lab goes down first.
     afterEach(() => {
       cli("lab", "down");
       expect(keptProcesses(state()), "a keeper or kernel outlived `lab down`").to.deep.equal([]);
-      expect(hostSnapshot(), "host root namespace changed").to.equal(hostBefore);
-      rmSync(work, { recursive: true, force: true });
     });
+    const work = scratchWorkPerTest("macvlab-grade-uml-");
 
     it("one command brings the lab up, others grade it and work on it while it stays up, a last one takes it down", () => {
       const up = cli("lab", "up", "two-hosts", "--provider", "uml", "--solve", SCENARIO);
@@ -369,7 +363,7 @@ function keptProcesses(stateDir: string): string[] {
       expect(up.stdout).to.match(/lab two-hosts is up on uml/);
       expect(keptProcesses(state()), "the kernel ended with the command that booted it").to.not.deep.equal([]);
       expect(cli("lab", "list").stdout).to.match(/^ {2}uml: two-hosts — up less than a minute, by root\n$/);
-      const first = cli("grade", SCENARIO, "--student", "s-042", "--results", join(work, "results"));
+      const first = cli("grade", SCENARIO, "--student", "s-042", "--results", join(work.dir, "results"));
       expect(first.status, first.stdout + first.stderr).to.equal(0);
       expect(first.stdout).to.match(/total 11\/11 \(100%\), pass mark 100%: PASSED/);
       const json = JSON.parse(readFileSync(join(PROJECT_ROOT, "reports", "grade.json"), "utf8"));
@@ -377,13 +371,13 @@ function keptProcesses(stateDir: string): string[] {
       // A student's mistake, made through a shell of its own: the next grade sees the lab as it is now.
       const mistake = spawnSync(process.execPath, [BIN, "ssh", "node3", "--lab", "two-hosts"], {
         encoding: "utf8",
-        env,
+        env: env(),
         input: "ip netns exec net1 ip addr del 172.16.5.3/24 dev eth0\nhostname\n",
         timeout: 60_000,
       });
       expect(mistake.status, mistake.stderr).to.equal(0);
       expect(mistake.stdout).to.equal("node3\n");
-      const second = cli("grade", SCENARIO, "--student", "s-042", "--results", join(work, "results"));
+      const second = cli("grade", SCENARIO, "--student", "s-042", "--results", join(work.dir, "results"));
       expect(second.status, second.stdout).to.equal(1);
       expect(second.stdout).to.match(/box2-reaches-box1 +0\/3 +FAIL/);
       const down = cli("lab", "down", "two-hosts");

@@ -10,15 +10,13 @@ import {
   GRADE_JSON,
   GRADE_JUNIT,
   HISTORY_FILE,
+  KEEP_COMMAND,
   REPORT_DIR,
   RUBRIC_RESULTS_DIR,
   SCENARIOS_DIR,
 } from "../model/paths.ts";
 import { display } from "../model/yaml-source.ts";
-import { PROVIDER_NAMES } from "../providers/registry.ts";
-import { keepUml } from "../providers/uml/keeper.ts";
-import { KEEPER_COMMAND } from "../providers/uml/keeper-protocol.ts";
-import { umlSettingsFromEnv } from "../providers/uml/uml-provider.ts";
+import { PROVIDER_NAMES, providerNamed } from "../providers/registry.ts";
 import { allureReporting } from "../report/allure-reporting.ts";
 import { claimsText } from "../report/claims-table.ts";
 import { publishClass } from "../report/class-summary.ts";
@@ -332,14 +330,17 @@ export function buildProgram(): Command {
       process.exitCode = summary.failures > 0 ? 1 : 0;
     });
 
-  // Started detached by `lab up --provider uml`: keeps the lab's kernel after that command exits; not for people.
+  // Started detached by a provider's `up` for a lab that needs a process to live (uml); not for people.
   program
-    .command(KEEPER_COMMAND, { hidden: true })
-    .description("keeps a uml lab's kernel for later commands")
-    .argument("<lab>", "the lab", nameArg(LabName, "uml-keeper: lab"))
-    .action(async (lab: string) => {
-      const code = await keepUml(lab, umlSettingsFromEnv());
-      // Attach connections and stdin would keep the event loop alive; the kernel is stopped by now.
+    .command(KEEP_COMMAND, { hidden: true })
+    .description("holds a lab for later commands")
+    .argument("<provider>", "the provider", providerArg)
+    .argument("<lab>", "the lab", nameArg(LabName, "keep: lab"))
+    .action(async (providerName: string, lab: string) => {
+      const provider = providerNamed(providerName);
+      if (!provider.keep) throw new InputError(`provider ${provider.name} keeps no lab in a process`);
+      const code = await provider.keep(lab);
+      // Connections to the lab and stdin would keep the event loop alive; the lab is stopped by now.
       process.exit(code);
     });
 

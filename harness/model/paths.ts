@@ -31,6 +31,8 @@ export const CLASS_REPORTS_DIR = join(REPORTS_DIR, "class");
 export const DEFAULT_STATE_ROOT = join(PROJECT_ROOT, ".macvlab");
 /** The command line's entry point: a parallel run starts its jobs through it. */
 export const CLI_ENTRY = join(PROJECT_ROOT, "bin", "macvlab.js");
+/** The hidden command (`keep <provider> <lab>`) a provider starts to hold a lab for later commands (Provider.keep). */
+export const KEEP_COMMAND = "keep";
 
 /** Where every provider's lab state lives: `$MACVLAB_STATE_DIR`, else `<project>/.macvlab`. */
 export function stateRoot(): string {

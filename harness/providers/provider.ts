@@ -105,6 +105,12 @@ export interface Provider {
    */
   attach?(lab: Lab): Promise<StartedLab>;
   /**
+   * Runs as the process that holds a lab for later commands (`macvlab keep <provider> <lab>`, which
+   * the provider's own `up` starts when the lab must outlive it), until the lab is taken down;
+   * returns the exit code. Only providers whose labs need a process to live offer it (uml).
+   */
+  keep?(labName: string): Promise<number>;
+  /**
    * Tears a lab down from what this machine holds of it, without a StartedLab: a lab a trainer left
    * up, or a crashed run's leftovers. Idempotent: with nothing left it does nothing. Vagrant also
    * needs the lab file the lab was brought up from (its Vagrantfile reads it to destroy).

@@ -27,8 +27,9 @@ import { downByNameTracked, downTracked, forget, upTracked } from "./active-labs
 import { failpoint } from "./failpoint.ts";
 import { interruptible } from "./interrupt.ts";
 import { type HeldLock, holderOf, LabBusyError, liveHolders, lockLab, lockLabs, releaseLocks } from "./lab-lock.ts";
-import { type Candidate, planScenario } from "./plan.ts";
+import { providerForScenario } from "./plan.ts";
 import { silentRecorder } from "./recorder.ts";
+import { candidatesFor } from "./run-scenarios.ts";
 import { runSteps } from "./steps.ts";
 
 const run = promisify(execFile);
@@ -157,42 +158,23 @@ async function bringUp(nameOrFile: string, providerName: string, options: LabUpO
 
 /**
  * Where a lab for later commands goes: a provider that can attach to it from a later command (ssh,
- * grade). On `auto`, when the lab is for a scenario, the first that has every capability the
- * scenario requires (a VLAN exercise gets a kernel with 8021q). A provider named with `--provider`
- * is taken at its word: measuring a VM provider means booting a machine.
+ * grade). On `auto`, when the lab is for a scenario, the first installed one that has every
+ * capability the scenario requires, chosen as a run chooses (a VLAN exercise gets a kernel with
+ * 8021q). A provider named with `--provider` is taken at its word: measuring a VM provider means
+ * booting a machine.
  */
-function providerForLab(choice: string, scenario: Scenario | undefined, lab: Lab): Promise<Provider> {
-  return chooseLabProvider(choice, providersFor(choice), scenario, lab);
-}
-
-/** providerForLab among `offered` (what `choice` stands for here): exported for its tests. */
-export async function chooseLabProvider(
-  choice: string,
-  offered: readonly Provider[],
-  scenario: Scenario | undefined,
-  lab: Lab,
-): Promise<Provider> {
-  const attachable = offered.filter((p) => p.attach);
-  if (attachable.length === 0) {
+async function providerForLab(choice: string, scenario: Scenario | undefined, lab: Lab): Promise<Provider> {
+  const attachable = providersFor(choice).filter((p) => p.attach);
+  const first = attachable[0];
+  if (!first) {
     const able = PROVIDER_NAMES.filter((n) => providerNamed(n).attach).join(", ");
     throw new InputError(
       `provider ${choice} cannot attach to a lab from a later command (ssh, grade); \`lab up\` needs one that can (${able})`,
     );
   }
-  const first = attachable[0] as Provider;
   if (choice !== "auto" || !scenario || scenario.requires.length === 0) return first;
-  const candidates: Candidate[] = [];
-  const reasons: string[] = [];
-  for (const provider of attachable) {
-    const missing = await provider.missingRequirements();
-    if (missing.length) reasons.push(`${provider.name}: not installed (${missing.map((m) => m.what).join(", ")})`);
-    else candidates.push({ provider, capabilities: () => provider.capabilities() });
-  }
-  const plan = await planScenario(scenario, lab, candidates);
-  if (plan.provider) return plan.provider;
-  throw new InputError(
-    `no provider here can run ${scenario.id} (it requires ${scenario.requires.join(", ")}): ${[...reasons, plan.skipReason].filter(Boolean).join(" | ")}`,
-  );
+  const candidates = (await candidatesFor(choice)).filter((c) => c.provider.attach);
+  return providerForScenario(scenario, lab, candidates);
 }
 
 /** `--solve` and `--for` take a scenario file, or the id of one in scenarios/. */

@@ -1,9 +1,10 @@
 import { expect } from "chai";
 import type { Capability } from "../model/capabilities.ts";
+import { InputError } from "../model/errors.ts";
 import { type Lab, LabSchema } from "../model/lab.ts";
 import type { CapabilityReport, Provider } from "../providers/provider.ts";
 import { type Scenario, ScenarioSchema } from "../scenario/schema.ts";
-import { type Candidate, planScenario } from "./plan.ts";
+import { type Candidate, planScenario, providerForScenario } from "./plan.ts";
 
 const labSpec = { name: "one", segments: { lan: {} }, nodes: { a: { nics: [{ name: "eth0", segment: "lan" }] } } };
 const lab: Lab = { ...LabSchema.parse(labSpec), file: "labs/one.yaml" };
@@ -111,5 +112,21 @@ describe("planScenario", () => {
     const plan = await planScenario(scenario(["macvlan"]), lab, []);
     expect(plan.provider).to.equal(undefined);
     expect(plan.skipReason).to.include("macvlab doctor");
+  });
+});
+
+describe("providerForScenario (`lab up --for`)", () => {
+  it("is the plan's provider: a VLAN exercise goes where 8021q is", async () => {
+    const candidates = [candidate("netns", ["macvlan"]), candidate("uml", ["macvlan", "8021q"])];
+    expect((await providerForScenario(scenario(["8021q"]), lab, candidates)).name).to.equal("uml");
+  });
+
+  it("is bad input, saying what each candidate lacks, where none can run the scenario", async () => {
+    const candidates = [candidate("netns", ["macvlan"])];
+    const error = await providerForScenario(scenario(["8021q"]), lab, candidates).catch((e: Error) => e);
+    expect(error).to.be.instanceOf(InputError);
+    expect((error as Error).message).to.equal(
+      "no provider here can run s (it requires 8021q): netns: netns lacks 8021q",
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { InputError } from "../model/errors.ts";
 import type { Lab } from "../model/lab.ts";
 import type { CapabilityReport, Provider } from "../providers/provider.ts";
 import type { Scenario } from "../scenario/schema.ts";
@@ -35,4 +36,20 @@ export async function planScenario(
     );
   }
   return { scenario, lab, skipReason: reasons.join(" | ") || "no provider is installed (see `macvlab doctor`)" };
+}
+
+/**
+ * The provider a lab for one scenario must go on (`lab up --for`): the plan's, or bad input saying
+ * what each candidate lacks (nothing is made).
+ */
+export async function providerForScenario(
+  scenario: Scenario,
+  lab: Lab,
+  candidates: readonly Candidate[],
+): Promise<Provider> {
+  const plan = await planScenario(scenario, lab, candidates);
+  if (plan.provider) return plan.provider;
+  throw new InputError(
+    `no provider here can run ${scenario.id} (it requires ${scenario.requires.join(", ")}): ${plan.skipReason}`,
+  );
 }

@@ -41,8 +41,8 @@ export function cgroupHierarchies(): string[] {
     .map((line) => line.split(" ")[1] ?? "");
 }
 
-/** Processes a lab could leave: sshd sessions of the harness and nsenter/unshare helpers. */
+/** Processes a lab could leave: sshd sessions of the harness, nodes' init processes, a lab's keeper. */
 export function strayProcesses(): string[] {
   const out = execFileSync("ps", ["-eo", "pid,args"], { encoding: "utf8" });
-  return out.split("\n").filter((l) => /sshd: root@notty|sshd -i|macvlab-node-pid1/.test(l));
+  return out.split("\n").filter((l) => /sshd: root@notty|sshd -i|macvlab-node-pid1|macvlab\.js keep /.test(l));
 }

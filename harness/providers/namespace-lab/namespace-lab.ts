@@ -1,9 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { atMost } from "../../model/at-most.ts";
 import { InfrastructureError, InputError } from "../../model/errors.ts";
 import { dockerNodes, type Lab } from "../../model/lab.ts";
-import { neutralPasswd } from "../../transport/login-shell.ts";
 import { SshSession } from "../../transport/ssh-session.ts";
 import { type LabNode, nodeNamed, type StartedLab, type SwitchPortSettings } from "../provider.ts";
 import { createFabric, nodeFstab, type PortMap, parsePortMap, portMapOf, startNodes } from "./build.ts";
@@ -11,6 +9,7 @@ import { startEngines } from "./docker-engine.ts";
 import { type LabHost, mustRun, type SshdChannel } from "./lab-host.ts";
 import { NetnsLayout } from "./layout.ts";
 import { type NodeLogins, writeNodeLogins } from "./logins.ts";
+import { nodePasswd, nodePasswdNow } from "./node-passwd.ts";
 import { prepareStateDir } from "./state-dir.ts";
 import { teardown } from "./teardown.ts";
 
@@ -87,7 +86,7 @@ export class NamespaceLab implements StartedLab {
       await prepareStateDir(host, layout, { provider: options.provider, lab: lab.name });
       const ports = portMapOf(lab);
       const logins = await writeNodeLogins(host, layout.buildLogins, Object.keys(lab.nodes), [
-        { path: layout.passwd, content: neutralPasswd(await readFile("/etc/passwd", "utf8")) },
+        { path: layout.passwd, content: await nodePasswd() },
         { path: layout.fstab, content: nodeFstab(layout) },
         { path: layout.portsJson, content: JSON.stringify(ports) },
       ]);
@@ -285,9 +284,8 @@ async function connectNodes(
  * Rewritten in place (the mount keeps the inode) when it differs from what the harness writes.
  */
 async function restorePasswd(host: LabHost, layout: NetnsLayout): Promise<void> {
-  const expected = neutralPasswd(await readFile("/etc/passwd", "utf8"));
-  const seen = await host.run(["cat", layout.passwd]);
-  if (seen.exitCode === 0 && seen.stdout === expected) return;
+  const { expected, seen } = await nodePasswdNow(host, layout);
+  if (seen === expected) return;
   await host.writeFile(layout.passwd, expected, { replace: true });
 }
 

@@ -1,8 +1,7 @@
-import { readFile } from "node:fs/promises";
 import { InfrastructureError } from "../../model/errors.ts";
-import { neutralPasswd } from "../../transport/login-shell.ts";
 import type { LabHost } from "./lab-host.ts";
 import { NetnsLayout } from "./layout.ts";
+import { nodePasswdNow } from "./node-passwd.ts";
 
 /**
  * Where the tools a check runs come from (binaries, their libraries, the loader's configuration). A
@@ -107,8 +106,8 @@ export async function tamperFindings(host: LabHost, dir: string): Promise<string
   }
   for (const path of changed)
     findings.push(`this host's ${path} differs from its Debian package (dpkg --verify): the checks run it`);
-  const passwd = await host.run(["cat", new NetnsLayout(dir).passwd]);
-  if (passwd.exitCode === 0 && passwd.stdout !== neutralPasswd(await readFile("/etc/passwd", "utf8")))
+  const passwd = await nodePasswdNow(host, new NetnsLayout(dir));
+  if (passwd.seen !== undefined && passwd.seen !== passwd.expected)
     findings.push(
       "the nodes' passwd in the lab's state dir was changed: root's shell there runs every command the grader sends",
     );

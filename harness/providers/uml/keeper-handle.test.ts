@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { expect } from "chai";
 import { keeperRecordPath, stopRecordedKeeper } from "./keeper-handle.ts";
-import { KEEPER_COMMAND } from "./keeper-protocol.ts";
+import { keeperArgs } from "./keeper-protocol.ts";
 import { processIdentity } from "./process-identity.ts";
 
 /** A keeper record is whatever is on disk: only the very process it names, a keeper, is ever signalled. */
@@ -41,7 +41,7 @@ describe("stopping a lab's recorded keeper", () => {
   });
 
   it("stops the keeper the record names, and removes the record", async () => {
-    const pid = await standIn(KEEPER_COMMAND, "two-hosts");
+    const pid = await standIn(...keeperArgs("two-hosts"));
     await record(processIdentity(pid));
     await stopRecordedKeeper(labDir);
     expect(alive(pid), "the keeper still runs").to.equal(false);
@@ -50,13 +50,13 @@ describe("stopping a lab's recorded keeper", () => {
 
   it("signals nothing for a process that is no keeper, a reused pid, or a forged record", async () => {
     const stranger = await standIn("not-a-keeper");
-    const keeper = await standIn(KEEPER_COMMAND, "two-hosts");
+    const keeper = await standIn(...keeperArgs("two-hosts"));
     const identity = processIdentity(keeper);
     for (const forged of [
       processIdentity(stranger),
       { ...identity, startTime: (identity?.startTime ?? 0) - 1 },
       { ...identity, cmdline: ["sh"] },
-      { pid: 1, startTime: 1, cmdline: [KEEPER_COMMAND] },
+      { pid: 1, startTime: 1, cmdline: ["node", "x", ...keeperArgs("two-hosts")] },
       "not json",
     ]) {
       await writeFile(keeperRecordPath(labDir), typeof forged === "string" ? forged : JSON.stringify(forged));

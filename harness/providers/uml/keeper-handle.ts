@@ -5,7 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { InfrastructureError } from "../../model/errors.ts";
 import { CLI_ENTRY } from "../../model/paths.ts";
 import { BoundedOutput } from "../../transport/bounded-output.ts";
-import { DETACH_LINE, KEEPER_COMMAND, type KeeperReport, readLine } from "./keeper-protocol.ts";
+import { DETACH_LINE, type KeeperReport, keeperArgs, readLine } from "./keeper-protocol.ts";
 import { type ProcessIdentity, processIdentity, sameProcess } from "./process-identity.ts";
 import { killStrayUml } from "./stray.ts";
 
@@ -28,13 +28,13 @@ export function keeperRecordPath(labDir: string): string {
 }
 
 /**
- * Starts `macvlab uml-keeper <lab>` in a session of its own (the terminal's Ctrl-C and hangup are
+ * Starts `macvlab keep uml <lab>` in a session of its own (the terminal's Ctrl-C and hangup are
  * not its business once the lab is handed over) and waits for its report. It is recorded (pid,
  * start time, command line) before it boots anything, so that an interrupt or a later `down` can
  * stop it and only it.
  */
 export async function startUmlKeeper(labDir: string, labName: string, bootTimeoutMs: number): Promise<KeeperHandle> {
-  const child = spawn(process.execPath, [CLI_ENTRY, KEEPER_COMMAND, labName], {
+  const child = spawn(process.execPath, [CLI_ENTRY, ...keeperArgs(labName)], {
     detached: true,
     stdio: ["pipe", "pipe", "pipe"],
     env: process.env,
@@ -113,7 +113,7 @@ export async function stopRecordedKeeper(labDir: string): Promise<void> {
   if (text === undefined) return;
   const record = parseRecord(text);
   const live = record ? processIdentity(record.pid) : undefined;
-  if (record && live && sameProcess(live, record) && record.cmdline.includes(KEEPER_COMMAND)) {
+  if (record && live && sameProcess(live, record) && isKeeperCommandLine(record.cmdline)) {
     signal(record.pid, "SIGTERM");
     const deadline = Date.now() + STOP_WAIT_MS;
     while (stillThere(record) && Date.now() < deadline) await sleep(50);
@@ -121,6 +121,13 @@ export async function stopRecordedKeeper(labDir: string): Promise<void> {
     while (stillThere(record) && Date.now() < deadline + 5000) await sleep(50);
   }
   await rm(path, { force: true });
+}
+
+/** Ends in `keep uml <lab>`, as the command line startUmlKeeper gives a keeper. */
+function isKeeperCommandLine(cmdline: readonly string[]): boolean {
+  const tail = cmdline.slice(-3);
+  const lab = tail[2];
+  return lab !== undefined && tail.join("\0") === keeperArgs(lab).join("\0");
 }
 
 function stillThere(record: ProcessIdentity): boolean {

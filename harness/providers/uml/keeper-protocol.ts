@@ -1,9 +1,10 @@
 import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
+import { KEEP_COMMAND } from "../../model/paths.ts";
 
 /**
- * How a kept UML kernel is reached: a keeper process (`macvlab uml-keeper <lab>`) holds the kernel's
+ * How a kept UML kernel is reached: a keeper process (`macvlab keep uml <lab>`) holds the kernel's
  * console and serves an attach socket in the kernel's state dir. An attach writes its own keys and
  * sshd_config into a new `attach-<pid>-<hex>` directory beside it, sends that name as one line, and
  * once the keeper answers `ok` speaks SSH over the socket to an `sshd -i` the keeper started inside
@@ -15,8 +16,10 @@ export const ATTACH_SOCKET = "attach.sock";
 export const ATTACH_ID = /^attach-[0-9]{1,10}-[0-9a-f]{8}$/;
 export const DETACH_LINE = "detach";
 export const KEEPER_OK = "ok";
-/** The hidden CLI command a keeper runs as; a recorded keeper must carry it (and its lab) on its command line. */
-export const KEEPER_COMMAND = "uml-keeper";
+/** A keeper's command line after the CLI's entry point; a recorded keeper must carry it. */
+export function keeperArgs(labName: string): string[] {
+  return [KEEP_COMMAND, "uml", labName];
+}
 
 export type KeeperReport = { readonly ready: { kernel: string; bootMs: number } } | { readonly failed: string };
 

@@ -19,13 +19,13 @@ export interface KeeperSettings {
 }
 
 /**
- * The keeper process (`macvlab uml-keeper <lab>`, started detached by `lab up --provider uml`): boots
+ * The keeper process (`macvlab keep uml <lab>`, started detached by `lab up --provider uml`): boots
  * the lab's kernel, serves attaches, and keeps the kernel exactly as long as it lives itself (the
  * kernel's watchdog is tied to this process). It ends, stopping the kernel, on SIGTERM, SIGINT or
  * SIGHUP, when the kernel exits, or when its starter goes away before handing the lab over.
  */
 export async function keepUml(labName: string, settings: KeeperSettings): Promise<number> {
-  checkName(LabName, labName, "uml-keeper: lab");
+  checkName(LabName, labName, "keep: lab");
   const labDir = stateDir("uml", labName);
   // Only a lab dir `lab up` just made: the keeper never boots into a directory it cannot prove is ours.
   if (!(await isMarked(labDir))) throw notOurs(labDir);
@@ -54,7 +54,7 @@ export async function keepUml(labName: string, settings: KeeperSettings): Promis
     server = await serveAttaches(machine);
     report({ ready: { kernel: machine.kernelVersion, bootMs: machine.bootMs } });
     const why = await Promise.race([ending.signal, machine.exited.then(() => "the kernel exited"), starterGone()]);
-    process.stderr.write(`macvlab uml-keeper ${labName}: stopping (${why})\n`);
+    process.stderr.write(`macvlab keep uml ${labName}: stopping (${why})\n`);
     return 0;
   } finally {
     server?.close();

@@ -13,6 +13,7 @@ import type { CapabilityReport, Missing, Provider, StartedLab, StudentIsolation,
 import { assertOurs, createMarkedDir, isMarked, removeMarkedDir } from "../state-marker.ts";
 import { bootUml, killStrayUml, UML_KERNEL } from "./boot.ts";
 import { MAX_CONSOLE_COMMAND_BYTES } from "./console-limit.ts";
+import { keepUml } from "./keeper.ts";
 import { startUmlKeeper, stopRecordedKeeper } from "./keeper-handle.ts";
 import { connectKeptConsole, type KeptConsole } from "./kept-console.ts";
 import { umlHost } from "./uml-host.ts";
@@ -200,6 +201,11 @@ export class UmlProvider implements Provider {
       maxCommandBytes: MAX_CONSOLE_COMMAND_BYTES,
       imageCache: imageCacheDir(),
     };
+  }
+
+  /** The keeper's own process: boots the lab's kernel and holds it (see keeper.ts). */
+  keep(labName: string): Promise<number> {
+    return keepUml(labName, this.settings);
   }
 
   async down(labName: string): Promise<void> {
